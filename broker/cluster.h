@@ -1,0 +1,88 @@
+#pragma once
+// A broker cluster inside a sim::World: N broker node processes plus client
+// endpoint processes running workloads. This is what the scenario runner
+// (tools/simrun) builds from a scenario; faults are applied by the runner to
+// the World and its Network using the process ids exposed here.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/config.h"
+#include "sim/world.h"
+
+namespace simrun::broker {
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+};
+
+struct ProducerSpec {
+  std::string topic;
+  double rate_per_second = 100.0;  // batches per second, Poisson arrivals
+  int batch_records = 1;
+  int record_bytes = 100;
+  int acks = -1;  // 0, 1, or -1 (all)
+  int max_retries = 5;
+  std::int64_t retry_backoff_ms = 100;
+  std::int64_t start_ms = 0;  // simulated time the producer starts
+  std::int64_t stop_ms = -1;  // -1: until the end of the run
+};
+
+struct ConsumerSpec {
+  std::string topic;  // reads every partition of it
+  std::string group_id = "consumers";
+  std::int64_t poll_interval_ms = 50;
+  std::int64_t start_ms = 0;
+};
+
+struct ClusterConfig {
+  int nodes = 3;
+  BrokerConfig broker;
+  std::vector<TopicSpec> topics;
+  // Mechanism 9: node i starts at startup_delays_ms[i] (missing: 0).
+  std::vector<std::int64_t> startup_delays_ms;
+};
+
+// A record a producer was told is written with acks=all, for the
+// "no acknowledged write lost" checker.
+struct AckedRecord {
+  std::string topic;
+  int partition = 0;
+  std::int64_t offset = 0;
+  std::uint64_t hash = 0;
+};
+
+class Cluster {
+ public:
+  Cluster(sim::World& world, ClusterConfig config);
+  ~Cluster();
+
+  void add_producer(const ProducerSpec& spec);
+  void add_consumer(const ConsumerSpec& spec);
+  void start();  // schedules node starts (with startup delays) and clients
+
+  int node_count() const;
+  // Raft node id of node i is i + 1; its process is node_process(i).
+  sim::ProcessId node_process(int node_index) const;
+  std::vector<sim::ProcessId> node_processes() const;
+  std::vector<std::string> group_names() const;  // "__meta", "topic/0", ...
+
+  // End-of-run view for the acknowledged-write checker: the committed
+  // records of a partition as the current leader (or, with none, the most
+  // up-to-date live replica) holds them, by offset.
+  struct StoredRecord {
+    std::int64_t offset = 0;
+    std::uint64_t hash = 0;
+  };
+  std::vector<StoredRecord> committed_records(const std::string& topic, int partition) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simrun::broker

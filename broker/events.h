@@ -1,0 +1,51 @@
+#pragma once
+// The trace record kinds the broker emits: metrics are computed from these
+// by the scenario runner, never kept as counters set by hand. Every record
+// carries `group` (string, e.g. "__meta" or "orders/0") where it concerns a
+// Raft group and `node` (Raft node id, 1-based) where it concerns a node.
+//
+//  raft.election_started  {group, node, term, pre_vote(0|1)}
+//  raft.role_changed      {group, node, term, role("follower"|"pre_candidate"|
+//                          "candidate"|"leader"), reason}
+//  raft.term_changed      {group, node, term}
+//  raft.vote              {group, node, term, candidate, granted(0|1), reason}
+//  raft.heartbeat_gap     {group, node, leader, term, gap_ns}: a follower
+//                          heard from its current leader after gap_ns of
+//                          silence (emitted on every contact)
+//  raft.applied           {group, node, term, index, hash}: entry applied
+//  raft.log_truncated     {group, node, index}
+//  node.started / node.crashed {node}
+//  apply.deser_error      {group, node, index, term, error, dump}
+//  meta.sync_attempt      {node, group, attempt}
+//  meta.sync_retry        {node, group, attempt, delay_ns}
+//  meta.sync_succeeded    {node, group, attempts}
+//  meta.sync_failed       {node, group, attempts, error}
+//  produce.sent           {client, topic, partition, sequence}
+//  produce.acked          {client, topic, partition, sequence, offset, hash, latency_ns, acks}
+//  produce.failed         {client, topic, partition, sequence, error, latency_ns}
+//  consume.record         {client, topic, partition, offset, hash}
+//  consume.offset_commit  {client, group_id, topic, partition, offset}
+
+#include <string_view>
+
+namespace simrun::broker::events {
+inline constexpr std::string_view kElectionStarted = "raft.election_started";
+inline constexpr std::string_view kRoleChanged = "raft.role_changed";
+inline constexpr std::string_view kTermChanged = "raft.term_changed";
+inline constexpr std::string_view kVote = "raft.vote";
+inline constexpr std::string_view kHeartbeatGap = "raft.heartbeat_gap";
+inline constexpr std::string_view kApplied = "raft.applied";
+inline constexpr std::string_view kLogTruncated = "raft.log_truncated";
+inline constexpr std::string_view kNodeStarted = "node.started";
+inline constexpr std::string_view kNodeCrashed = "node.crashed";
+inline constexpr std::string_view kDeserError = "apply.deser_error";
+inline constexpr std::string_view kMetaSyncAttempt = "meta.sync_attempt";
+inline constexpr std::string_view kMetaSyncRetry = "meta.sync_retry";
+inline constexpr std::string_view kMetaSyncSucceeded = "meta.sync_succeeded";
+inline constexpr std::string_view kMetaSyncFailed = "meta.sync_failed";
+inline constexpr std::string_view kProduceSent = "produce.sent";
+inline constexpr std::string_view kProduceAcked = "produce.acked";
+inline constexpr std::string_view kProduceFailed = "produce.failed";
+inline constexpr std::string_view kConsumeRecord = "consume.record";
+inline constexpr std::string_view kOffsetCommit = "consume.offset_commit";
+}  // namespace simrun::broker::events

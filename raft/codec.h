@@ -1,0 +1,27 @@
+#pragma once
+// Byte encodings of Raft data, so the broker can put messages on the
+// simulated network and entries on the simulated disk as real bytes (a
+// corruption fault then hits real bytes). Little-endian, versioned, bounded:
+// decode never trusts a length it has not checked against the input.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "raft/types.h"
+
+namespace simrun::raft {
+
+Bytes encode_message(const Message& message);
+std::optional<Message> decode_message(std::span<const std::uint8_t> bytes);
+
+Bytes encode_entry(const Entry& entry);
+std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes);
+
+Bytes encode_hard_state(const HardState& state);
+std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes);
+
+Bytes encode_snapshot(const Snapshot& snapshot);
+std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes);
+
+}  // namespace simrun::raft

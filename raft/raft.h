@@ -1,0 +1,173 @@
+#pragma once
+// The Raft consensus core as a pure state machine (etcd-io/raft style).
+//
+// Inputs:  tick(), step(message), propose(data), transfer_leadership(to),
+//          compact(index, image).
+// Outputs: ready() -> Ready; the caller persists, sends and applies it, then
+//          calls advance(ready).
+//
+// This object never reads a clock, a socket, a file or a global RNG, never
+// blocks and never spawns. Time is counted in ticks; randomness (election
+// jitter) comes from the injected Config::random_below.
+//
+// ## Persistence contract (what must be durable before which messages leave)
+// For a Ready `rd`:
+//  1. rd.snapshot (if any), rd.entries and rd.hard_state must be written to
+//     stable storage before any message in rd.messages for which
+//     `needs_durable_state(message)` is true is sent. When rd.must_sync is
+//     true "written" means fsynced. This is what makes a vote or an
+//     acknowledged append binding across a crash (Figure 2, "Updated on
+//     stable storage before responding to RPCs").
+//  2. Messages with needs_durable_state(m) == false (a leader's append,
+//     heartbeat and snapshot messages, and pre-vote traffic) may be sent
+//     before or while persisting (thesis 10.2.1): the leader counts its own
+//     log toward the commit quorum only for entries acknowledged through
+//     advance(), so sending early cannot commit an entry that is not durable
+//     on a majority.
+//  3. rd.committed_entries may be applied in any fiber, but in index order,
+//     and only entries of one Ready after those of the previous one.
+//  4. advance(rd) is called once all of rd has been persisted as above.
+//     The node may call ready() again only after advance().
+// The broker honours this contract by default and, under legacy knobs,
+// breaks it on purpose (for example by not persisting term and vote).
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "raft/types.h"
+
+namespace simrun::raft {
+
+struct Config {
+  NodeId id = kNoNode;
+  std::vector<NodeId> voters;  // all members including this node
+  // A follower campaigns after a randomized timeout in
+  // [election_ticks, 2 * election_ticks) ticks without hearing a leader.
+  int election_ticks = 10;
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;      // thesis 9.6
+  bool check_quorum = true;  // leader steps down without a quorum's contact
+  // Bound on append messages in flight to one follower in replicate mode.
+  std::size_t max_inflight_messages = 64;
+  std::size_t max_entries_per_message = 64;
+  // Uniform integer in [0, bound). Injected so the simulator owns the
+  // randomness (one stream per node); must not be empty.
+  std::function<std::uint64_t(std::uint64_t bound)> random_below;
+};
+
+// What a node recovered from its disk at (re)start.
+struct RestoredState {
+  HardState hard_state;
+  Snapshot snapshot;          // meta.index == 0 when there is none
+  std::vector<Entry> entries; // contiguous, starting at snapshot.meta.index + 1
+};
+
+enum class ProgressState : std::uint8_t { probe, replicate, snapshot };
+
+struct ProgressView {
+  NodeId id = kNoNode;
+  Index match = 0;
+  Index next = 0;
+  ProgressState state = ProgressState::probe;
+  bool recently_active = false;
+  std::size_t inflight = 0;
+};
+
+// Observability events, with reasons. Drained through Ready::events.
+enum class EventKind : std::uint8_t {
+  pre_vote_started,
+  election_started,
+  vote_granted,
+  vote_rejected,
+  became_leader,
+  became_follower,
+  stepped_down,      // leader or candidate lost its role
+  log_truncated,     // conflicting suffix removed
+  snapshot_installed,
+  leader_transfer_started,
+};
+
+struct Event {
+  EventKind kind = EventKind::election_started;
+  Term term = 0;
+  NodeId peer = kNoNode;  // voter, new leader, or transfer target
+  Index index = 0;        // truncation point, snapshot index
+  std::string reason;     // e.g. "higher term seen", "check-quorum lost",
+                          // "log not up to date", "already voted"
+};
+
+const char* to_string(EventKind kind);
+
+struct Ready {
+  HardState hard_state;
+  bool hard_state_changed = false;
+  std::vector<Entry> entries;            // to append to stable storage
+  std::optional<Snapshot> snapshot;      // received; persist and restore
+  std::vector<Entry> committed_entries;  // to apply, in order
+  std::vector<Message> messages;         // to send (see contract above)
+  bool must_sync = false;                // entries or term/vote changed
+  std::vector<Event> events;
+};
+
+// True for messages that may only leave after the Ready that produced them
+// is durable (rule 1 of the persistence contract).
+bool needs_durable_state(const Message& message);
+
+struct ProposeResult {
+  enum class Status : std::uint8_t { accepted, not_leader, transfer_in_progress };
+  Status status = Status::not_leader;
+  Term term = 0;        // accepted: term of the new entry
+  Index index = 0;      // accepted: index of the new entry
+  NodeId leader_hint = kNoNode;
+};
+
+class Raft {
+ public:
+  Raft(Config config, RestoredState restored);
+  ~Raft();
+  Raft(Raft&&) noexcept;
+  Raft& operator=(Raft&&) noexcept;
+
+  void tick();
+  // Handles one message from a peer. Stale or malformed messages are
+  // operating conditions, handled and counted, never crashes.
+  void step(const Message& message);
+  ProposeResult propose(Bytes data);
+  // Starts a campaign now (tests and leader transfer).
+  void campaign();
+  void transfer_leadership(NodeId to);
+  // Replaces the log up to `index` (<= applied) by a snapshot image.
+  void compact(Index index, Bytes image);
+
+  bool has_ready() const;
+  Ready ready();
+  void advance(const Ready& ready);
+
+  // Read-only views for checkers and metrics.
+  NodeId id() const;
+  Role role() const;
+  Term term() const;
+  NodeId vote() const;
+  NodeId leader() const;
+  Index commit_index() const;
+  Index applied_index() const;
+  Index first_index() const;  // first index still in the log
+  Index last_index() const;
+  Term last_term() const;
+  // Term of the entry at `index`, or nullopt when compacted or beyond last.
+  std::optional<Term> term_at(Index index) const;
+  // nullptr when compacted or beyond the last index.
+  const Entry* entry_at(Index index) const;
+  std::vector<ProgressView> progress() const;  // leader only; empty otherwise
+  const Config& config() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace simrun::raft

@@ -1,0 +1,64 @@
+#pragma once
+// The per-process environment: the only way node and client code reaches
+// time, sleep, randomness, the network and the disk (style principle 3). A
+// process's code receives its Env& in its main function and passes it down;
+// there are no globals.
+//
+// Blocking calls (sleep_for, Disk::fsync, Mailbox::receive_for, ...) must be
+// made from a fiber of this process. When the process crashes, its fibers
+// are unwound by an exception thrown out of the blocking call they are in:
+// node code must not swallow it (never `catch (...)` without rethrowing).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "sim/disk.h"
+#include "sim/network.h"
+#include "sim/random.h"
+#include "sim/sync.h"
+#include "sim/time.h"
+#include "sim/trace.h"
+
+namespace simrun::sim {
+
+class World;
+
+class Env {
+ public:
+  Env(World& world, ProcessId id);
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  ProcessId id() const { return id_; }
+  const std::string& name() const;
+  // How many times this process has been (re)started; 1 after the first boot.
+  std::uint64_t incarnation() const;
+
+  // The process's local clock: global time plus offset, drift and jumps.
+  time_ns now() const;
+  // Blocks the calling fiber for `duration` of local time.
+  void sleep_for(duration_ns duration);
+  // Lets every other fiber runnable at this instant run first.
+  void yield();
+  // Starts a fiber of this process; it runs after the caller blocks or yields.
+  void spawn(std::string fiber_name, std::function<void()> body);
+
+  // This process's own random stream ("process/<name>"), e.g. for timers.
+  Rng& rng();
+  // Fire-and-forget datagram to another process.
+  void send(ProcessId to, Bytes payload);
+  // Messages delivered to this process, bounded; full means dropped.
+  Mailbox<Envelope>& inbox();
+  Disk& disk();
+  Trace& trace();
+  Scheduler& scheduler();
+  World& world() { return world_; }
+
+ private:
+  World& world_;
+  ProcessId id_;
+};
+
+}  // namespace simrun::sim

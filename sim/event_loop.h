@@ -1,0 +1,76 @@
+#pragma once
+// The event queue at the heart of the simulator (FoundationDB style): events
+// ordered by (time, sequence number), so events due at the same instant run
+// in the order they were scheduled; idle time is skipped by jumping to the
+// next event; a run ends at an end time or after an event budget, never by
+// wall time.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "sim/time.h"
+
+namespace simrun::sim {
+
+// Identifies a scheduled event so it can be cancelled. A stale id (event
+// already run or cancelled) is harmless to cancel.
+struct TimerId {
+  std::uint32_t slot = UINT32_MAX;
+  std::uint32_t generation = 0;
+  bool valid() const { return slot != UINT32_MAX; }
+};
+
+enum class StopReason : std::uint8_t { end_time, event_budget, idle, stopped };
+
+struct RunResult {
+  StopReason reason = StopReason::idle;
+  time_ns now = 0;
+  std::uint64_t events = 0;  // events executed during this run call
+};
+
+class EventLoop {
+ public:
+  using Callback = std::function<void()>;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  time_ns now() const { return now_ns_; }
+  // `at` must not be in the past.
+  TimerId schedule_at(time_ns at, Callback callback);
+  TimerId schedule_after(duration_ns delay, Callback callback);
+  // Returns true if the event was pending and is now cancelled.
+  bool cancel(TimerId id);
+
+  // Runs events while the next one is due at or before `end` and fewer than
+  // `max_events` ran in this call. Time is left at `end` when the queue
+  // drains or the next event lies beyond it.
+  RunResult run_until(time_ns end, std::uint64_t max_events = UINT64_MAX);
+  // Makes the current run_until return after the running event.
+  void stop();
+
+  std::size_t pending() const;
+  std::uint64_t events_executed() const { return events_executed_; }
+
+ private:
+  struct Slot;
+  struct HeapItem {
+    time_ns at;
+    std::uint64_t sequence;
+    std::uint32_t slot;
+    std::uint32_t generation;
+  };
+  time_ns now_ns_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t events_executed_ = 0;
+  bool stop_requested_ = false;
+  std::vector<HeapItem> heap_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t live_ = 0;
+};
+
+}  // namespace simrun::sim

@@ -1,0 +1,96 @@
+#pragma once
+// The simulated network between processes (nodes and client endpoints).
+// Messages are byte strings with a size; every link has a latency
+// distribution and fault probabilities drawn from the world's "network"
+// stream. Partitions and clogs are states of the network that faults set and
+// heal. A message to a crashed process vanishes; a message to a paused
+// process waits in its inbox.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "sim/random.h"
+#include "sim/time.h"
+
+namespace simrun::sim {
+
+using ProcessId = std::uint32_t;
+using Bytes = std::vector<std::uint8_t>;
+
+struct Envelope {
+  ProcessId from = 0;
+  ProcessId to = 0;
+  std::uint64_t message_id = 0;  // unique per run, in send order
+  time_ns sent_at = 0;           // global simulated time
+  Bytes payload;
+};
+
+struct LinkConfig {
+  DurationDistribution latency = DurationDistribution::fixed(millis(1));
+  double drop_probability = 0.0;
+  double duplicate_probability = 0.0;
+  // With this probability a message gets an extra delay in
+  // [0, reorder_delay_max_ns], so later messages can overtake it.
+  double reorder_probability = 0.0;
+  duration_ns reorder_delay_max_ns = 0;
+};
+
+struct NetworkStats {
+  std::uint64_t sent = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped_random = 0;
+  std::uint64_t dropped_partition = 0;
+  std::uint64_t dropped_dead = 0;  // receiver crashed or inbox full
+  std::uint64_t duplicated = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t clogged = 0;  // held by a clog window
+};
+
+class World;
+
+class Network {
+ public:
+  explicit Network(World& world);
+
+  void set_default_link(const LinkConfig& config);
+  void set_link(ProcessId from, ProcessId to, const LinkConfig& config);
+  const LinkConfig& link(ProcessId from, ProcessId to) const;
+
+  // Sends `payload` from `from` to `to`. Called by Env::send.
+  void send(ProcessId from, ProcessId to, Bytes payload);
+
+  // Partitions. A message is dropped if its link is cut when sent or when
+  // it would be delivered.
+  // Symmetric split: no link between processes of different groups.
+  // Processes named in no group keep all their links.
+  void partition(const std::vector<std::vector<ProcessId>>& groups);
+  void cut_one_way(ProcessId from, ProcessId to);  // only from -> to drops
+  void isolate(ProcessId process);                 // both directions, all peers
+  // `left` and `right` cannot reach each other; `bridge` reaches both.
+  void bridge(const std::vector<ProcessId>& left, const std::vector<ProcessId>& right,
+              ProcessId bridge);
+  // Holds every message sent on from -> to during the next `window`, then
+  // releases them in send order at the window's end.
+  void clog(ProcessId from, ProcessId to, duration_ns window);
+  void heal();  // removes every cut and releases every clog now
+  bool link_up(ProcessId from, ProcessId to) const;
+
+  const NetworkStats& stats() const { return stats_; }
+
+ private:
+  World& world_;
+  LinkConfig default_link_;
+  std::map<std::pair<ProcessId, ProcessId>, LinkConfig> links_;
+  std::set<std::pair<ProcessId, ProcessId>> cuts_;
+  struct Clog;
+  std::map<std::pair<ProcessId, ProcessId>, std::vector<Envelope>> clogged_;
+  std::map<std::pair<ProcessId, ProcessId>, time_ns> clog_until_;
+  std::uint64_t next_message_id_ = 1;
+  NetworkStats stats_;
+};
+
+}  // namespace simrun::sim

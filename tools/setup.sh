@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Sets up simrun on a fresh Debian machine: installs the Debian packages that
+# are missing (as root), then configures and builds.
+#
+#   tools/setup.sh [--build-dir DIR] [--compiler gcc|clang] [--werror] [--no-build]
+#
+# Uses ninja and ccache when present (they are in the package list).
+set -euo pipefail
+
+build_dir=build
+compiler=gcc
+werror=OFF
+do_build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-dir) build_dir=$2; shift 2 ;;
+    --compiler) compiler=$2; shift 2 ;;
+    --werror) werror=ON; shift ;;
+    --no-build) do_build=0; shift ;;
+    *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(build-essential cmake ninja-build ccache clang clang-format
+          libboost-context-dev libboost-program-options-dev nlohmann-json3-dev
+          doctest-dev libvalijson-dev libfmt-dev libbenchmark-dev
+          pybind11-dev python3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+case "$compiler" in
+  gcc) cc=gcc; cxx=g++ ;;
+  clang) cc=clang; cxx=clang++ ;;
+  *) echo "setup.sh: --compiler must be gcc or clang" >&2; exit 2 ;;
+esac
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  CC=$cc CXX=$cxx cmake -S . -B "$build_dir" "${generator[@]}" -DSIMRUN_WERROR="$werror" >/dev/null
+else
+  cmake -S . -B "$build_dir" -DSIMRUN_WERROR="$werror" >/dev/null
+fi
+if [ "$do_build" -eq 1 ]; then
+  cmake --build "$build_dir" -j 2
+fi
