@@ -36,7 +36,7 @@ enum class MissedTicks : std::uint8_t { skip, burst };
 
 struct RetryPolicy {
   int max_attempts = 8;                // including the first try
-  std::vector<std::int64_t> delays_ms;  // slept between attempts; last repeats
+  std::vector<std::int64_t> delays_ms{50, 100, 200, 400, 800};  // slept between attempts; last repeats
   std::int64_t per_try_timeout_ms = 1000;
   double jitter_fraction = 0.2;        // delay * (1 +- jitter), from the node rng
 };
