@@ -1,0 +1,86 @@
+#pragma once
+// One Raft group as a node runs it: the raft::Raft object, its durable
+// storage on the node's simulated disk, and the driver loop fiber that ticks
+// it and handles every Ready according to BrokerConfig (mechanisms 1-7 of
+// the field report). The node runtime (broker/node.h) owns one RaftGroup per
+// group it hosts and routes peer messages to it.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/config.h"
+#include "raft/raft.h"
+#include "sim/env.h"
+
+namespace simrun::broker {
+
+// The application state machine a group drives (the __meta state or a
+// partition log). Called in commit order from the group's apply path.
+class StateMachine {
+ public:
+  virtual ~StateMachine() = default;
+  // A non-empty committed entry. Returns false when the entry cannot be
+  // decoded (the caller counts and traces a deserialization error).
+  virtual bool apply(const raft::Entry& entry) = 0;
+  virtual raft::Bytes snapshot() const = 0;
+  virtual void restore(const raft::Bytes& image) = 0;
+};
+
+struct GroupSpec {
+  std::string name;                   // "__meta" or "<topic>/<partition>"
+  std::vector<raft::NodeId> voters;   // replica node ids (1-based)
+};
+
+enum class ProposeError : std::uint8_t {
+  none,
+  not_leader,      // this node is not the leader (see leader hint)
+  leader_changed,  // lost leadership / a different entry committed there
+  timeout,
+  stopped,
+};
+
+struct ProposeOutcome {
+  ProposeError error = ProposeError::none;
+  raft::Term term = 0;
+  raft::Index index = 0;
+  raft::NodeId leader_hint = raft::kNoNode;
+};
+
+class RaftGroup {
+ public:
+  // `send` puts a framed payload on the network to node `to`.
+  RaftGroup(sim::Env& env, raft::NodeId self, GroupSpec spec, const BrokerConfig& config,
+            StateMachine& state_machine);
+  ~RaftGroup();
+
+  // Loads durable state from the disk and spawns the driver (and, in
+  // pipelined mode, apply) fibers.
+  void start();
+  // A peer's message for this group (called from the node's dispatcher fiber).
+  void deliver(raft::Message message);
+  // Proposes `data` and blocks the calling fiber until the entry is applied
+  // (success), leadership is lost, or `timeout` passes. With
+  // BrokerConfig::pending_keyed_by_term == false (legacy) completion is
+  // keyed by index only: another entry applied at that index "succeeds".
+  ProposeOutcome propose_and_wait(raft::Bytes data, sim::duration_ns timeout);
+  // Proposes without waiting (acks=0/1 paths, high-watermark updates).
+  ProposeOutcome propose(raft::Bytes data);
+
+  const std::string& name() const;
+  bool is_leader() const;
+  raft::NodeId leader() const;
+  raft::Term term() const;
+  const raft::Raft& raft() const;
+  // Called (from the driver fiber) whenever this node's role or term changes.
+  void on_role_change(std::function<void(raft::Role role, raft::Term term)> callback);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace simrun::broker
