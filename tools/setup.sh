@@ -2,21 +2,25 @@
 # Sets up simrun on a fresh Debian machine: installs the Debian packages that
 # are missing (as root), then configures and builds.
 #
-#   tools/setup.sh [--build-dir DIR] [--compiler gcc|clang] [--werror] [--no-build]
+#   tools/setup.sh [--build-dir DIR] [--compiler gcc|clang] [--werror] [--no-build] [--target T]...
+#
+# SIMRUN_WERROR=ON in the environment has the same effect as --werror (CI).
 #
 # Uses ninja and ccache when present (they are in the package list).
 set -euo pipefail
 
 build_dir=build
 compiler=gcc
-werror=OFF
+werror=${SIMRUN_WERROR:-OFF}
 do_build=1
+targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --compiler) compiler=$2; shift 2 ;;
     --werror) werror=ON; shift ;;
     --no-build) do_build=0; shift ;;
+    --target) targets+=(--target "$2"); shift 2 ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -55,5 +59,5 @@ else
   cmake -S . -B "$build_dir" -DSIMRUN_WERROR="$werror" >/dev/null
 fi
 if [ "$do_build" -eq 1 ]; then
-  cmake --build "$build_dir" -j 2
+  cmake --build "$build_dir" -j 2 "${targets[@]}"
 fi

@@ -1,0 +1,102 @@
+#pragma once
+// A record batch: what a producer sends, what a partition's Raft log stores
+// (one batch per entry) and what a fetch returns. The layout follows Kafka's
+// idea that the leader can stamp the base offset without touching the CRC.
+//
+// Wire layout (little-endian):
+//   i64 base_offset       stamped by the partition leader at apply; NOT under the CRC
+//   u32 batch_length      bytes after this field (so batches can be concatenated)
+//   u32 crc32c            CRC32C (Castagnoli) over every byte after this field
+//   u64 producer_id
+//   u64 producer_sequence the producer's batch sequence number
+//   u32 record_count      1..kMaxRecordsPerBatch
+//   u32 records_length    bytes of the records payload that follows
+//   records payload       record_count x { i64 timestamp_ms, u32 key_length, key,
+//                                          u32 value_length, value }
+//
+// Offsets (Kafka semantics): record i of a batch has offset base_offset + i;
+// the next batch of the partition starts at base_offset + record_count.
+//
+// Content hash (the `hash` of produce.acked / consume.record and of
+// Cluster::StoredRecord): sim::hash_bytes over the records payload bytes
+// exactly, seed 0. It excludes base_offset, the CRC and producer id/sequence,
+// so the leader stamping an offset does not change it, while any change to a
+// key, value or timestamp does. Use content_hash() on a decoded batch or
+// batch_content_hash() on stored bytes; both give the same value.
+//
+// Decoding an empty byte string fails with "unexpected end of file ..."
+// (field report mechanism 4: the empty entry a new leader appends).
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "broker/wire.h"
+
+namespace simrun::broker {
+
+inline constexpr std::uint32_t kMaxRecordsPerBatch = 4096;
+inline constexpr std::uint32_t kMaxRecordKeyBytes = 1024;
+inline constexpr std::uint32_t kMaxRecordValueBytes = 1024 * 1024;
+inline constexpr std::uint32_t kMaxBatchBytes = 4 * 1024 * 1024;
+// Bytes before the CRC-covered part: base_offset, batch_length, crc32c.
+inline constexpr std::size_t kBatchPrefixBytes = 8 + 4 + 4;
+// Fixed part of the header (prefix + producer id/sequence + counts).
+inline constexpr std::size_t kBatchHeaderBytes = kBatchPrefixBytes + 8 + 8 + 4 + 4;
+
+// CRC32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
+// crc32c("123456789") == 0xE3069283.
+std::uint32_t crc32c(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0);
+
+struct Record {
+  std::int64_t timestamp_ms = 0;  // producer's local clock; informational only
+  wire::Bytes key;
+  wire::Bytes value;
+  bool operator==(const Record&) const = default;
+};
+
+struct RecordBatch {
+  std::int64_t base_offset = 0;
+  std::uint64_t producer_id = 0;
+  std::uint64_t producer_sequence = 0;
+  std::vector<Record> records;
+
+  // The content hash defined above (encodes the payload and hashes it).
+  std::uint64_t content_hash() const;
+  std::int64_t last_offset() const {
+    return base_offset + static_cast<std::int64_t>(records.size()) - 1;
+  }
+  bool operator==(const RecordBatch&) const = default;
+};
+
+// Asserts the batch is within the bounds above (programmer error otherwise).
+wire::Bytes encode_record_batch(const RecordBatch& batch);
+
+// Decodes exactly one batch occupying all of `bytes`; verifies lengths,
+// bounds and CRC. Errors: "unexpected end of file reading <field> at byte N",
+// "crc mismatch: stored 0x..., computed 0x...", "record_count 0 ...", ...
+wire::Decoded<RecordBatch> decode_record_batch(std::span<const std::uint8_t> bytes);
+
+// Decodes a concatenation of batches (a fetch response's records), at most
+// kMaxRecordsPerBatch batches.
+wire::Decoded<std::vector<RecordBatch>> decode_record_batches(std::span<const std::uint8_t> bytes);
+
+// Cheap accessors on encoded, already-validated batches (the partition
+// state machine uses these at apply). They validate framing and CRC too and
+// return an error instead of trusting the bytes.
+struct BatchSummary {
+  std::int64_t base_offset = 0;
+  std::uint32_t record_count = 0;
+  std::uint64_t producer_id = 0;
+  std::uint64_t producer_sequence = 0;
+  std::uint64_t content_hash = 0;
+};
+wire::Decoded<BatchSummary> summarize_record_batch(std::span<const std::uint8_t> bytes);
+wire::Decoded<std::uint64_t> batch_content_hash(std::span<const std::uint8_t> bytes);
+
+// Overwrites the base_offset of an encoded batch in place (the CRC does not
+// cover it). Asserts the buffer is at least a batch prefix long.
+void stamp_base_offset(wire::Bytes& encoded_batch, std::int64_t base_offset);
+
+}  // namespace simrun::broker
