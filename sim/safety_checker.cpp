@@ -85,13 +85,11 @@ void SafetyChecker::record_committed(std::string_view group_name, Group& g, std:
 }
 
 void SafetyChecker::observe_commit(std::string_view group_name, std::uint32_t node,
-                                   std::uint64_t index, LogEntryId entry,
-                                   std::uint64_t node_term) {
+                                   std::uint64_t index, LogEntryId entry, std::uint64_t node_term) {
   Group& g = group(group_name);
   // A node that lost its term in a crash (a legacy fault mode) can report a
   // term below its entries'; the entry's own term is a lower bound anyway.
-  record_committed(group_name, g, node, index, entry, std::max(node_term, entry.term),
-                   "committed");
+  record_committed(group_name, g, node, index, entry, std::max(node_term, entry.term), "committed");
 }
 
 void SafetyChecker::observe_apply(std::string_view group_name, std::uint32_t node,
@@ -155,9 +153,9 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
     if (held != known.entry) {
       violation("leader_completeness", group_name, {view.node, known.first_node},
                 "leader " + std::to_string(view.node) + " of term " + std::to_string(term) +
-                    " holds " + describe(held) + " at index " + std::to_string(index) +
-                    " where " + describe(known.entry) + " was committed in term <= " +
-                    std::to_string(known.commit_term_bound));
+                    " holds " + describe(held) + " at index " + std::to_string(index) + " where " +
+                    describe(known.entry) +
+                    " was committed in term <= " + std::to_string(known.commit_term_bound));
       return;
     }
   }

@@ -38,7 +38,7 @@ namespace simrun::sim {
 
 struct SafetyViolation {
   std::string checker;  // "election_safety", "state_machine_safety", ...
-  time_ns time = 0;  // simulated time of the observation that revealed it
+  time_ns time = 0;     // simulated time of the observation that revealed it
   std::string group;
   std::vector<std::uint32_t> nodes;
   std::string detail;
@@ -66,8 +66,8 @@ struct LogView {
 class SafetyChecker {
  public:
   struct Options {
-    std::size_t max_violations = 64;               // records kept; all are counted
-    std::size_t max_terms_per_group = 1u << 16;    // election-safety table cap
+    std::size_t max_violations = 64;                 // records kept; all are counted
+    std::size_t max_terms_per_group = 1u << 16;      // election-safety table cap
     std::size_t max_committed_per_group = 1u << 20;  // hard cap on remembered entries
   };
   using ViolationHandler = std::function<void(const SafetyViolation&)>;
@@ -135,7 +135,7 @@ class SafetyChecker {
  private:
   struct CommittedEntry {
     LogEntryId entry;
-    std::uint32_t first_node = 0;      // who reported it first
+    std::uint32_t first_node = 0;         // who reported it first
     std::uint64_t commit_term_bound = 0;  // lowest node_term seen; UINT64_MAX if only applied
   };
   struct NodeState {

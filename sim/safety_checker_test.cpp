@@ -92,7 +92,7 @@ TEST_CASE("log matching: equal term at an index implies equal prefixes") {
   SafetyChecker checker;
   TestLog a{1, 1, {{1, 1}, {1, 2}, {2, 3}}, 0};
   TestLog b{2, 1, {{1, 1}, {1, 2}, {3, 9}}, 0};  // diverges at 3 with another term: fine
-  TestLog c{3, 2, {{1, 2}}, 0};                    // compacted below 2
+  TestLog c{3, 2, {{1, 2}}, 0};                  // compacted below 2
   std::vector<LogView> views{a.view(), b.view(), c.view()};
   checker.check_logs("g", views);
   CHECK(checker.ok());
