@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "broker/config.h"
+#include "broker/transport.h"
 #include "raft/raft.h"
 #include "sim/env.h"
 
@@ -31,8 +32,8 @@ class StateMachine {
 };
 
 struct GroupSpec {
-  std::string name;                   // "__meta" or "<topic>/<partition>"
-  std::vector<raft::NodeId> voters;   // replica node ids (1-based)
+  std::string name;                  // "__meta" or "<topic>/<partition>"
+  std::vector<raft::NodeId> voters;  // replica node ids (1-based)
 };
 
 enum class ProposeError : std::uint8_t {
@@ -52,9 +53,10 @@ struct ProposeOutcome {
 
 class RaftGroup {
  public:
-  // `send` puts a framed payload on the network to node `to`.
+  // Messages leave through `transport` (shared by the node's groups);
+  // `env`, `config`, `state_machine` and `transport` must outlive the group.
   RaftGroup(sim::Env& env, raft::NodeId self, GroupSpec spec, const BrokerConfig& config,
-            StateMachine& state_machine);
+            StateMachine& state_machine, Transport& transport);
   ~RaftGroup();
 
   // Loads durable state from the disk and spawns the driver (and, in
