@@ -48,7 +48,9 @@ class Writer {
   // Length-prefixed (u32) byte string.
   void bytes(std::span<const std::uint8_t> data);
   // Raw bytes, no prefix.
-  void raw(std::span<const std::uint8_t> data) { out_.insert(out_.end(), data.begin(), data.end()); }
+  void raw(std::span<const std::uint8_t> data) {
+    out_.insert(out_.end(), data.begin(), data.end());
+  }
   std::size_t size() const { return out_.size(); }
   // Overwrites 4 bytes at `at` (for lengths and CRCs known only later).
   void patch_u32(std::size_t at, std::uint32_t v);
