@@ -51,6 +51,22 @@ struct ProposeOutcome {
   raft::NodeId leader_hint = raft::kNoNode;
 };
 
+// Counters for tests and diagnostics; metrics come from trace records.
+struct GroupStats {
+  std::uint64_t ticks = 0;           // raft.tick() calls
+  std::uint64_t ticks_skipped = 0;   // missed ticks dropped (MissedTicks::skip)
+  std::uint64_t max_tick_burst = 0;  // longest run of back-to-back late ticks
+  std::uint64_t readies = 0;
+  std::uint64_t fsyncs = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t inbox_dropped = 0;    // deliver() into a full mailbox
+  std::uint64_t applied = 0;          // entries applied (empty ones included)
+  std::uint64_t deser_errors = 0;     // StateMachine::apply returned false
+  std::uint64_t snapshots_taken = 0;  // local compactions
+  std::uint64_t snapshots_installed = 0;
+  sim::duration_ns max_ready_ns = 0;  // longest Ready handling (local time)
+};
+
 class RaftGroup {
  public:
   // Messages leave through `transport` (shared by the node's groups);
@@ -77,12 +93,19 @@ class RaftGroup {
   raft::NodeId leader() const;
   raft::Term term() const;
   const raft::Raft& raft() const;
+  const GroupStats& stats() const;
+  // Highest index applied to the state machine with everything below it.
+  raft::Index applied_index() const;
   // Called (from the driver fiber) whenever this node's role or term changes.
+  // The callback must not block (it would stall the driver loop): spawn a
+  // fiber for slow work such as a metadata sync.
   void on_role_change(std::function<void(raft::Role role, raft::Term term)> callback);
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Shared with the group's fibers, which may outlive this object briefly
+  // (they are unwound or see `stopped` and leave).
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace simrun::broker
