@@ -1,0 +1,295 @@
+#include "broker/client.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "broker/frame.h"
+#include "sim/assert.h"
+
+namespace simrun::broker {
+
+using protocol::ErrorCode;
+
+// One waiting call: the dispatcher fills `response` and notifies.
+struct Client::Pending {
+  Pending(sim::Scheduler& scheduler, protocol::ApiKey key) : api_key(key), done(scheduler) {}
+  protocol::ApiKey api_key;
+  std::optional<protocol::Response> response;
+  sim::WaitQueue done;
+};
+
+Client::Client(sim::Env& env, ClientConfig config)
+    : env_(env),
+      config_(std::move(config)),
+      slot_free_(std::make_unique<sim::WaitQueue>(env.scheduler())) {
+  SIMRUN_ASSERT(config_.max_in_flight > 0, "a client needs at least one in-flight slot");
+  SIMRUN_ASSERT(!config_.bootstrap.empty(), "a client needs a bootstrap node to ask");
+}
+
+Client::~Client() {
+  *alive_ = false;
+  SIMRUN_ASSERT(pending_.empty(), "client destroyed with calls still waiting");
+}
+
+const std::string& Client::name() const { return env_.name(); }
+
+void Client::start() {
+  SIMRUN_ASSERT(!started_, "Client::start called twice");
+  started_ = true;
+  sim::Env& env = env_;
+  std::shared_ptr<bool> alive = alive_;
+  env.spawn("client-dispatcher", [this, &env, alive] {
+    // One iteration per delivered envelope; the inbox is bounded, so is the
+    // work per iteration.
+    while (true) {
+      const sim::Envelope envelope = env.inbox().receive();
+      if (!*alive) return;  // the client is gone; nobody waits any more
+      handle_envelope(envelope);
+    }
+  });
+}
+
+void Client::handle_envelope(const sim::Envelope& envelope) {
+  if (envelope.payload.empty() ||
+      envelope.payload[0] != static_cast<std::uint8_t>(FrameKind::client_response)) {
+    ++stats_.undecodable;
+    return;
+  }
+  auto decoded = protocol::decode_response(envelope.payload);
+  if (!decoded) {
+    ++stats_.undecodable;
+    return;
+  }
+  auto it = pending_.find(decoded->correlation_id);
+  if (it == pending_.end() || it->second->response || it->second->api_key != decoded->api_key()) {
+    // Late (its call timed out), duplicated by the network, or not ours.
+    ++stats_.responses_unmatched;
+    return;
+  }
+  ++stats_.responses_matched;
+  it->second->response = std::move(*decoded);
+  it->second->done.notify_one();
+}
+
+std::uint32_t Client::next_correlation_id() {
+  // Skips ids still pending after a wrap-around (bounded: at most
+  // max_in_flight ids are pending).
+  do {
+    ++last_correlation_id_;
+  } while (last_correlation_id_ == 0 || pending_.count(last_correlation_id_) != 0);
+  return last_correlation_id_;
+}
+
+CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::duration_ns timeout) {
+  SIMRUN_ASSERT(started_, "Client::call before start()");
+  SIMRUN_ASSERT(timeout >= 0, "a call needs a finite timeout");
+  const sim::time_ns deadline = env_.now() + timeout;
+  while (pending_.size() >= config_.max_in_flight) {
+    const sim::duration_ns left = deadline - env_.now();
+    if (left <= 0 || !slot_free_->wait_for(left)) {
+      if (pending_.size() >= config_.max_in_flight) {
+        ++stats_.timeouts;
+        return CallResult{std::nullopt, ErrorCode::request_timed_out};
+      }
+    }
+  }
+  protocol::Request request{next_correlation_id(), std::move(body)};
+  Pending pending(env_.scheduler(), request.api_key());
+  pending_.emplace(request.correlation_id, &pending);
+  ++stats_.requests_sent;
+  env_.send(to, protocol::encode_request(request));
+  // Loop because a wake-up may come from notify_one racing a timeout.
+  while (!pending.response) {
+    const sim::duration_ns left = deadline - env_.now();
+    if (left <= 0) break;
+    (void)pending.done.wait_for(left);
+  }
+  pending_.erase(request.correlation_id);
+  slot_free_->notify_one();
+  if (!pending.response) {
+    ++stats_.timeouts;
+    return CallResult{std::nullopt, ErrorCode::request_timed_out};
+  }
+  return CallResult{std::move(pending.response), ErrorCode::none};
+}
+
+void Client::send_oneway(sim::ProcessId to, protocol::RequestBody body) {
+  protocol::Request request{next_correlation_id(), std::move(body)};
+  ++stats_.requests_sent;
+  env_.send(to, protocol::encode_request(request));
+}
+
+// ---- metadata ----
+
+std::vector<sim::ProcessId> Client::metadata_candidates() const {
+  // Known brokers in node id order, then bootstrap processes not among them.
+  std::vector<sim::ProcessId> candidates;
+  for (const auto& [node, process] : brokers_) candidates.push_back(process);
+  for (sim::ProcessId process : config_.bootstrap) {
+    if (std::find(candidates.begin(), candidates.end(), process) == candidates.end()) {
+      candidates.push_back(process);
+    }
+  }
+  return candidates;
+}
+
+bool Client::refresh_metadata(int attempts) {
+  SIMRUN_ASSERT(attempts > 0, "refresh_metadata needs at least one attempt");
+  if (refresh_in_progress_) return false;  // another fiber is refreshing
+  refresh_in_progress_ = true;
+  ++stats_.metadata_refreshes;
+  bool answered = false;
+  for (int attempt = 0; attempt < attempts && !answered; ++attempt) {
+    const std::vector<sim::ProcessId> candidates = metadata_candidates();
+    const sim::ProcessId to = candidates[next_metadata_node_ % candidates.size()];
+    CallResult result =
+        call(to, protocol::MetadataRequest{}, sim::millis(config_.metadata_timeout_ms));
+    if (result.response && result.response->error() == ErrorCode::none) {
+      apply_metadata(std::get<protocol::MetadataResponse>(result.response->body));
+      answered = true;
+    } else {
+      ++next_metadata_node_;  // rotate away from a node that did not answer
+    }
+  }
+  last_refresh_at_ = env_.now();
+  if (answered) metadata_stale_ = false;
+  refresh_in_progress_ = false;
+  return answered;
+}
+
+void Client::refresh_if_stale() {
+  if (!metadata_stale_) return;
+  if (env_.now() - last_refresh_at_ < sim::millis(config_.metadata_min_refresh_interval_ms) &&
+      last_refresh_at_ != 0) {
+    return;
+  }
+  (void)refresh_metadata();
+}
+
+void Client::apply_metadata(const protocol::MetadataResponse& metadata) {
+  for (const auto& broker : metadata.brokers) brokers_[broker.node_id] = broker.process_id;
+  controller_ = metadata.controller_id;
+  for (const auto& topic : metadata.topics) {
+    if (topic.error != ErrorCode::none) continue;
+    std::vector<PartitionRoute>& routes = topics_[topic.name];
+    for (const auto& partition : topic.partitions) {
+      if (partition.partition < 0 ||
+          partition.partition >= static_cast<std::int32_t>(protocol::kMaxPartitions)) {
+        continue;  // not a partition number a broker should send
+      }
+      const auto index = static_cast<std::size_t>(partition.partition);
+      if (routes.size() <= index) routes.resize(index + 1);
+      PartitionRoute& route = routes[index];
+      // Leader epochs only go forward: a node with a stale view must not
+      // move us back to a deposed leader.
+      if (partition.leader_epoch < route.leader_epoch) continue;
+      route.leader = partition.leader;
+      route.leader_epoch = partition.leader_epoch;
+      route.replicas = partition.replicas;
+    }
+  }
+}
+
+std::optional<sim::ProcessId> Client::process_of(protocol::NodeId node) const {
+  if (node == 0) return std::nullopt;
+  auto it = brokers_.find(node);
+  if (it == brokers_.end()) return std::nullopt;
+  return it->second;
+}
+
+int Client::partition_count(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? 0 : static_cast<int>(it->second.size());
+}
+
+std::optional<PartitionRoute> Client::route(const std::string& topic,
+                                            std::int32_t partition) const {
+  auto it = topics_.find(topic);
+  if (it == topics_.end() || partition < 0 ||
+      static_cast<std::size_t>(partition) >= it->second.size()) {
+    return std::nullopt;
+  }
+  return it->second[static_cast<std::size_t>(partition)];
+}
+
+std::optional<sim::ProcessId> Client::leader_process(const std::string& topic,
+                                                     std::int32_t partition) {
+  auto current = route(topic, partition);
+  if (!current || current->leader == 0 || !process_of(current->leader)) {
+    metadata_stale_ = true;
+    refresh_if_stale();
+    current = route(topic, partition);
+  }
+  if (!current) return std::nullopt;
+  return process_of(current->leader);
+}
+
+void Client::observe_partition_outcome(const std::string& topic, std::int32_t partition,
+                                       const CallResult& result) {
+  const ErrorCode error = result.effective_error();
+  if (error == ErrorCode::none) return;
+  auto it = topics_.find(topic);
+  PartitionRoute* cached = nullptr;
+  if (it != topics_.end() && partition >= 0 &&
+      static_cast<std::size_t>(partition) < it->second.size()) {
+    cached = &it->second[static_cast<std::size_t>(partition)];
+  }
+  if (error == ErrorCode::not_leader && result.response) {
+    const protocol::NodeId hint = result.response->leader_hint();
+    if (cached != nullptr && hint != 0 && process_of(hint) && hint != cached->leader) {
+      // Redirect at once; epoch unknown until the next refresh confirms it.
+      cached->leader = hint;
+      return;
+    }
+  }
+  if (cached != nullptr &&
+      (error == ErrorCode::not_leader || error == ErrorCode::leader_not_available)) {
+    cached->leader = 0;  // do not ask the same node again before a refresh
+  }
+  if (error == ErrorCode::not_leader || error == ErrorCode::leader_not_available ||
+      error == ErrorCode::unknown_topic_or_partition || error == ErrorCode::request_timed_out) {
+    metadata_stale_ = true;
+  }
+}
+
+CallResult Client::call_partition_leader(const std::string& topic, std::int32_t partition,
+                                         protocol::RequestBody body, sim::duration_ns timeout) {
+  auto to = leader_process(topic, partition);
+  CallResult result;
+  if (!to) {
+    result.error = partition_count(topic) == 0 ? ErrorCode::unknown_topic_or_partition
+                                               : ErrorCode::leader_not_available;
+  } else {
+    result = call(*to, std::move(body), timeout);
+  }
+  observe_partition_outcome(topic, partition, result);
+  return result;
+}
+
+CallResult Client::call_controller(protocol::RequestBody body, sim::duration_ns timeout) {
+  auto to = process_of(controller_);
+  if (!to) {
+    metadata_stale_ = true;
+    refresh_if_stale();
+    to = process_of(controller_);
+  }
+  if (!to) {
+    // No __meta leader known: ask any node; a follower answers not_leader
+    // with a hint.
+    const std::vector<sim::ProcessId> candidates = metadata_candidates();
+    to = candidates[next_metadata_node_++ % candidates.size()];
+  }
+  CallResult result = call(*to, std::move(body), timeout);
+  const ErrorCode error = result.effective_error();
+  if (error == ErrorCode::not_leader && result.response && result.response->leader_hint() != 0 &&
+      process_of(result.response->leader_hint())) {
+    controller_ = result.response->leader_hint();
+  } else if (error == ErrorCode::not_leader || error == ErrorCode::leader_not_available ||
+             error == ErrorCode::request_timed_out) {
+    controller_ = 0;
+    metadata_stale_ = true;
+  }
+  return result;
+}
+
+}  // namespace simrun::broker
