@@ -8,9 +8,9 @@ namespace simrun::sim::detail {
                                 int line);
 }  // namespace simrun::sim::detail
 
-#define SIMRUN_ASSERT(condition, message)                                                  \
-  do {                                                                                     \
-    if (!(condition)) [[unlikely]] {                                                       \
-      ::simrun::sim::detail::assert_failed(#condition, (message), __FILE__, __LINE__);     \
-    }                                                                                      \
+#define SIMRUN_ASSERT(condition, message)                                              \
+  do {                                                                                 \
+    if (!(condition)) [[unlikely]] {                                                   \
+      ::simrun::sim::detail::assert_failed(#condition, (message), __FILE__, __LINE__); \
+    }                                                                                  \
   } while (false)

@@ -16,6 +16,7 @@
 // Both are counted in DiskStats and traced.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -62,9 +63,11 @@ class Disk {
   std::vector<std::string> list() const;  // sorted names
 
   // Blocks the calling fiber (of the owning process) until every buffered
-  // change is durable.
+  // change is durable. Called from the scheduler context instead (set-up
+  // code, tests), it makes everything durable at once.
   void fsync();
   void stall(duration_ns window);
+  time_ns stalled_until() const { return stall_until_; }
 
   std::size_t unsynced_bytes() const;
   void set_config(const DiskConfig& config);
@@ -74,14 +77,30 @@ class Disk {
   void on_crash();
 
  private:
-  struct Op;
+  // A buffered change, kept until an fsync makes it durable.
+  struct Op {
+    enum class Kind : std::uint8_t { write, append, truncate, remove };
+    Kind kind = Kind::write;
+    std::string file;
+    Bytes bytes;           // write, append
+    std::size_t size = 0;  // truncate
+    std::uint64_t sequence = 0;
+  };
+  void buffer(Op op);
+  void make_durable(std::uint64_t before_sequence);
+  void apply_durable(const Op& op);
+  static void apply(std::map<std::string, Bytes, std::less<>>& files, const Op& op);
+  Rng& rng();
+
   World& world_;
   ProcessId owner_;
   DiskConfig config_;
   std::map<std::string, Bytes, std::less<>> durable_;
   std::map<std::string, Bytes, std::less<>> cached_;  // durable + buffered
-  std::vector<Op> buffered_;
+  std::deque<Op> buffered_;
+  std::uint64_t next_op_sequence_ = 0;
   time_ns stall_until_ = 0;
+  Rng* rng_ = nullptr;  // world.stream("disk"), looked up on first use
   DiskStats stats_;
 };
 

@@ -39,6 +39,8 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   time_ns now() const { return now_ns_; }
+  // Where the current time lives, for readers that must follow it (Trace).
+  const time_ns* now_ptr() const { return &now_ns_; }
   // `at` must not be in the past.
   TimerId schedule_at(time_ns at, Callback callback);
   TimerId schedule_after(duration_ns delay, Callback callback);

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -80,15 +81,27 @@ class Network {
   bool link_up(ProcessId from, ProcessId to) const;
 
   const NetworkStats& stats() const { return stats_; }
+  std::size_t in_flight() const { return in_flight_count_; }
 
  private:
+  void schedule_delivery(Envelope envelope, time_ns at);
+  void deliver(std::uint32_t slot);
+  void release_clog(ProcessId from, ProcessId to, bool forced);
+  void drop(const Envelope& envelope, std::string_view reason);
+  Rng& rng();
+
   World& world_;
   LinkConfig default_link_;
   std::map<std::pair<ProcessId, ProcessId>, LinkConfig> links_;
   std::set<std::pair<ProcessId, ProcessId>> cuts_;
-  struct Clog;
   std::map<std::pair<ProcessId, ProcessId>, std::vector<Envelope>> clogged_;
   std::map<std::pair<ProcessId, ProcessId>, time_ns> clog_until_;
+  // Messages on the wire, in reusable slots, so that a delivery event only
+  // captures a slot number (no allocation per message beyond its payload).
+  std::vector<Envelope> in_flight_;
+  std::vector<std::uint32_t> free_in_flight_;
+  std::size_t in_flight_count_ = 0;
+  Rng* rng_ = nullptr;  // world.stream("network"), looked up on first use
   std::uint64_t next_message_id_ = 1;
   NetworkStats stats_;
 };

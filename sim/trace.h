@@ -12,6 +12,7 @@
 #include <functional>
 #include <initializer_list>
 #include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +28,7 @@ struct TraceField {
   std::string_view text;
   bool is_string = false;
 
-  TraceField(std::string_view field_name, std::int64_t value)
-      : name(field_name), number(value) {}
+  TraceField(std::string_view field_name, std::int64_t value) : name(field_name), number(value) {}
   TraceField(std::string_view field_name, std::string_view value)
       : name(field_name), text(value), is_string(true) {}
   TraceField(std::string_view field_name, const char* value)

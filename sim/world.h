@@ -25,6 +25,8 @@
 
 namespace simrun::sim {
 
+class LocalClock;
+
 enum class ProcessState : std::uint8_t { created, running, paused, crashed };
 
 struct WorldConfig {
@@ -64,6 +66,15 @@ class World {
   ProcessState state(ProcessId process) const;
   const std::string& name(ProcessId process) const;
   std::size_t process_count() const;
+  // How many times the process was started (1 after start, +1 per restart).
+  std::uint64_t incarnation(ProcessId process) const;
+  // The process's local clock reading now, and the clock itself.
+  time_ns local_now(ProcessId process) const;
+  const LocalClock& clock(ProcessId process) const;
+  // Starts an extra fiber in a running (or paused) process; Env::spawn.
+  void spawn(ProcessId process, std::string fiber_name, std::function<void()> body);
+  Rng& process_rng(ProcessId process);
+  Mailbox<Envelope>& inbox(ProcessId process);
 
   time_ns now() const { return loop_.now(); }
   std::uint64_t seed() const { return config_.seed; }
@@ -77,12 +88,23 @@ class World {
   // created on first use from (seed, name).
   Rng& stream(std::string_view name);
   const WorldConfig& config() const { return config_; }
+  // Faults applied so far, by kind ("crash", "pause", "partition", ...).
+  const std::map<std::string, std::uint64_t, std::less<>>& fault_counts() const {
+    return fault_counts_;
+  }
+  // Records a fault in the trace and in fault_counts(); Network and Disk
+  // report their faults through here too.
+  void trace_fault(std::string_view kind, std::initializer_list<TraceField> fields);
 
   // Runs the loop (see EventLoop::run_until).
   RunResult run_until(time_ns end, std::uint64_t max_events = UINT64_MAX);
 
  private:
   struct Process;
+  Process& process(ProcessId process);
+  const Process& process(ProcessId process) const;
+  void boot(ProcessId process);
+
   WorldConfig config_;
   EventLoop loop_;
   Trace trace_;
@@ -90,6 +112,7 @@ class World {
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<Process>> processes_;
   std::map<std::string, Rng, std::less<>> streams_;
+  std::map<std::string, std::uint64_t, std::less<>> fault_counts_;
 };
 
 }  // namespace simrun::sim

@@ -1,0 +1,51 @@
+#include "sim/env.h"
+
+#include "sim/assert.h"
+#include "sim/clock.h"
+#include "sim/scheduler.h"
+#include "sim/world.h"
+
+namespace simrun::sim {
+
+Env::Env(World& world, ProcessId id) : world_(world), id_(id) {}
+
+const std::string& Env::name() const { return world_.name(id_); }
+
+std::uint64_t Env::incarnation() const { return world_.incarnation(id_); }
+
+time_ns Env::now() const { return world_.local_now(id_); }
+
+void Env::sleep_for(duration_ns duration) {
+  Scheduler& scheduler = world_.scheduler();
+  SIMRUN_ASSERT(scheduler.in_fiber() && scheduler.current_process() == id_,
+                "sleep_for must be called from a fiber of this process");
+  SIMRUN_ASSERT(duration >= 0, "negative sleep");
+  const duration_ns global = world_.clock(id_).global_duration(duration);
+  SIMRUN_ASSERT(global <= kTimeMax - world_.now(), "sleep overflows the timeline");
+  scheduler.sleep_until(world_.now() + global);
+}
+
+void Env::yield() {
+  Scheduler& scheduler = world_.scheduler();
+  SIMRUN_ASSERT(scheduler.in_fiber() && scheduler.current_process() == id_,
+                "yield must be called from a fiber of this process");
+  scheduler.yield();
+}
+
+void Env::spawn(std::string fiber_name, std::function<void()> body) {
+  world_.spawn(id_, std::move(fiber_name), std::move(body));
+}
+
+Rng& Env::rng() { return world_.process_rng(id_); }
+
+void Env::send(ProcessId to, Bytes payload) { world_.network().send(id_, to, std::move(payload)); }
+
+Mailbox<Envelope>& Env::inbox() { return world_.inbox(id_); }
+
+Disk& Env::disk() { return world_.disk(id_); }
+
+Trace& Env::trace() { return world_.trace(); }
+
+Scheduler& Env::scheduler() { return world_.scheduler(); }
+
+}  // namespace simrun::sim

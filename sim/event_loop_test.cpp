@@ -1,0 +1,142 @@
+#include "sim/event_loop.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace simrun::sim {
+
+TEST_CASE("events run in time order and same-instant events keep insertion order") {
+  EventLoop loop;
+  std::vector<std::string> order;
+  loop.schedule_at(30, [&] { order.push_back("c30"); });
+  loop.schedule_at(10, [&] { order.push_back("a10"); });
+  loop.schedule_at(20, [&] { order.push_back("first20"); });
+  loop.schedule_at(20, [&] { order.push_back("second20"); });
+  loop.schedule_at(20, [&] { order.push_back("third20"); });
+  const RunResult result = loop.run_until(kTimeMax);
+  CHECK(result.reason == StopReason::idle);
+  CHECK(result.events == 5);
+  CHECK(result.now == 30);
+  CHECK(order == std::vector<std::string>{"a10", "first20", "second20", "third20", "c30"});
+}
+
+TEST_CASE("an event scheduled for now from a callback runs after events already due") {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.schedule_at(5, [&] {
+    order.push_back(1);
+    loop.schedule_at(5, [&] { order.push_back(3); });
+  });
+  loop.schedule_at(5, [&] { order.push_back(2); });
+  loop.run_until(kTimeMax);
+  CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("cancel removes a pending event; stale ids are harmless") {
+  EventLoop loop;
+  int fired = 0;
+  const TimerId keep = loop.schedule_at(10, [&] { fired += 1; });
+  const TimerId drop = loop.schedule_at(10, [&] { fired += 100; });
+  CHECK(loop.pending() == 2);
+  CHECK(loop.cancel(drop));
+  CHECK_FALSE(loop.cancel(drop));  // already cancelled
+  CHECK(loop.pending() == 1);
+  // The freed slot is reused; the old id must not cancel the new event.
+  const TimerId reuse = loop.schedule_at(20, [&] { fired += 10; });
+  CHECK(reuse.slot == drop.slot);
+  CHECK_FALSE(loop.cancel(drop));
+  loop.run_until(kTimeMax);
+  CHECK(fired == 11);
+  CHECK_FALSE(loop.cancel(keep));  // already ran
+  CHECK_FALSE(loop.cancel(TimerId{}));
+}
+
+TEST_CASE("an event cancelling a later event at the same instant prevents it") {
+  EventLoop loop;
+  int fired = 0;
+  TimerId victim;
+  loop.schedule_at(7, [&] { CHECK(loop.cancel(victim)); });
+  victim = loop.schedule_at(7, [&] { ++fired; });
+  loop.run_until(kTimeMax);
+  CHECK(fired == 0);
+}
+
+TEST_CASE("run_until stops at the end time and leaves the clock there") {
+  EventLoop loop;
+  int fired = 0;
+  loop.schedule_at(100, [&] { ++fired; });
+  loop.schedule_at(200, [&] { ++fired; });
+  RunResult result = loop.run_until(150);
+  CHECK(result.reason == StopReason::end_time);
+  CHECK(result.now == 150);
+  CHECK(fired == 1);
+  CHECK(loop.pending() == 1);
+  result = loop.run_until(1000);
+  CHECK(result.reason == StopReason::idle);
+  CHECK(result.now == 1000);  // drained: time is left at the end
+  CHECK(fired == 2);
+}
+
+TEST_CASE("idle time is skipped: a far event runs in one step") {
+  EventLoop loop;
+  bool fired = false;
+  loop.schedule_after(seconds(3600), [&] { fired = true; });
+  const RunResult result = loop.run_until(kTimeMax);
+  CHECK(fired);
+  CHECK(result.now == seconds(3600));
+  CHECK(result.events == 1);
+}
+
+TEST_CASE("run_until stops after the event budget") {
+  EventLoop loop;
+  int fired = 0;
+  // A self-rescheduling timer never drains: only the budget stops it.
+  std::function<void()> tick = [&] {
+    ++fired;
+    loop.schedule_after(1, tick);
+  };
+  loop.schedule_at(0, tick);
+  RunResult result = loop.run_until(kTimeMax, 10);
+  CHECK(result.reason == StopReason::event_budget);
+  CHECK(result.events == 10);
+  CHECK(fired == 10);
+  result = loop.run_until(kTimeMax, 5);
+  CHECK(result.events == 5);
+  CHECK(fired == 15);
+  CHECK(loop.events_executed() == 15);
+}
+
+TEST_CASE("stop ends the run after the running event") {
+  EventLoop loop;
+  int fired = 0;
+  loop.schedule_at(1, [&] {
+    ++fired;
+    loop.stop();
+  });
+  loop.schedule_at(2, [&] { ++fired; });
+  RunResult result = loop.run_until(kTimeMax);
+  CHECK(result.reason == StopReason::stopped);
+  CHECK(fired == 1);
+  result = loop.run_until(kTimeMax);
+  CHECK(fired == 2);
+}
+
+TEST_CASE("heavy cancellation keeps order among survivors") {
+  EventLoop loop;
+  std::vector<int> order;
+  std::vector<TimerId> ids;
+  for (int i = 0; i < 5000; ++i) {
+    ids.push_back(loop.schedule_at(5000 - i, [&order, i] { order.push_back(i); }));
+  }
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 10 != 0) CHECK(loop.cancel(ids[static_cast<std::size_t>(i)]));
+  }
+  CHECK(loop.pending() == 500);
+  loop.run_until(kTimeMax);
+  REQUIRE(order.size() == 500);
+  for (std::size_t k = 1; k < order.size(); ++k) CHECK(order[k] < order[k - 1]);
+}
+
+}  // namespace simrun::sim

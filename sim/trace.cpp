@@ -1,0 +1,137 @@
+#include "sim/trace.h"
+
+#include <cstdio>
+#include <ostream>
+
+#include "sim/assert.h"
+#include "sim/hash.h"
+
+namespace simrun::sim {
+
+namespace {
+void write_json_string(std::ostream& out, std::string_view text) {
+  out.put('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out << "\\\"";
+        break;
+      case '\\':
+        out << "\\\\";
+        break;
+      case '\n':
+        out << "\\n";
+        break;
+      case '\r':
+        out << "\\r";
+        break;
+      case '\t':
+        out << "\\t";
+        break;
+      case '\b':
+        out << "\\b";
+        break;
+      case '\f':
+        out << "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
+          out << buffer;
+        } else {
+          out.put(c);
+        }
+    }
+  }
+  out.put('"');
+}
+
+// Domain tags keep a string field and a number field with equal bits apart.
+constexpr std::uint64_t kTagRecord = 0x7265636f7264ULL;
+constexpr std::uint64_t kTagNumber = 1;
+constexpr std::uint64_t kTagString = 2;
+}  // namespace
+
+std::int64_t TraceRecord::number(std::string_view name, std::int64_t fallback) const {
+  for (const TraceField& field : fields) {
+    if (field.name == name && !field.is_string) return field.number;
+  }
+  return fallback;
+}
+
+std::string_view TraceRecord::text(std::string_view name, std::string_view fallback) const {
+  for (const TraceField& field : fields) {
+    if (field.name == name && field.is_string) return field.text;
+  }
+  return fallback;
+}
+
+bool TraceRecord::has(std::string_view name) const {
+  for (const TraceField& field : fields) {
+    if (field.name == name) return true;
+  }
+  return false;
+}
+
+Trace::Trace(const time_ns* clock) : clock_(clock), hash_state_(0x243f6a8885a308d3ULL) {
+  SIMRUN_ASSERT(clock != nullptr, "a trace needs a clock");
+}
+
+void Trace::record(std::string_view kind, std::initializer_list<TraceField> fields) {
+  record(kind, std::span<const TraceField>(fields.begin(), fields.size()));
+}
+
+void Trace::record(std::string_view kind, std::span<const TraceField> fields) {
+  const time_ns time = *clock_;
+  Hasher hasher(hash_state_);
+  hasher.add(kTagRecord);
+  hasher.add_string(kind);
+  hasher.add(static_cast<std::uint64_t>(time));
+  hasher.add(fields.size());
+  for (const TraceField& field : fields) {
+    hasher.add_string(field.name);
+    if (field.is_string) {
+      hasher.add(kTagString);
+      hasher.add_string(field.text);
+    } else {
+      hasher.add(kTagNumber);
+      hasher.add(static_cast<std::uint64_t>(field.number));
+    }
+  }
+  hash_state_ = hasher.value();
+  ++records_;
+
+  if (json_sink_ != nullptr) {
+    std::ostream& out = *json_sink_;
+    out << "{\"t\":" << time << ",\"kind\":";
+    write_json_string(out, kind);
+    for (const TraceField& field : fields) {
+      out.put(',');
+      write_json_string(out, field.name);
+      out.put(':');
+      if (field.is_string) {
+        write_json_string(out, field.text);
+      } else {
+        out << field.number;
+      }
+    }
+    out << "}\n";
+  }
+  if (!observers_.empty()) {
+    const TraceRecord view{time, kind, fields};
+    // Index loop: an observer may subscribe another observer.
+    for (std::size_t i = 0; i < observers_.size(); ++i) observers_[i](view);
+  }
+}
+
+std::uint64_t Trace::hash() const { return mix64(hash_state_ ^ records_); }
+
+void Trace::set_json_sink(std::ostream* sink) { json_sink_ = sink; }
+
+void Trace::add_observer(Observer observer) {
+  SIMRUN_ASSERT(observer != nullptr, "null observer");
+  observers_.push_back(std::move(observer));
+}
+
+}  // namespace simrun::sim
