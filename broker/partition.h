@@ -1,0 +1,71 @@
+#pragma once
+// A partition's replicated log as a state machine: every committed Raft entry
+// of the partition group is one record batch (broker/record_batch.h). Offsets
+// are assigned at apply, in commit order, so every replica stamps the same
+// offsets: a batch's base offset is the number of records applied before it
+// (Kafka semantics: record i of a batch has offset base + i). The high
+// watermark is the offset after the last applied record.
+//
+// Memory bound: the index (one small StoredBatch per batch: offsets, hash,
+// Raft position) is kept for every batch up to kMaxIndexedBatches, then the
+// oldest index entries are forgotten; the batch bytes (for fetch) are kept
+// only for the newest kMaxRetainedBytes, older batches keep their index
+// entry but lose their bytes (a fetch below the retained range starts at the
+// oldest batch still held, as a Kafka log after retention would).
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "broker/group.h"
+#include "broker/wire.h"
+#include "raft/types.h"
+
+namespace simrun::broker {
+
+inline constexpr std::size_t kMaxIndexedBatches = 1u << 20;
+inline constexpr std::size_t kMaxRetainedBytes = 64u << 20;
+
+struct StoredBatch {
+  std::int64_t base_offset = 0;
+  std::uint32_t record_count = 0;
+  std::uint64_t content_hash = 0;  // record_batch.h content hash
+  raft::Index raft_index = 0;      // the entry that carried it
+  raft::Term raft_term = 0;
+  wire::Bytes bytes;  // encoded, base offset stamped; empty once evicted
+  bool operator==(const StoredBatch&) const = default;
+};
+
+class PartitionStateMachine final : public StateMachine {
+ public:
+  PartitionStateMachine() = default;
+
+  // Decodes (framing + CRC) and appends the batch; false (nothing applied)
+  // when the entry is not a valid batch, e.g. the empty entry of a new term.
+  bool apply(const raft::Entry& entry) override;
+  raft::Bytes snapshot() const override;
+  void restore(const raft::Bytes& image) override;
+
+  // Offset after the last applied record (0 when empty).
+  std::int64_t high_watermark() const { return next_offset_; }
+  std::uint64_t batches_applied() const { return batches_applied_; }
+  const std::deque<StoredBatch>& batches() const { return batches_; }
+  // The batch a committed Raft entry carried, if still indexed.
+  const StoredBatch* find_by_raft_index(raft::Index index) const;
+  // Concatenated encoded batches starting with the one that holds `offset`
+  // (or the oldest retained one if `offset` is older), then later ones while
+  // the total stays within max_bytes (the first batch is always included).
+  wire::Bytes read(std::int64_t offset, std::size_t max_bytes) const;
+
+ private:
+  void evict();
+  std::deque<StoredBatch> batches_;
+  std::int64_t next_offset_ = 0;
+  std::uint64_t batches_applied_ = 0;
+  std::size_t retained_bytes_ = 0;
+};
+
+}  // namespace simrun::broker
