@@ -10,9 +10,9 @@ namespace simrun::raft::detail {
                                 int line);
 }  // namespace simrun::raft::detail
 
-#define RAFT_ASSERT(condition, message)                                               \
-  do {                                                                                \
-    if (!(condition)) [[unlikely]] {                                                  \
+#define RAFT_ASSERT(condition, message)                                                 \
+  do {                                                                                  \
+    if (!(condition)) [[unlikely]] {                                                    \
       ::simrun::raft::detail::assert_failed(#condition, (message), __FILE__, __LINE__); \
-    }                                                                                 \
+    }                                                                                   \
   } while (false)

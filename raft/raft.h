@@ -62,8 +62,8 @@ struct Config {
 // What a node recovered from its disk at (re)start.
 struct RestoredState {
   HardState hard_state;
-  Snapshot snapshot;          // meta.index == 0 when there is none
-  std::vector<Entry> entries; // contiguous, starting at snapshot.meta.index + 1
+  Snapshot snapshot;           // meta.index == 0 when there is none
+  std::vector<Entry> entries;  // contiguous, starting at snapshot.meta.index + 1
 };
 
 enum class ProgressState : std::uint8_t { probe, replicate, snapshot };
@@ -85,8 +85,8 @@ enum class EventKind : std::uint8_t {
   vote_rejected,
   became_leader,
   became_follower,
-  stepped_down,      // leader or candidate lost its role
-  log_truncated,     // conflicting suffix removed
+  stepped_down,   // leader or candidate lost its role
+  log_truncated,  // conflicting suffix removed
   snapshot_installed,
   leader_transfer_started,
 };
@@ -105,8 +105,14 @@ const char* to_string(EventKind kind);
 struct Ready {
   HardState hard_state;
   bool hard_state_changed = false;
-  std::vector<Entry> entries;            // to append to stable storage
-  std::optional<Snapshot> snapshot;      // received; persist and restore
+  // To append to stable storage, replacing any stored entries at the same
+  // or a higher index (a follower's conflicting suffix, section 5.3).
+  std::vector<Entry> entries;
+  // Received from the leader; persist it, drop the stored log up to it and
+  // restore the state machine from it before applying committed_entries.
+  // (Snapshots made by compact() are the application's own; they are not
+  // echoed here.)
+  std::optional<Snapshot> snapshot;
   std::vector<Entry> committed_entries;  // to apply, in order
   std::vector<Message> messages;         // to send (see contract above)
   bool must_sync = false;                // entries or term/vote changed
@@ -120,9 +126,20 @@ bool needs_durable_state(const Message& message);
 struct ProposeResult {
   enum class Status : std::uint8_t { accepted, not_leader, transfer_in_progress };
   Status status = Status::not_leader;
-  Term term = 0;        // accepted: term of the new entry
-  Index index = 0;      // accepted: index of the new entry
+  Term term = 0;    // accepted: term of the new entry
+  Index index = 0;  // accepted: index of the new entry
   NodeId leader_hint = kNoNode;
+};
+
+// Messages the core dropped or answered without acting on them. They are
+// operating conditions, not errors: counted so that scenarios can see them.
+struct RaftCounters {
+  std::uint64_t messages_stepped = 0;
+  std::uint64_t stale_term_messages = 0;  // lower term than ours
+  std::uint64_t malformed_messages = 0;   // failed validation (ids, indexes, terms)
+  std::uint64_t ignored_messages = 0;     // valid but meaningless in our role/state
+  std::uint64_t snapshots_sent = 0;
+  std::uint64_t snapshots_installed = 0;
 };
 
 class Raft {
@@ -164,6 +181,8 @@ class Raft {
   const Entry* entry_at(Index index) const;
   std::vector<ProgressView> progress() const;  // leader only; empty otherwise
   const Config& config() const;
+  // Operating conditions handled so far (stale, malformed, ignored input).
+  const RaftCounters& counters() const;
 
  private:
   struct State;

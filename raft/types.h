@@ -56,12 +56,12 @@ enum class MessageType : std::uint8_t {
   pre_vote_response,
   vote_request,
   vote_response,
-  append,           // AppendEntries with entries (may be empty for a probe)
+  append,  // AppendEntries with entries (may be empty for a probe)
   append_response,
-  heartbeat,        // carries commit only; keeps followers from campaigning
+  heartbeat,  // carries commit only; keeps followers from campaigning
   heartbeat_response,
-  snapshot,         // InstallSnapshot, whole image in one message
-  timeout_now,      // leader transfer: "campaign now, skip pre-vote"
+  snapshot,     // InstallSnapshot, whole image in one message
+  timeout_now,  // leader transfer: "campaign now, skip pre-vote"
 };
 
 struct Message {
@@ -83,6 +83,9 @@ struct Message {
   Index reject_hint = 0;
   Term hint_term = 0;
   std::optional<Snapshot> snapshot;
+  // vote_request sent because the leader asked this node to take over
+  // (timeout_now, thesis 3.10): voters skip the leader-lease check for it.
+  bool leader_transfer = false;
   bool operator==(const Message&) const = default;
 };
 

@@ -1,0 +1,253 @@
+#include "raft/codec.h"
+
+#include <limits>
+
+namespace simrun::raft {
+
+namespace {
+
+// Layout: [version u8][kind u8][body]. Integers are fixed-width
+// little-endian; byte strings and lists carry a u32 count that decode checks
+// against the bytes actually left before allocating anything.
+constexpr std::uint8_t kFormatVersion = 1;
+enum class Kind : std::uint8_t { message = 1, entry = 2, hard_state = 3, snapshot = 4 };
+
+// Caps on what decode accepts, whatever a (corrupted) length field says.
+constexpr std::uint32_t kMaxBytesLength = 64U << 20;  // one entry or image
+constexpr std::uint32_t kMaxEntryCount = 1U << 20;
+constexpr std::uint32_t kMaxVoterCount = 1U << 12;
+
+constexpr std::uint8_t kFlagReject = 1U << 0;
+constexpr std::uint8_t kFlagHasSnapshot = 1U << 1;
+constexpr std::uint8_t kFlagLeaderTransfer = 1U << 2;
+constexpr std::uint8_t kKnownFlags = kFlagReject | kFlagHasSnapshot | kFlagLeaderTransfer;
+
+// Minimum encoded sizes, used to reject counts that cannot fit.
+constexpr std::size_t kMinEntrySize = 8 + 8 + 4;
+
+class Writer {
+ public:
+  void u8(std::uint8_t value) { out_.push_back(value); }
+  void u32(std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  }
+  void u64(std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  }
+  void bytes(const Bytes& data) {
+    u32(static_cast<std::uint32_t>(data.size()));
+    out_.insert(out_.end(), data.begin(), data.end());
+  }
+  void header(Kind kind) {
+    u8(kFormatVersion);
+    u8(static_cast<std::uint8_t>(kind));
+  }
+  Bytes take() { return std::move(out_); }
+
+ private:
+  Bytes out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> input) : input_(input) {}
+
+  bool ok() const { return ok_; }
+  bool at_end() const { return ok_ && position_ == input_.size(); }
+  std::size_t remaining() const { return input_.size() - position_; }
+
+  std::uint8_t u8() {
+    if (!need(1)) return 0;
+    return input_[position_++];
+  }
+  std::uint32_t u32() {
+    if (!need(4)) return 0;
+    std::uint32_t value = 0;
+    for (int i = 0; i < 4; ++i) {
+      value |= static_cast<std::uint32_t>(input_[position_++]) << (8 * i);
+    }
+    return value;
+  }
+  std::uint64_t u64() {
+    if (!need(8)) return 0;
+    std::uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) {
+      value |= static_cast<std::uint64_t>(input_[position_++]) << (8 * i);
+    }
+    return value;
+  }
+  Bytes bytes() {
+    const std::uint32_t length = u32();
+    if (!ok_ || length > kMaxBytesLength || !need(length)) {
+      ok_ = false;
+      return {};
+    }
+    const auto first = input_.begin() + static_cast<std::ptrdiff_t>(position_);
+    Bytes out(first, first + static_cast<std::ptrdiff_t>(length));
+    position_ += length;
+    return out;
+  }
+  // A list count that must fit in the remaining input at `min_item_size`.
+  std::uint32_t count(std::uint32_t cap, std::size_t min_item_size) {
+    const std::uint32_t value = u32();
+    if (!ok_ || value > cap || value * min_item_size > remaining()) {
+      ok_ = false;
+      return 0;
+    }
+    return value;
+  }
+  bool header(Kind kind) {
+    return u8() == kFormatVersion && u8() == static_cast<std::uint8_t>(kind) && ok_;
+  }
+  void fail() { ok_ = false; }
+
+ private:
+  bool need(std::size_t length) {
+    if (!ok_ || length > remaining()) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  std::span<const std::uint8_t> input_;
+  std::size_t position_ = 0;
+  bool ok_ = true;
+};
+
+void write_entry(Writer& w, const Entry& entry) {
+  w.u64(entry.term);
+  w.u64(entry.index);
+  w.bytes(entry.data);
+}
+
+Entry read_entry(Reader& r) {
+  Entry entry;
+  entry.term = r.u64();
+  entry.index = r.u64();
+  entry.data = r.bytes();
+  return entry;
+}
+
+void write_snapshot(Writer& w, const Snapshot& snapshot) {
+  w.u64(snapshot.meta.index);
+  w.u64(snapshot.meta.term);
+  w.u32(static_cast<std::uint32_t>(snapshot.meta.voters.size()));
+  for (const NodeId voter : snapshot.meta.voters) w.u32(voter);
+  w.bytes(snapshot.data);
+}
+
+Snapshot read_snapshot(Reader& r) {
+  Snapshot snapshot;
+  snapshot.meta.index = r.u64();
+  snapshot.meta.term = r.u64();
+  const std::uint32_t voters = r.count(kMaxVoterCount, 4);
+  snapshot.meta.voters.reserve(voters);
+  for (std::uint32_t i = 0; i < voters && r.ok(); ++i) snapshot.meta.voters.push_back(r.u32());
+  snapshot.data = r.bytes();
+  return snapshot;
+}
+
+}  // namespace
+
+Bytes encode_message(const Message& message) {
+  Writer w;
+  w.header(Kind::message);
+  w.u8(static_cast<std::uint8_t>(message.type));
+  std::uint8_t flags = 0;
+  if (message.reject) flags |= kFlagReject;
+  if (message.snapshot.has_value()) flags |= kFlagHasSnapshot;
+  if (message.leader_transfer) flags |= kFlagLeaderTransfer;
+  w.u8(flags);
+  w.u32(message.from);
+  w.u32(message.to);
+  w.u64(message.term);
+  w.u64(message.index);
+  w.u64(message.log_term);
+  w.u64(message.commit);
+  w.u64(message.reject_hint);
+  w.u64(message.hint_term);
+  w.u32(static_cast<std::uint32_t>(message.entries.size()));
+  for (const Entry& entry : message.entries) write_entry(w, entry);
+  if (message.snapshot.has_value()) write_snapshot(w, *message.snapshot);
+  return w.take();
+}
+
+std::optional<Message> decode_message(std::span<const std::uint8_t> bytes) {
+  Reader r(bytes);
+  if (!r.header(Kind::message)) return std::nullopt;
+  Message message;
+  const std::uint8_t type = r.u8();
+  if (type > static_cast<std::uint8_t>(MessageType::timeout_now)) return std::nullopt;
+  message.type = static_cast<MessageType>(type);
+  const std::uint8_t flags = r.u8();
+  if ((flags & ~kKnownFlags) != 0) return std::nullopt;
+  message.reject = (flags & kFlagReject) != 0;
+  message.leader_transfer = (flags & kFlagLeaderTransfer) != 0;
+  message.from = r.u32();
+  message.to = r.u32();
+  message.term = r.u64();
+  message.index = r.u64();
+  message.log_term = r.u64();
+  message.commit = r.u64();
+  message.reject_hint = r.u64();
+  message.hint_term = r.u64();
+  const std::uint32_t entries = r.count(kMaxEntryCount, kMinEntrySize);
+  message.entries.reserve(entries);
+  for (std::uint32_t i = 0; i < entries && r.ok(); ++i) message.entries.push_back(read_entry(r));
+  if ((flags & kFlagHasSnapshot) != 0) message.snapshot = read_snapshot(r);
+  if (!r.at_end()) return std::nullopt;
+  return message;
+}
+
+Bytes encode_entry(const Entry& entry) {
+  Writer w;
+  w.header(Kind::entry);
+  write_entry(w, entry);
+  return w.take();
+}
+
+std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes) {
+  Reader r(bytes);
+  if (!r.header(Kind::entry)) return std::nullopt;
+  Entry entry = read_entry(r);
+  if (!r.at_end()) return std::nullopt;
+  return entry;
+}
+
+Bytes encode_hard_state(const HardState& state) {
+  Writer w;
+  w.header(Kind::hard_state);
+  w.u64(state.term);
+  w.u32(state.vote);
+  w.u64(state.commit);
+  return w.take();
+}
+
+std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes) {
+  Reader r(bytes);
+  if (!r.header(Kind::hard_state)) return std::nullopt;
+  HardState state;
+  state.term = r.u64();
+  state.vote = r.u32();
+  state.commit = r.u64();
+  if (!r.at_end()) return std::nullopt;
+  return state;
+}
+
+Bytes encode_snapshot(const Snapshot& snapshot) {
+  Writer w;
+  w.header(Kind::snapshot);
+  write_snapshot(w, snapshot);
+  return w.take();
+}
+
+std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes) {
+  Reader r(bytes);
+  if (!r.header(Kind::snapshot)) return std::nullopt;
+  Snapshot snapshot = read_snapshot(r);
+  if (!r.at_end()) return std::nullopt;
+  return snapshot;
+}
+
+}  // namespace simrun::raft

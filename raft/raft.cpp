@@ -1,0 +1,914 @@
+#include "raft/raft.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "raft/assert.h"
+#include "raft/log.h"
+#include "raft/progress.h"
+
+namespace simrun::raft {
+
+namespace {
+
+// Bound on the committed entries handed out in one Ready, so that a node
+// catching up on a long log applies it in slices.
+constexpr std::size_t kMaxCommittedEntriesPerReady = 4096;
+// Bound on the entries one append may carry, whatever the sender claims.
+constexpr std::size_t kMaxEntriesPerIncomingAppend = 1U << 20;
+
+enum class CampaignKind : std::uint8_t { pre_vote, election, transfer };
+
+bool is_valid_type(MessageType type) {
+  return static_cast<std::uint8_t>(type) <= static_cast<std::uint8_t>(MessageType::timeout_now);
+}
+
+bool is_from_leader(MessageType type) {
+  return type == MessageType::append || type == MessageType::heartbeat ||
+         type == MessageType::snapshot;
+}
+
+}  // namespace
+
+const char* to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::pre_vote_started:
+      return "pre_vote_started";
+    case EventKind::election_started:
+      return "election_started";
+    case EventKind::vote_granted:
+      return "vote_granted";
+    case EventKind::vote_rejected:
+      return "vote_rejected";
+    case EventKind::became_leader:
+      return "became_leader";
+    case EventKind::became_follower:
+      return "became_follower";
+    case EventKind::stepped_down:
+      return "stepped_down";
+    case EventKind::log_truncated:
+      return "log_truncated";
+    case EventKind::snapshot_installed:
+      return "snapshot_installed";
+    case EventKind::leader_transfer_started:
+      return "leader_transfer_started";
+  }
+  return "unknown";
+}
+
+bool needs_durable_state(const Message& message) {
+  switch (message.type) {
+    // A candidate's self-vote and new term, a voter's vote, and a follower's
+    // acknowledgement of entries or of a snapshot all promise something about
+    // the sender's disk (Figure 2: "Updated on stable storage before
+    // responding to RPCs").
+    case MessageType::vote_request:
+    case MessageType::vote_response:
+    case MessageType::append_response:
+    case MessageType::heartbeat_response:
+      return true;
+    // A leader's outgoing traffic may overlap its own fsync (thesis 10.2.1);
+    // pre-votes change no persistent state; timeout_now promises nothing.
+    case MessageType::pre_vote_request:
+    case MessageType::pre_vote_response:
+    case MessageType::append:
+    case MessageType::heartbeat:
+    case MessageType::snapshot:
+    case MessageType::timeout_now:
+      return false;
+  }
+  return true;
+}
+
+struct Raft::State {
+  Config config;
+  Log log;
+  Term term = 0;
+  NodeId vote = kNoNode;
+  Role role = Role::follower;
+  NodeId leader = kNoNode;
+  int election_elapsed = 0;
+  int heartbeat_elapsed = 0;
+  int randomized_election_ticks = 0;
+  std::map<NodeId, Progress> progress;  // leader only, every voter incl. self
+  std::map<NodeId, bool> votes;         // (pre-)candidate only: first answer per voter
+  NodeId transfer_target = kNoNode;
+  std::vector<Message> messages;
+  std::vector<Event> events;
+  HardState last_ready_hard_state;  // as handed out by the latest ready()
+  bool ready_outstanding = false;
+  RaftCounters counters;
+
+  State(Config cfg, RestoredState restored)
+      : config(std::move(cfg)),
+        log(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit) {
+    RAFT_ASSERT(config.id != kNoNode, "node id 0 is reserved for 'nobody'");
+    RAFT_ASSERT(static_cast<bool>(config.random_below), "random_below must be set");
+    RAFT_ASSERT(config.heartbeat_ticks > 0, "heartbeat_ticks must be positive");
+    RAFT_ASSERT(config.election_ticks > config.heartbeat_ticks,
+                "election_ticks must exceed heartbeat_ticks");
+    RAFT_ASSERT(config.max_inflight_messages > 0, "max_inflight_messages must be positive");
+    RAFT_ASSERT(config.max_entries_per_message > 0, "max_entries_per_message must be positive");
+    std::sort(config.voters.begin(), config.voters.end());
+    config.voters.erase(std::unique(config.voters.begin(), config.voters.end()),
+                        config.voters.end());
+    RAFT_ASSERT(!config.voters.empty() && config.voters.front() != kNoNode,
+                "voters must be non-empty node ids");
+    term = restored.hard_state.term;
+    vote = restored.hard_state.vote;
+    // A log holding entries of term T proves term T existed; a node restored
+    // with an older term (storage that lost term and vote) starts at T with
+    // no vote, so its own log terms never run ahead of its term.
+    if (log.last_term() > term) {
+      term = log.last_term();
+      vote = kNoNode;
+    }
+    // If term, vote or commit had to be corrected, the first Ready reports
+    // the corrected HardState as changed so that it is persisted.
+    last_ready_hard_state = restored.hard_state;
+    reset_randomized_election_timeout();
+  }
+
+  // --- helpers -------------------------------------------------------------
+
+  std::size_t quorum() const { return config.voters.size() / 2 + 1; }
+
+  bool is_voter(NodeId id) const {
+    return std::binary_search(config.voters.begin(), config.voters.end(), id);
+  }
+
+  HardState hard_state() const { return HardState{term, vote, log.committed()}; }
+
+  void reset_randomized_election_timeout() {
+    const auto base = static_cast<std::uint64_t>(config.election_ticks);
+    const std::uint64_t jitter = config.random_below(base);
+    RAFT_ASSERT(jitter < base, "random_below returned a value out of range");
+    randomized_election_ticks = static_cast<int>(base + jitter);
+  }
+
+  void emit(EventKind kind, NodeId peer, Index index, std::string reason) {
+    events.push_back(Event{kind, term, peer, index, std::move(reason)});
+  }
+
+  void send(Message message) {
+    message.from = config.id;
+    RAFT_ASSERT(message.to != kNoNode && message.to != config.id, "bad destination");
+    messages.push_back(std::move(message));
+  }
+
+  // Resets per-term volatile state (etcd's reset()).
+  void reset(Term new_term) {
+    if (new_term != term) {
+      RAFT_ASSERT(new_term > term, "terms never decrease");
+      term = new_term;
+      vote = kNoNode;
+    }
+    leader = kNoNode;
+    election_elapsed = 0;
+    heartbeat_elapsed = 0;
+    reset_randomized_election_timeout();
+    votes.clear();
+    progress.clear();
+    transfer_target = kNoNode;
+  }
+
+  // --- role transitions ----------------------------------------------------
+
+  void become_follower(Term new_term, NodeId new_leader, const std::string& reason) {
+    const Role previous_role = role;
+    const Term previous_term = term;
+    reset(new_term);
+    role = Role::follower;
+    leader = new_leader;
+    if (previous_role != Role::follower) emit(EventKind::stepped_down, new_leader, 0, reason);
+    if (previous_role != Role::follower || previous_term != term) {
+      emit(EventKind::became_follower, new_leader, 0, reason);
+    }
+  }
+
+  void become_pre_candidate(const std::string& reason) {
+    RAFT_ASSERT(role != Role::leader, "a leader does not pre-campaign");
+    // Thesis 9.6: the term stays put, so a node that cannot win disrupts
+    // nobody.
+    role = Role::pre_candidate;
+    votes.clear();
+    leader = kNoNode;
+    // Fresh jitter for every attempt, so two pre-candidates do not keep
+    // colliding.
+    reset_randomized_election_timeout();
+    emit(EventKind::pre_vote_started, kNoNode, 0, reason);
+  }
+
+  void become_candidate(const std::string& reason) {
+    RAFT_ASSERT(role != Role::leader, "a leader does not campaign");
+    reset(term + 1);
+    role = Role::candidate;
+    vote = config.id;
+    emit(EventKind::election_started, kNoNode, 0, reason);
+  }
+
+  void become_leader() {
+    RAFT_ASSERT(role == Role::candidate, "only a candidate becomes leader");
+    reset(term);
+    role = Role::leader;
+    leader = config.id;
+    for (const NodeId id : config.voters) {
+      Progress pr(config.max_inflight_messages);
+      pr.next = log.last_index() + 1;
+      if (id == config.id) {
+        // The leader's own log counts toward commit only once durable.
+        pr.match = log.stable();
+        pr.state = ProgressState::replicate;
+        pr.recently_active = true;
+      }
+      progress.emplace(id, std::move(pr));
+    }
+    emit(EventKind::became_leader, config.id, 0, "won election");
+    // Section 5.4.2 / Figure 8: a leader commits entries of earlier terms only
+    // by committing one of its own, so it appends a no-op right away.
+    log.append(Entry{term, log.last_index() + 1, {}});
+    bcast_append();
+  }
+
+  // --- elections -------------------------------------------------------------
+
+  void start_election(const std::string& reason) {
+    if (config.pre_vote) {
+      campaign(CampaignKind::pre_vote, reason);
+    } else {
+      campaign(CampaignKind::election, reason);
+    }
+  }
+
+  void campaign(CampaignKind kind, const std::string& reason) {
+    if (role == Role::leader || !is_voter(config.id)) return;
+    Term request_term = 0;
+    MessageType request_type = MessageType::vote_request;
+    if (kind == CampaignKind::pre_vote) {
+      become_pre_candidate(reason);
+      request_term = term + 1;
+      request_type = MessageType::pre_vote_request;
+    } else {
+      become_candidate(reason);
+      request_term = term;
+    }
+    if (poll(config.id, true)) return;  // single-node group: already decided
+    for (const NodeId id : config.voters) {
+      if (id == config.id) continue;
+      Message request;
+      request.type = request_type;
+      request.to = id;
+      request.term = request_term;
+      request.index = log.last_index();
+      request.log_term = log.last_term();
+      request.leader_transfer = kind == CampaignKind::transfer;
+      send(std::move(request));
+    }
+  }
+
+  // Records a (pre-)vote answer; returns true when it decided the election
+  // (and the resulting transition has been made).
+  bool poll(NodeId from, bool granted) {
+    votes.emplace(from, granted);  // only the first answer of each voter counts
+    std::size_t granted_count = 0;
+    std::size_t rejected_count = 0;
+    for (const auto& [id, yes] : votes) (yes ? granted_count : rejected_count)++;
+    if (granted_count >= quorum()) {
+      if (role == Role::pre_candidate) {
+        campaign(CampaignKind::election, "pre-vote won");
+      } else {
+        become_leader();
+      }
+      return true;
+    }
+    if (config.voters.size() - rejected_count < quorum()) {
+      become_follower(term, kNoNode,
+                      role == Role::pre_candidate ? "pre-vote lost" : "election lost");
+      return true;
+    }
+    return false;
+  }
+
+  void handle_vote_request(const Message& m) {
+    const bool pre = m.type == MessageType::pre_vote_request;
+    const MessageType response_type =
+        pre ? MessageType::pre_vote_response : MessageType::vote_response;
+    // Section 5.2: at most one vote per term (vote is restored from the
+    // HardState). A pre-vote for a future term binds nothing.
+    const bool can_vote =
+        vote == m.from || (vote == kNoNode && leader == kNoNode) || (pre && m.term > term);
+    // Section 5.4.1: if the candidate's log is less complete than ours, we
+    // cannot give it our vote.
+    const bool up_to_date = log.is_up_to_date(m.index, m.log_term);
+    Message response;
+    response.type = response_type;
+    response.to = m.from;
+    if (can_vote && up_to_date) {
+      // A granted pre-vote carries the requested term so that the
+      // pre-candidate can tell it from a stale answer.
+      response.term = pre ? m.term : term;
+      if (!pre) {
+        election_elapsed = 0;
+        vote = m.from;
+      }
+      emit(EventKind::vote_granted, m.from, 0, pre ? "pre-vote" : "vote");
+    } else {
+      response.term = term;
+      response.reject = true;
+      std::string reason;
+      if (!can_vote && vote != kNoNode) {
+        reason = "already voted for " + std::to_string(vote);
+      } else if (!can_vote) {
+        reason = "already following leader " + std::to_string(leader);
+      } else {
+        reason = "log not up to date";
+      }
+      emit(EventKind::vote_rejected, m.from, 0, std::move(reason));
+    }
+    send(std::move(response));
+  }
+
+  // --- replication (leader side) ---------------------------------------------
+
+  // Sends the follower what it is missing. Returns false when nothing was sent.
+  bool send_append(NodeId to, bool send_if_empty) {
+    Progress& pr = progress.at(to);
+    if (pr.is_paused()) return false;
+    const Index previous_index = pr.next - 1;
+    const std::optional<Term> previous_term = log.term_at(previous_index);
+    if (!previous_term.has_value()) {
+      // The entries this follower needs are compacted: send the image.
+      const Snapshot& snapshot = log.snapshot();
+      RAFT_ASSERT(snapshot.meta.index > 0, "a compacted log must hold a snapshot");
+      Message m;
+      m.type = MessageType::snapshot;
+      m.to = to;
+      m.term = term;
+      m.snapshot = snapshot;
+      send(std::move(m));
+      pr.become_snapshot(snapshot.meta.index);
+      ++counters.snapshots_sent;
+      return true;
+    }
+    std::vector<Entry> entries =
+        log.slice(pr.next, log.last_index() + 1, config.max_entries_per_message);
+    if (entries.empty() && !send_if_empty) return false;
+    const Index last_sent = entries.empty() ? 0 : entries.back().index;
+    Message m;
+    m.type = MessageType::append;
+    m.to = to;
+    m.term = term;
+    m.index = previous_index;
+    m.log_term = *previous_term;
+    m.entries = std::move(entries);
+    m.commit = log.committed();
+    send(std::move(m));
+    if (last_sent != 0) {
+      pr.sent_entries(last_sent);
+    } else if (pr.state == ProgressState::probe) {
+      pr.probe_sent = true;
+    }
+    return true;
+  }
+
+  void bcast_append() {
+    for (const NodeId id : config.voters) {
+      if (id != config.id) send_append(id, true);
+    }
+  }
+
+  void bcast_heartbeat() {
+    for (const NodeId id : config.voters) {
+      if (id == config.id) continue;
+      Message m;
+      m.type = MessageType::heartbeat;
+      m.to = id;
+      m.term = term;
+      // Never tell a follower to commit beyond what it is known to match.
+      m.commit = std::min(progress.at(id).match, log.committed());
+      send(std::move(m));
+    }
+  }
+
+  // Section 5.3/5.4.2: commit the highest index stored on a quorum, but only
+  // if it belongs to the current term (Figure 8). Returns true on progress.
+  bool maybe_commit() {
+    std::vector<Index> matches;
+    matches.reserve(progress.size());
+    for (const auto& [id, pr] : progress) matches.push_back(pr.match);
+    std::sort(matches.begin(), matches.end(), std::greater<>());
+    const Index candidate = matches[quorum() - 1];
+    if (candidate <= log.committed()) return false;
+    if (log.term_at(candidate) != term) return false;
+    log.commit_to(candidate);
+    return true;
+  }
+
+  bool quorum_active() const {
+    std::size_t active = 0;
+    for (const auto& [id, pr] : progress) {
+      if (id == config.id || pr.recently_active) ++active;
+    }
+    return active >= quorum();
+  }
+
+  void send_timeout_now(NodeId to) {
+    Message m;
+    m.type = MessageType::timeout_now;
+    m.to = to;
+    m.term = term;
+    send(std::move(m));
+  }
+
+  void handle_append_response(const Message& m) {
+    Progress& pr = progress.at(m.from);
+    pr.recently_active = true;
+    if (m.reject) {
+      // Fast back-off: jump over the follower's conflicting term at once.
+      Index next_probe = m.reject_hint;
+      if (m.hint_term > 0) {
+        next_probe = log.find_conflict_by_term(m.reject_hint, m.hint_term).first;
+      }
+      if (pr.maybe_decrease_to(m.index, next_probe)) {
+        if (pr.state == ProgressState::replicate) pr.become_probe();
+        send_append(m.from, true);
+      }
+      return;
+    }
+    if (m.index > log.last_index()) {
+      ++counters.malformed_messages;  // acknowledges entries we never had
+      return;
+    }
+    const bool was_paused = pr.is_paused();
+    if (!pr.maybe_update(m.index)) {
+      if (pr.state == ProgressState::replicate) pr.inflights.free_le(m.index);
+      return;
+    }
+    switch (pr.state) {
+      case ProgressState::probe:
+        pr.become_replicate();
+        break;
+      case ProgressState::snapshot:
+        if (pr.match + 1 >= log.first_index()) {
+          pr.become_probe();
+          pr.become_replicate();
+        }
+        break;
+      case ProgressState::replicate:
+        pr.inflights.free_le(m.index);
+        break;
+    }
+    if (maybe_commit()) {
+      bcast_append();
+    } else if (was_paused) {
+      // The follower may not know the commit index yet: send even if empty.
+      send_append(m.from, true);
+    }
+    // Stream what is left, bounded by the inflight window.
+    for (std::size_t i = 0; i <= config.max_inflight_messages; ++i) {
+      if (!send_append(m.from, false)) break;
+    }
+    if (m.from == transfer_target && pr.match == log.last_index()) send_timeout_now(m.from);
+  }
+
+  void handle_heartbeat_response(const Message& m) {
+    Progress& pr = progress.at(m.from);
+    pr.recently_active = true;
+    pr.probe_sent = false;
+    if (pr.state == ProgressState::replicate) {
+      // The simulated network may drop appends and nobody reports it. The
+      // follower tells us its last index; if it stays behind what we sent for
+      // two heartbeat round trips in a row, the appends were lost: probe.
+      const bool behind = m.index < pr.next - 1;
+      pr.stalled_heartbeats = behind ? pr.stalled_heartbeats + 1 : 0;
+      if (pr.stalled_heartbeats >= 2) {
+        pr.become_probe();
+      } else if (pr.inflights.full()) {
+        pr.inflights.free_first_one();
+      }
+    }
+    if (pr.match < log.last_index()) send_append(m.from, false);
+  }
+
+  // --- replication (follower side) -------------------------------------------
+
+  void respond_append(NodeId to, Index index, bool reject = false, Index hint = 0,
+                      Term hint_term = 0) {
+    Message r;
+    r.type = MessageType::append_response;
+    r.to = to;
+    r.term = term;
+    r.index = index;
+    r.reject = reject;
+    r.reject_hint = hint;
+    r.hint_term = hint_term;
+    send(std::move(r));
+  }
+
+  void handle_append(const Message& m) {
+    if (m.index < log.committed()) {
+      // Stale: everything up to commit is settled; tell the leader so.
+      respond_append(m.from, log.committed());
+      return;
+    }
+    // Section 5.3, the consistency check: the entry before the new ones must
+    // match in index and term.
+    if (!log.match_term(m.index, m.log_term)) {
+      const Index hint_index = std::min(m.index, log.last_index());
+      const auto [hint, hint_term] = log.find_conflict_by_term(hint_index, m.log_term);
+      respond_append(m.from, m.index, true, hint, hint_term);
+      return;
+    }
+    const Index conflict = log.find_conflict(m.entries);
+    if (conflict != 0) {
+      // conflict > m.index >= committed: committed entries are never removed.
+      const std::size_t offset = conflict - (m.index + 1);
+      const bool truncated =
+          log.truncate_and_append(std::span<const Entry>(m.entries).subspan(offset));
+      if (truncated)
+        emit(EventKind::log_truncated, m.from, conflict, "conflicting entry from leader");
+    }
+    const Index last_new = m.index + m.entries.size();
+    log.commit_to(std::min(m.commit, last_new));
+    respond_append(m.from, last_new);
+  }
+
+  void handle_heartbeat(const Message& m) {
+    log.commit_to(std::min(m.commit, log.last_index()));
+    Message r;
+    r.type = MessageType::heartbeat_response;
+    r.to = m.from;
+    r.term = term;
+    r.index = log.last_index();  // lets the leader notice lost appends
+    send(std::move(r));
+  }
+
+  void handle_snapshot(const Message& m) {
+    const Snapshot& snapshot = *m.snapshot;
+    if (snapshot.meta.index <= log.committed()) {
+      respond_append(m.from, log.committed());
+      return;
+    }
+    if (log.match_term(snapshot.meta.index, snapshot.meta.term)) {
+      // We already hold that prefix: just learn that it is committed.
+      log.commit_to(snapshot.meta.index);
+      respond_append(m.from, log.committed());
+      return;
+    }
+    log.restore(snapshot);
+    ++counters.snapshots_installed;
+    emit(EventKind::snapshot_installed, m.from, snapshot.meta.index, "leader sent snapshot");
+    respond_append(m.from, log.last_index());
+  }
+
+  // --- input -------------------------------------------------------------------
+
+  bool is_well_formed(const Message& m) const {
+    if (!is_valid_type(m.type)) return false;
+    if (m.to != config.id || m.from == config.id || !is_voter(m.from)) return false;
+    if (m.term == 0 && m.type != MessageType::pre_vote_response) return false;
+    switch (m.type) {
+      case MessageType::append: {
+        if (m.log_term > m.term) return false;
+        if (m.entries.size() > kMaxEntriesPerIncomingAppend) return false;
+        if (m.index > std::numeric_limits<Index>::max() - m.entries.size() - 1) return false;
+        Term previous_term = m.log_term;
+        for (std::size_t i = 0; i < m.entries.size(); ++i) {
+          const Entry& entry = m.entries[i];
+          if (entry.index != m.index + 1 + i) return false;
+          if (entry.term < previous_term || entry.term > m.term) return false;
+          previous_term = entry.term;
+        }
+        return true;
+      }
+      case MessageType::snapshot:
+        return m.snapshot.has_value() && m.snapshot->meta.index > 0 && m.snapshot->meta.term > 0 &&
+               m.snapshot->meta.term <= m.term;
+      case MessageType::pre_vote_request:
+      case MessageType::vote_request:
+        return m.log_term <= m.term;
+      default:
+        return true;
+    }
+  }
+
+  void step(const Message& m) {
+    ++counters.messages_stepped;
+    if (!is_well_formed(m)) {
+      ++counters.malformed_messages;
+      return;
+    }
+    const bool is_vote_request =
+        m.type == MessageType::pre_vote_request || m.type == MessageType::vote_request;
+    if (m.term > term) {
+      if (is_vote_request) {
+        // Leader lease (thesis 4.2.3 / 9.6): a node that heard from a leader
+        // within the election timeout ignores candidates, so a partitioned
+        // node rejoining cannot depose a healthy leader. Votes honour it
+        // with check-quorum (as etcd does), pre-votes always.
+        const bool lease_applies = m.type == MessageType::pre_vote_request || config.check_quorum;
+        const bool in_lease = leader != kNoNode && election_elapsed < config.election_ticks;
+        if (lease_applies && in_lease && !m.leader_transfer) {
+          emit(EventKind::vote_rejected, m.from, 0, "leader lease");
+          return;
+        }
+      }
+      if (m.type == MessageType::pre_vote_request) {
+        // A pre-vote for a future term changes nothing here.
+      } else if (m.type == MessageType::pre_vote_response && !m.reject) {
+        // A granted pre-vote carries the term we would campaign in.
+      } else {
+        become_follower(m.term, is_from_leader(m.type) ? m.from : kNoNode, "higher term seen");
+      }
+    } else if (m.term < term) {
+      ++counters.stale_term_messages;
+      if ((config.check_quorum || config.pre_vote) &&
+          (m.type == MessageType::append || m.type == MessageType::heartbeat)) {
+        // A stale leader (e.g. after a partition) learns our term and steps
+        // down; with pre-vote its followers cannot raise theirs otherwise.
+        respond_append(m.from, 0);
+      } else if (m.type == MessageType::pre_vote_request) {
+        Message r;
+        r.type = MessageType::pre_vote_response;
+        r.to = m.from;
+        r.term = term;
+        r.reject = true;
+        send(std::move(r));
+      }
+      return;
+    }
+
+    if (is_vote_request) {
+      handle_vote_request(m);
+      return;
+    }
+    switch (role) {
+      case Role::leader:
+        step_leader(m);
+        break;
+      case Role::pre_candidate:
+      case Role::candidate:
+        step_candidate(m);
+        break;
+      case Role::follower:
+        step_follower(m);
+        break;
+    }
+  }
+
+  void step_leader(const Message& m) {
+    switch (m.type) {
+      case MessageType::append_response:
+        handle_append_response(m);
+        return;
+      case MessageType::heartbeat_response:
+        handle_heartbeat_response(m);
+        return;
+      default:
+        // Includes another "leader" of our own term, possible only when
+        // some node broke its persistence contract; the checkers see it.
+        ++counters.ignored_messages;
+        return;
+    }
+  }
+
+  void step_candidate(const Message& m) {
+    if (is_from_leader(m.type)) {
+      // Section 5.2: a leader of our term exists; recognise it.
+      become_follower(term, m.from, "leader discovered");
+      step_follower(m);
+      return;
+    }
+    const MessageType expected =
+        role == Role::pre_candidate ? MessageType::pre_vote_response : MessageType::vote_response;
+    if (m.type != expected) {
+      ++counters.ignored_messages;
+      return;
+    }
+    poll(m.from, !m.reject);
+  }
+
+  void step_follower(const Message& m) {
+    switch (m.type) {
+      case MessageType::append:
+        election_elapsed = 0;
+        leader = m.from;
+        handle_append(m);
+        return;
+      case MessageType::heartbeat:
+        election_elapsed = 0;
+        leader = m.from;
+        handle_heartbeat(m);
+        return;
+      case MessageType::snapshot:
+        election_elapsed = 0;
+        leader = m.from;
+        handle_snapshot(m);
+        return;
+      case MessageType::timeout_now:
+        // Thesis 3.10: the leader asked us to take over; skip pre-vote.
+        campaign(CampaignKind::transfer, "leader transfer");
+        return;
+      default:
+        ++counters.ignored_messages;
+        return;
+    }
+  }
+
+  void tick() {
+    if (role == Role::leader) {
+      tick_leader();
+      return;
+    }
+    ++election_elapsed;
+    if (is_voter(config.id) && election_elapsed >= randomized_election_ticks) {
+      election_elapsed = 0;
+      start_election("election timeout");
+    }
+  }
+
+  void tick_leader() {
+    ++heartbeat_elapsed;
+    ++election_elapsed;
+    if (election_elapsed >= config.election_ticks) {
+      election_elapsed = 0;
+      if (config.check_quorum && !quorum_active()) {
+        become_follower(term, kNoNode, "check-quorum lost");
+        return;
+      }
+      for (auto& [id, pr] : progress) {
+        if (id != config.id) pr.recently_active = false;
+      }
+      // A transfer that did not finish within an election timeout is abandoned.
+      transfer_target = kNoNode;
+    }
+    for (auto& [id, pr] : progress) {
+      if (pr.state == ProgressState::snapshot &&
+          ++pr.snapshot_elapsed_ticks >= config.election_ticks) {
+        pr.become_probe();  // presumed lost; the next append resends it
+      }
+    }
+    if (heartbeat_elapsed >= config.heartbeat_ticks) {
+      heartbeat_elapsed = 0;
+      bcast_heartbeat();
+    }
+  }
+
+  void check_invariants() const {
+    log.check_invariants();
+    RAFT_ASSERT(term >= log.last_term(), "no log entry is from a future term");
+    RAFT_ASSERT(role != Role::leader || leader == config.id, "a leader knows it leads");
+    RAFT_ASSERT(role != Role::candidate || vote == config.id, "a candidate votes for itself");
+    RAFT_ASSERT(role == Role::leader || progress.empty(), "only leaders track progress");
+  }
+};
+
+Raft::Raft(Config config, RestoredState restored)
+    : state_(std::make_unique<State>(std::move(config), std::move(restored))) {
+  state_->check_invariants();
+}
+Raft::~Raft() = default;
+Raft::Raft(Raft&&) noexcept = default;
+Raft& Raft::operator=(Raft&&) noexcept = default;
+
+void Raft::tick() {
+  state_->tick();
+  state_->check_invariants();
+}
+
+void Raft::step(const Message& message) {
+  state_->step(message);
+  state_->check_invariants();
+}
+
+ProposeResult Raft::propose(Bytes data) {
+  State& s = *state_;
+  ProposeResult result;
+  result.term = s.term;
+  result.leader_hint = s.leader;
+  if (s.role != Role::leader) {
+    result.status = ProposeResult::Status::not_leader;
+    return result;
+  }
+  if (s.transfer_target != kNoNode) {
+    result.status = ProposeResult::Status::transfer_in_progress;
+    return result;
+  }
+  const Index index = s.log.last_index() + 1;
+  s.log.append(Entry{s.term, index, std::move(data)});
+  for (const NodeId id : s.config.voters) {
+    if (id != s.config.id) s.send_append(id, false);
+  }
+  result.status = ProposeResult::Status::accepted;
+  result.index = index;
+  s.check_invariants();
+  return result;
+}
+
+void Raft::campaign() {
+  if (state_->role == Role::leader) return;
+  state_->election_elapsed = 0;
+  state_->start_election("campaign requested");
+  state_->check_invariants();
+}
+
+void Raft::transfer_leadership(NodeId to) {
+  State& s = *state_;
+  if (s.role != Role::leader || to == s.config.id || !s.is_voter(to)) return;
+  if (s.transfer_target == to) return;
+  s.transfer_target = to;
+  // The transfer must finish within one election timeout (thesis 3.10).
+  s.election_elapsed = 0;
+  s.emit(EventKind::leader_transfer_started, to, 0, "transfer requested");
+  if (s.progress.at(to).match == s.log.last_index()) {
+    s.send_timeout_now(to);
+  } else {
+    s.send_append(to, true);
+  }
+}
+
+void Raft::compact(Index index, Bytes image) {
+  state_->log.compact(index, std::move(image), state_->config.voters);
+  state_->check_invariants();
+}
+
+bool Raft::has_ready() const {
+  const State& s = *state_;
+  if (s.ready_outstanding) return false;
+  return !s.messages.empty() || !s.events.empty() || s.log.has_unstable_entries() ||
+         s.log.has_pending_snapshot() || s.log.has_next_committed() ||
+         s.hard_state() != s.last_ready_hard_state;
+}
+
+Ready Raft::ready() {
+  State& s = *state_;
+  RAFT_ASSERT(!s.ready_outstanding, "ready() called again before advance()");
+  Ready rd;
+  rd.hard_state = s.hard_state();
+  rd.hard_state_changed = rd.hard_state != s.last_ready_hard_state;
+  rd.snapshot = s.log.take_pending_snapshot();
+  rd.entries = s.log.take_unstable_entries();
+  rd.committed_entries = s.log.take_next_committed(kMaxCommittedEntriesPerReady);
+  rd.messages = std::move(s.messages);
+  s.messages.clear();
+  rd.events = std::move(s.events);
+  s.events.clear();
+  rd.must_sync = !rd.entries.empty() || rd.snapshot.has_value() ||
+                 rd.hard_state.term != s.last_ready_hard_state.term ||
+                 rd.hard_state.vote != s.last_ready_hard_state.vote;
+  s.last_ready_hard_state = rd.hard_state;
+  s.ready_outstanding = true;
+  return rd;
+}
+
+void Raft::advance(const Ready& rd) {
+  State& s = *state_;
+  RAFT_ASSERT(s.ready_outstanding, "advance() without an outstanding ready()");
+  s.ready_outstanding = false;
+  if (rd.snapshot.has_value()) {
+    s.log.stable_snapshot_to(rd.snapshot->meta.index);
+    s.log.applied_to(std::min(rd.snapshot->meta.index, s.log.applying()));
+  }
+  if (!rd.entries.empty()) s.log.stable_to(rd.entries.back().index, rd.entries.back().term);
+  if (!rd.committed_entries.empty()) s.log.applied_to(rd.committed_entries.back().index);
+  if (s.role == Role::leader) {
+    Progress& self = s.progress.at(s.config.id);
+    if (s.log.stable() > self.match) {
+      self.match = s.log.stable();
+      self.next = self.match + 1;
+      if (s.maybe_commit()) s.bcast_append();
+    }
+  }
+  s.check_invariants();
+}
+
+NodeId Raft::id() const { return state_->config.id; }
+Role Raft::role() const { return state_->role; }
+Term Raft::term() const { return state_->term; }
+NodeId Raft::vote() const { return state_->vote; }
+NodeId Raft::leader() const { return state_->leader; }
+Index Raft::commit_index() const { return state_->log.committed(); }
+Index Raft::applied_index() const { return state_->log.applied(); }
+Index Raft::first_index() const { return state_->log.first_index(); }
+Index Raft::last_index() const { return state_->log.last_index(); }
+Term Raft::last_term() const { return state_->log.last_term(); }
+std::optional<Term> Raft::term_at(Index index) const { return state_->log.term_at(index); }
+const Entry* Raft::entry_at(Index index) const { return state_->log.entry_at(index); }
+const Config& Raft::config() const { return state_->config; }
+const RaftCounters& Raft::counters() const { return state_->counters; }
+
+std::vector<ProgressView> Raft::progress() const {
+  std::vector<ProgressView> views;
+  for (const auto& [id, pr] : state_->progress) {
+    views.push_back(
+        ProgressView{id, pr.match, pr.next, pr.state, pr.recently_active, pr.inflights.count()});
+  }
+  return views;
+}
+
+}  // namespace simrun::raft
