@@ -1,0 +1,181 @@
+#include "broker/producer.h"
+
+#include <algorithm>
+#include <string>
+
+#include "broker/events.h"
+#include "sim/assert.h"
+#include "sim/hash.h"
+
+namespace simrun::broker {
+namespace {
+
+using protocol::ErrorCode;
+
+struct ProducerState {
+  ProducerState(sim::Env& env) : slot_free(env.scheduler()) {}
+  int in_flight = 0;
+  sim::WaitQueue slot_free;
+};
+
+void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int client_index,
+                 std::uint64_t sequence, std::int32_t partition) {
+  const RecordBatch batch = make_producer_batch(client_index, sequence, spec.batch_records,
+                                                spec.record_bytes, sim::to_millis(env.now()));
+  const auto hash = static_cast<std::int64_t>(batch.content_hash());
+  const wire::Bytes encoded = encode_record_batch(batch);
+  const auto sequence_field = static_cast<std::int64_t>(sequence);
+  env.trace().record(events::kProduceSent, {{"client", client.name()},
+                                            {"topic", spec.topic},
+                                            {"partition", partition},
+                                            {"sequence", sequence_field}});
+  const sim::time_ns started_at = env.now();
+  const auto acks = static_cast<std::int8_t>(spec.acks);
+  const std::int64_t produce_timeout_ms = client.config().produce_timeout_ms;
+  const sim::duration_ns wait =
+      sim::millis(produce_timeout_ms + client.config().produce_response_margin_ms);
+
+  if (acks == 0) {
+    // Fire and forget: "acknowledged" once sent to whoever we think leads.
+    auto to = client.leader_process(spec.topic, partition);
+    if (to) {
+      client.send_oneway(
+          *to, protocol::ProduceRequest{spec.topic, partition, acks, encoded, produce_timeout_ms});
+      env.trace().record(events::kProduceAcked, {{"client", client.name()},
+                                                 {"topic", spec.topic},
+                                                 {"partition", partition},
+                                                 {"sequence", sequence_field},
+                                                 {"offset", std::int64_t{-1}},
+                                                 {"hash", hash},
+                                                 {"latency_ns", std::int64_t{0}},
+                                                 {"acks", std::int64_t{0}}});
+    } else {
+      env.trace().record(events::kProduceFailed,
+                         {{"client", client.name()},
+                          {"topic", spec.topic},
+                          {"partition", partition},
+                          {"sequence", sequence_field},
+                          {"error", protocol::error_name(ErrorCode::leader_not_available)},
+                          {"latency_ns", std::int64_t{0}}});
+    }
+    return;
+  }
+
+  ErrorCode error = ErrorCode::none;
+  for (int attempt = 0; attempt <= spec.max_retries; ++attempt) {
+    if (attempt > 0) env.sleep_for(sim::millis(spec.retry_backoff_ms));
+    CallResult result = client.call_partition_leader(
+        spec.topic, partition,
+        protocol::ProduceRequest{spec.topic, partition, acks, encoded, produce_timeout_ms}, wait);
+    error = result.effective_error();
+    if (error == ErrorCode::none) {
+      const auto& response = std::get<protocol::ProduceResponse>(result.response->body);
+      env.trace().record(events::kProduceAcked,
+                         {{"client", client.name()},
+                          {"topic", spec.topic},
+                          {"partition", partition},
+                          {"sequence", sequence_field},
+                          {"offset", response.base_offset},
+                          {"hash", hash},
+                          {"latency_ns", std::max<sim::duration_ns>(0, env.now() - started_at)},
+                          {"acks", static_cast<std::int64_t>(acks)}});
+      return;
+    }
+    if (!protocol::is_retriable(error)) break;
+  }
+  env.trace().record(events::kProduceFailed,
+                     {{"client", client.name()},
+                      {"topic", spec.topic},
+                      {"partition", partition},
+                      {"sequence", sequence_field},
+                      {"error", protocol::error_name(error)},
+                      {"latency_ns", std::max<sim::duration_ns>(0, env.now() - started_at)}});
+}
+
+}  // namespace
+
+RecordBatch make_producer_batch(int client_index, std::uint64_t sequence, int records,
+                                int record_bytes, std::int64_t timestamp_ms) {
+  SIMRUN_ASSERT(records > 0 && static_cast<std::uint32_t>(records) <= kMaxRecordsPerBatch,
+                "batch_records out of bounds");
+  SIMRUN_ASSERT(
+      record_bytes >= 0 && static_cast<std::uint32_t>(record_bytes) <= kMaxRecordValueBytes,
+      "record_bytes out of bounds");
+  RecordBatch batch;
+  batch.producer_id = static_cast<std::uint64_t>(client_index) + 1;
+  batch.producer_sequence = sequence;
+  batch.records.reserve(static_cast<std::size_t>(records));
+  for (int i = 0; i < records; ++i) {
+    Record record;
+    record.timestamp_ms = timestamp_ms;
+    const std::string key = "p" + std::to_string(client_index) + "-" + std::to_string(sequence) +
+                            "-" + std::to_string(i);
+    record.key.assign(key.begin(), key.end());
+    // Pseudo-random bytes from (producer, sequence, record, word): distinct
+    // content per batch without drawing from any random stream.
+    record.value.resize(static_cast<std::size_t>(record_bytes));
+    std::uint64_t word = 0;
+    for (std::size_t b = 0; b < record.value.size(); ++b) {
+      if (b % 8 == 0) {
+        sim::Hasher hasher;
+        hasher.add(batch.producer_id);
+        hasher.add(sequence);
+        hasher.add(static_cast<std::uint64_t>(i));
+        hasher.add(b / 8);
+        word = hasher.value();
+      }
+      record.value[b] = static_cast<std::uint8_t>(word >> (8 * (b % 8)));
+    }
+    batch.records.push_back(std::move(record));
+  }
+  return batch;
+}
+
+void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int client_index) {
+  SIMRUN_ASSERT(spec.rate_per_second > 0.0, "producer rate must be positive");
+  SIMRUN_ASSERT(spec.acks == 0 || spec.acks == 1 || spec.acks == -1, "acks must be 0, 1 or -1");
+  SIMRUN_ASSERT(spec.max_retries >= 0, "max_retries must be >= 0");
+  const sim::time_ns start_at = sim::millis(spec.start_ms);
+  const sim::time_ns stop_at = spec.stop_ms < 0 ? sim::kTimeMax : sim::millis(spec.stop_ms);
+  if (env.now() < start_at) env.sleep_for(start_at - env.now());
+
+  // Learn the topic's partitions; the topic may not exist yet.
+  while (client.partition_count(spec.topic) == 0) {
+    if (env.now() >= stop_at) return;
+    if (!client.refresh_metadata() || client.partition_count(spec.topic) == 0) {
+      env.sleep_for(sim::millis(std::max<std::int64_t>(1, spec.retry_backoff_ms)));
+    }
+  }
+  const auto partitions = static_cast<std::uint64_t>(client.partition_count(spec.topic));
+
+  ProducerState state(env);
+  const double mean_gap_ns = 1e9 / spec.rate_per_second;
+  for (std::uint64_t sequence = 0;; ++sequence) {
+    const auto gap_ns = static_cast<sim::duration_ns>(env.rng().exponential(mean_gap_ns));
+    if (stop_at - env.now() <= gap_ns) break;
+    env.sleep_for(gap_ns);
+    while (state.in_flight >= kMaxProducerInFlightBatches) state.slot_free.wait();
+    const auto partition = static_cast<std::int32_t>(sequence % partitions);
+    ++state.in_flight;
+    env.spawn("produce-" + std::to_string(sequence),
+              [&env, &client, &spec, &state, client_index, sequence, partition] {
+                produce_one(env, client, spec, client_index, sequence, partition);
+                --state.in_flight;
+                state.slot_free.notify_all();
+              });
+  }
+  if (stop_at != sim::kTimeMax && env.now() < stop_at) env.sleep_for(stop_at - env.now());
+  while (state.in_flight > 0) state.slot_free.wait();
+}
+
+std::function<void(sim::Env&)> producer_process_main(ClientConfig client_config, ProducerSpec spec,
+                                                     int client_index) {
+  return [client_config = std::move(client_config), spec = std::move(spec),
+          client_index](sim::Env& env) {
+    Client client(env, client_config);
+    client.start();
+    run_producer(env, client, spec, client_index);
+  };
+}
+
+}  // namespace simrun::broker
