@@ -310,7 +310,7 @@ void RaftGroup::Impl::ready_pipelined(raft::Ready& ready) {
   if (ready.snapshot || !ready.committed_entries.empty()) {
     ApplyTask task;
     task.snapshot = ready.snapshot;
-    task.entries = std::move(ready.committed_entries);
+    task.entries = ready.committed_entries;  // copied: advance() reads them
     // Back-pressure: a full apply queue holds the driver (bounded memory).
     const bool pushed = apply_queue.push_for(std::move(task), -1);
     SIMRUN_ASSERT(pushed, "an unbounded wait cannot time out");
@@ -344,13 +344,12 @@ void RaftGroup::Impl::ready_inline(raft::Ready& ready, const std::shared_ptr<Imp
     return;
   }
   SIMRUN_ASSERT(config.ready_mode == ReadyMode::v2_spawned_apply, "unknown ready mode");
-  for (raft::Entry& entry : ready.committed_entries) {
+  for (const raft::Entry& entry : ready.committed_entries) {
     ++applies_in_flight;
-    env.spawn("apply/" + spec.name + "/" + std::to_string(entry.index),
-              [self_ptr, moved = std::move(entry)] {
-                self_ptr->apply_entry(moved);
-                --self_ptr->applies_in_flight;
-              });
+    env.spawn("apply/" + spec.name + "/" + std::to_string(entry.index), [self_ptr, entry] {
+      self_ptr->apply_entry(entry);
+      --self_ptr->applies_in_flight;
+    });
   }
 }
 
