@@ -19,8 +19,10 @@ struct EventLoop::Slot {
 namespace {
 // (time, sequence): sequences are unique, so this is a strict total order
 // and the run order never depends on heap internals.
+// Written with bitwise operators so the compiler can avoid branches: which
+// child is smaller is unpredictable, and mispredictions dominate the heap.
 inline bool earlier(time_ns a_at, std::uint64_t a_seq, time_ns b_at, std::uint64_t b_seq) {
-  return a_at < b_at || (a_at == b_at && a_seq < b_seq);
+  return (a_at < b_at) | ((a_at == b_at) & (a_seq < b_seq));
 }
 }  // namespace
 
@@ -105,6 +107,35 @@ bool EventLoop::cancel(TimerId id) {
   return true;
 }
 
+void EventLoop::pop_top() {
+  // Floyd's bottom-up deletion: walk the hole from the root to a leaf along
+  // the smaller children (one comparison per level), then drop the last
+  // element into it and sift that up, which rarely moves (it came from the
+  // bottom).
+  const HeapItem last = heap_.back();
+  heap_.pop_back();
+  const std::size_t size = heap_.size();
+  if (size == 0) return;
+  std::size_t hole = 0;
+  while (true) {
+    std::size_t child = 2 * hole + 1;
+    if (child >= size) break;
+    if (child + 1 < size) {
+      child += static_cast<std::size_t>(earlier(heap_[child + 1].at, heap_[child + 1].sequence,
+                                                heap_[child].at, heap_[child].sequence));
+    }
+    heap_[hole] = heap_[child];
+    hole = child;
+  }
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / 2;
+    if (!earlier(last.at, last.sequence, heap_[parent].at, heap_[parent].sequence)) break;
+    heap_[hole] = heap_[parent];
+    hole = parent;
+  }
+  heap_[hole] = last;
+}
+
 void EventLoop::stop() { stop_requested_ = true; }
 
 std::size_t EventLoop::pending() const { return live_; }
@@ -117,24 +148,7 @@ RunResult EventLoop::run_until(time_ns end, std::uint64_t max_events) {
   while (true) {
     // Discard cancelled entries that reached the top.
     while (!heap_.empty() && slots_[heap_.front().slot].generation != heap_.front().generation) {
-      const HeapItem last = heap_.back();
-      heap_.pop_back();
-      if (heap_.empty()) break;
-      // Sift `last` down from the root.
-      std::size_t hole = 0;
-      const std::size_t size = heap_.size();
-      while (true) {
-        std::size_t child = 2 * hole + 1;
-        if (child >= size) break;
-        if (child + 1 < size && earlier(heap_[child + 1].at, heap_[child + 1].sequence,
-                                        heap_[child].at, heap_[child].sequence)) {
-          ++child;
-        }
-        if (!earlier(heap_[child].at, heap_[child].sequence, last.at, last.sequence)) break;
-        heap_[hole] = heap_[child];
-        hole = child;
-      }
-      heap_[hole] = last;
+      pop_top();
     }
     if (heap_.empty()) {
       if (end != kTimeMax) now_ns_ = end;
@@ -151,27 +165,7 @@ RunResult EventLoop::run_until(time_ns end, std::uint64_t max_events) {
       result.reason = StopReason::event_budget;
       break;
     }
-    // Pop the top.
-    {
-      const HeapItem last = heap_.back();
-      heap_.pop_back();
-      if (!heap_.empty()) {
-        std::size_t hole = 0;
-        const std::size_t size = heap_.size();
-        while (true) {
-          std::size_t child = 2 * hole + 1;
-          if (child >= size) break;
-          if (child + 1 < size && earlier(heap_[child + 1].at, heap_[child + 1].sequence,
-                                          heap_[child].at, heap_[child].sequence)) {
-            ++child;
-          }
-          if (!earlier(heap_[child].at, heap_[child].sequence, last.at, last.sequence)) break;
-          heap_[hole] = heap_[child];
-          hole = child;
-        }
-        heap_[hole] = last;
-      }
-    }
+    pop_top();
     SIMRUN_ASSERT(top.at >= now_ns_, "event queue went back in time");
     now_ns_ = top.at;
     // Release the slot before running, so the callback may schedule (and

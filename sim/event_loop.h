@@ -59,6 +59,7 @@ class EventLoop {
 
  private:
   struct Slot;
+  void pop_top();
   struct HeapItem {
     time_ns at;
     std::uint64_t sequence;

@@ -1,0 +1,162 @@
+// Disk semantics and faults, observed through reads after crashes and
+// through how long an fsync-waiting fiber is blocked.
+#include "sim/disk.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "sim/world.h"
+
+namespace simrun::sim {
+
+namespace {
+Bytes bytes_of(std::string_view text) { return Bytes(text.begin(), text.end()); }
+}  // namespace
+
+TEST_CASE("buffered changes are visible at once; a crash keeps synced and loses unsynced") {
+  World world(WorldConfig{});
+  std::vector<std::string> seen_after_restart;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    Disk& disk = env.disk();
+    if (env.incarnation() == 1) {
+      disk.write("a", bytes_of("synced"));
+      disk.append("log", bytes_of("one,"));
+      disk.fsync();
+      disk.append("log", bytes_of("two,"));
+      disk.write("b", bytes_of("unsynced"));
+      disk.remove("a");
+      CHECK(disk.read("log") == bytes_of("one,two,"));
+      CHECK_FALSE(disk.read("a").has_value());
+      CHECK(disk.list() == std::vector<std::string>{"b", "log"});
+      CHECK(disk.unsynced_bytes() == 12);
+      env.sleep_for(seconds(10));
+    } else {
+      for (const std::string& name : disk.list()) {
+        const Bytes content = *disk.read(name);
+        seen_after_restart.push_back(name + "=" + std::string(content.begin(), content.end()));
+      }
+    }
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  world.crash(p);
+  CHECK(world.disk(p).stats().bytes_lost_at_crash == 12);
+  world.restart(p);
+  world.run_until(seconds(2));
+  CHECK(seen_after_restart == std::vector<std::string>{"a=synced", "log=one,"});
+}
+
+TEST_CASE("fsync blocks only its fiber for the configured latency") {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(4));
+  World world(config);
+  time_ns fsync_done = -1;
+  time_ns other_ran = -1;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    env.spawn("other", [&] { other_ran = env.now(); });
+    env.disk().append("f", bytes_of("x"));
+    env.disk().fsync();
+    fsync_done = env.now();
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  CHECK(other_ran == 0);
+  CHECK(fsync_done == millis(4));
+  CHECK(world.disk(p).stats().fsyncs == 1);
+  CHECK(world.disk(p).stats().fsync_wait_ns_max == millis(4));
+}
+
+TEST_CASE("disk stall delays fsyncs in progress and issued during the window") {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(1));
+  World world(config);
+  std::vector<time_ns> completions;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    env.disk().append("f", bytes_of("x"));
+    env.disk().fsync();  // before the stall: 0 -> 1 ms
+    completions.push_back(env.now());
+    env.sleep_for(millis(9));  // now 10 ms; the stall starts at 10.5 ms
+    env.disk().append("f", bytes_of("y"));
+    env.disk().fsync();  // in progress when the stall starts
+    completions.push_back(env.now());
+    env.disk().append("f", bytes_of("z"));
+    env.disk().fsync();  // issued after the stall window
+    completions.push_back(env.now());
+  });
+  world.start(p);
+  world.loop().schedule_at(millis(10) + micros(500), [&] { world.disk(p).stall(millis(200)); });
+  world.run_until(seconds(1));
+  REQUIRE(completions.size() == 3);
+  CHECK(completions[0] == millis(1));
+  CHECK(completions[1] == millis(210) + micros(500));
+  CHECK(completions[2] == millis(211) + micros(500));
+  CHECK(world.fault_counts().at("disk_stall") == 1);
+}
+
+TEST_CASE("torn write: a proper prefix of the last unsynced append survives a crash") {
+  WorldConfig config;
+  config.default_disk.torn_write_probability = 1.0;
+  World world(config);
+  const ProcessId p = world.add_process("p", [](Env& env) {
+    env.disk().append("log", bytes_of("head|"));
+    env.disk().fsync();
+    env.disk().append("log", bytes_of("0123456789abcdef"));
+    env.sleep_for(seconds(10));
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  world.crash(p);
+  const Bytes after = *world.disk(p).read("log");
+  const std::string text(after.begin(), after.end());
+  CHECK(text.size() > 5);   // some of the append survived...
+  CHECK(text.size() < 21);  // ...but not all of it
+  CHECK(text == std::string("head|0123456789abcdef").substr(0, text.size()));
+  CHECK(world.disk(p).stats().torn_writes == 1);
+  CHECK(world.fault_counts().at("torn_write") == 1);
+}
+
+TEST_CASE("bit flip: an fsynced write differs in exactly one bit after a crash") {
+  WorldConfig config;
+  config.default_disk.bit_flip_probability = 1.0;
+  World world(config);
+  const Bytes original = bytes_of("the quick brown fox");
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    env.disk().write("f", original);
+    env.disk().fsync();
+    CHECK(env.disk().read("f") == original);  // the page cache still has good data
+    env.sleep_for(seconds(10));
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  world.crash(p);
+  const Bytes after = *world.disk(p).read("f");
+  REQUIRE(after.size() == original.size());
+  int differing_bits = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    differing_bits += __builtin_popcount(static_cast<unsigned>(after[i] ^ original[i]));
+  }
+  CHECK(differing_bits == 1);
+  CHECK(world.disk(p).stats().bit_flips == 1);
+}
+
+TEST_CASE("per-process disk configs differ") {
+  World world(WorldConfig{});
+  std::vector<time_ns> done(2, -1);
+  for (int i = 0; i < 2; ++i) {
+    const ProcessId p = world.add_process("p", [&done, i](Env& env) {
+      env.disk().append("f", bytes_of("x"));
+      env.disk().fsync();
+      done[static_cast<std::size_t>(i)] = env.now();
+    });
+    DiskConfig slow;
+    slow.fsync_latency = DurationDistribution::fixed(millis(i == 0 ? 2 : 50));
+    world.disk(p).set_config(slow);
+    world.start(p);
+  }
+  world.run_until(seconds(1));
+  CHECK(done == std::vector<time_ns>{millis(2), millis(50)});
+}
+
+}  // namespace simrun::sim
