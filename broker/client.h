@@ -86,6 +86,7 @@ class Client {
   const std::string& name() const;  // the process name, used as `client` in traces
   const ClientConfig& config() const { return config_; }
   const ClientStats& stats() const { return stats_; }
+  std::size_t in_flight() const { return pending_.size(); }
 
   // Sends one request to a process and waits for its response (same
   // correlation id and api key) or the timeout.
