@@ -70,10 +70,14 @@ bool needs_durable_state(const Message& message) {
     case MessageType::vote_request:
     case MessageType::vote_response:
     case MessageType::append_response:
-    case MessageType::heartbeat_response:
       return true;
     // A leader's outgoing traffic may overlap its own fsync (thesis 10.2.1);
-    // pre-votes change no persistent state; timeout_now promises nothing.
+    // pre-votes change no persistent state; timeout_now promises nothing. A
+    // heartbeat response acknowledges no entry and casts no vote (the leader
+    // uses it only for liveness: check-quorum, probing), so, as in etcd, it
+    // does not wait for the follower's fsync: a slow disk must not make a
+    // healthy follower look dead.
+    case MessageType::heartbeat_response:
     case MessageType::pre_vote_request:
     case MessageType::pre_vote_response:
     case MessageType::append:
@@ -492,7 +496,7 @@ struct Raft::State {
         pr.inflights.free_first_one();
       }
     }
-    if (pr.match < log.last_index()) send_append(m.from, false);
+    if (pr.match < log.last_index()) send_append(m.from, true);
   }
 
   // --- replication (follower side) -------------------------------------------
@@ -750,7 +754,10 @@ struct Raft::State {
     for (auto& [id, pr] : progress) {
       if (pr.state == ProgressState::snapshot &&
           ++pr.snapshot_elapsed_ticks >= config.election_ticks) {
-        pr.become_probe();  // presumed lost; the next append resends it
+        // Presumed lost: probe from what the follower is known to hold, which
+        // leads to the snapshot being sent again.
+        pr.pending_snapshot = 0;
+        pr.become_probe();
       }
     }
     if (heartbeat_elapsed >= config.heartbeat_ticks) {

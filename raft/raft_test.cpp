@@ -216,6 +216,63 @@ TEST_SUITE("5.2 leader election") {
   }
 }
 
+TEST_SUITE("5.2 persistence of term and vote") {
+  TEST_CASE("5.2 a voter that crashes and restarts does not vote twice in a term") {
+    Network net = make_network({1, 2, 3}, false, false);
+    net.cut(1, 3);  // node 3 never hears of node 1's candidacy
+    net.raft(1).campaign();
+    net.stabilize();
+    REQUIRE(net.raft(1).role() == Role::leader);
+    REQUIRE(net.raft(2).vote() == 1);
+    net.crash(2);
+    net.recover(2);  // restarts from its Storage
+    CHECK(net.raft(2).term() == 1);
+    CHECK(net.raft(2).vote() == 1);
+    // Node 3 asks node 2 for a vote in the same term 1 (as a candidate that
+    // timed out at term 0 would) and is refused.
+    net.raft(2).step(vote_request(3, 2, 1, 5, 1));
+    const std::vector<Event> events = drain_events(net.raft(2));
+    CHECK(has_event(events, EventKind::vote_rejected, "already voted for 1"));
+    CHECK(net.raft(2).vote() == 1);
+  }
+
+  TEST_CASE("5.2 a whole group restarts from its storage and keeps its committed log") {
+    Network net = make_network({1, 2, 3}, true, true);
+    net.campaign(1);
+    for (std::uint8_t i = 0; i < 5; ++i) testing::propose(net, 1, i);
+    for (const NodeId id : {1U, 2U, 3U}) net.crash(id);
+    for (const NodeId id : {1U, 2U, 3U}) {
+      net.node(id).applied.clear();
+      net.recover(id);
+      CHECK(net.raft(id).last_index() == 6);
+      CHECK(net.raft(id).term() == 1);
+    }
+    for (int i = 0; i < 100 && net.leader() == kNoNode; ++i) net.tick_all();
+    const NodeId leader = net.leader();
+    REQUIRE(leader != kNoNode);
+    CHECK(net.raft(leader).term() == 2);
+    testing::propose(net, leader, 77);
+    for (const NodeId id : {1U, 2U, 3U}) {
+      CHECK(net.raft(id).commit_index() == 8);
+      REQUIRE(net.node(id).applied.size() == 8);  // everything re-applied, in order
+      CHECK(net.node(id).applied[5].data == Bytes{4});
+      CHECK(net.node(id).applied[7].data == Bytes{77});
+    }
+  }
+
+  TEST_CASE("5.2 a restored log from a later term than the hard state raises the term") {
+    RestoredState restored;
+    restored.hard_state = HardState{0, 0, 0};  // storage that lost term and vote
+    restored.entries = {Entry{3, 1, {}}};
+    Raft raft(config_for(1, {1, 2, 3}), restored);
+    CHECK(raft.term() == 3);
+    CHECK(raft.vote() == kNoNode);
+    Ready rd = raft.ready();
+    CHECK(rd.hard_state_changed);
+    CHECK(rd.must_sync);
+  }
+}
+
 TEST_SUITE("5.4.1 election restriction") {
   TEST_CASE("5.4.1 a voter rejects a candidate whose log is less up to date") {
     RestoredState restored;
@@ -590,6 +647,43 @@ TEST_SUITE("7 snapshots and log compaction") {
       CHECK(net.raft(id).last_index() - net.raft(id).first_index() + 1 < 16);
       CHECK(net.raft(id).commit_index() == 2001);
     }
+  }
+}
+
+TEST_SUITE("7 snapshots, lost messages") {
+  TEST_CASE("7 a lost snapshot is sent again after an election timeout") {
+    Network net = make_network({1, 2, 3}, false, false);
+    net.campaign(1);
+    net.isolate(3);
+    for (std::uint8_t i = 0; i < 5; ++i) testing::propose(net, 1, i);
+    Raft& leader = net.raft(1);
+    const Index applied = leader.applied_index();
+    leader.compact(applied, Bytes{1});
+    net.node(1).storage.compact(applied, Bytes{1}, *leader.term_at(applied), {1, 2, 3});
+    net.heal();
+    int dropped = 0;
+    net.drop_if = [&dropped](const Message& m) {
+      if (m.type != MessageType::snapshot || dropped > 0) return false;
+      ++dropped;
+      return true;
+    };
+    net.tick_all(30);
+    CHECK(dropped == 1);
+    CHECK(leader.counters().snapshots_sent >= 2);
+    CHECK(net.node(3).applied_snapshots == 1);
+    CHECK(net.raft(3).commit_index() == leader.commit_index());
+  }
+
+  TEST_CASE("5.3 lost appends in replicate mode are recovered through heartbeats") {
+    Network net = make_network({1, 2, 3}, false, false);
+    net.campaign(1);
+    net.drop_if = [](const Message& m) { return m.type == MessageType::append && m.to == 3; };
+    for (std::uint8_t i = 0; i < 10; ++i) testing::propose(net, 1, i);
+    CHECK(net.raft(3).last_index() == 1);
+    net.drop_if = {};
+    net.tick_all(5);
+    CHECK(net.raft(3).last_index() == 11);
+    CHECK(net.raft(3).commit_index() == 11);
   }
 }
 

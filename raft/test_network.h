@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -108,8 +109,9 @@ class Network {
     for (const Entry& e : rd.committed_entries) n.applied.push_back(e);
     for (Event& e : rd.events) events.push_back({id, std::move(e)});
     for (Message& m : rd.messages) {
-      if (!cut_.contains({m.from, m.to}) && !down_.contains(m.to))
-        in_flight.push_back(std::move(m));
+      if (cut_.contains({m.from, m.to}) || down_.contains(m.to)) continue;
+      if (drop_if && drop_if(m)) continue;
+      in_flight.push_back(std::move(m));
     }
     n.raft->advance(rd);
     return true;
@@ -181,6 +183,8 @@ class Network {
 
   std::deque<Message> in_flight;
   std::vector<std::pair<NodeId, Event>> events;
+  // Optional fault: messages for which this returns true are lost.
+  std::function<bool(const Message&)> drop_if;
 
  private:
   std::vector<NodeId> ids_;
