@@ -15,6 +15,8 @@
 
 namespace simrun::broker {
 
+class Node;
+
 struct TopicSpec {
   std::string name;
   int partitions = 1;
@@ -79,6 +81,14 @@ class Cluster {
     std::uint64_t hash = 0;
   };
   std::vector<StoredRecord> committed_records(const std::string& topic, int partition) const;
+
+  // The live broker node of index i (its groups, state machines and metadata
+  // cache, see broker/node.h), or nullptr while that process is down or not
+  // started. Read-only, for checkers and metrics; valid until the World runs
+  // again (a crash destroys it).
+  const Node* node(int node_index) const;
+  // Client processes in creation order (admin first if there are topics).
+  std::vector<sim::ProcessId> client_processes() const;
 
  private:
   struct Impl;

@@ -11,8 +11,7 @@ bool PartitionStateMachine::apply(const raft::Entry& entry) {
   const auto summary = summarize_record_batch(entry.data);
   if (!summary) return false;
   SIMRUN_ASSERT(summary->record_count > 0, "a valid batch holds at least one record");
-  SIMRUN_ASSERT(batches_.empty() || batches_.back().raft_index < entry.index,
-                "entries must be applied in index order");
+  if (offset_by_raft_index_.contains(entry.index)) return true;  // re-applied: already here
   StoredBatch batch;
   batch.base_offset = next_offset_;
   batch.record_count = summary->record_count;
@@ -26,14 +25,17 @@ bool PartitionStateMachine::apply(const raft::Entry& entry) {
   retained_bytes_ += batch.bytes.size();
   next_offset_ += summary->record_count;
   ++batches_applied_;
+  offset_by_raft_index_[entry.index] = batch.base_offset;
   batches_.push_back(std::move(batch));
   evict();
+  if (on_applied_) on_applied_(batches_.back());
   return true;
 }
 
 void PartitionStateMachine::evict() {
   while (batches_.size() > kMaxIndexedBatches) {
     retained_bytes_ -= batches_.front().bytes.size();
+    offset_by_raft_index_.erase(batches_.front().raft_index);
     batches_.pop_front();
   }
   // Drop bytes oldest first, but never the newest batch's.
@@ -45,10 +47,13 @@ void PartitionStateMachine::evict() {
 }
 
 const StoredBatch* PartitionStateMachine::find_by_raft_index(raft::Index index) const {
+  const auto found = offset_by_raft_index_.find(index);
+  if (found == offset_by_raft_index_.end()) return nullptr;
   const auto it = std::lower_bound(
-      batches_.begin(), batches_.end(), index,
-      [](const StoredBatch& batch, raft::Index wanted) { return batch.raft_index < wanted; });
-  if (it == batches_.end() || it->raft_index != index) return nullptr;
+      batches_.begin(), batches_.end(), found->second,
+      [](const StoredBatch& batch, std::int64_t wanted) { return batch.base_offset < wanted; });
+  SIMRUN_ASSERT(it != batches_.end() && it->raft_index == index,
+                "the raft index map and the batches agree");
   return &*it;
 }
 
@@ -91,6 +96,7 @@ void PartitionStateMachine::restore(const raft::Bytes& image) {
   const std::uint8_t version = reader.u8("image_version");
   SIMRUN_ASSERT(version == 1, "unknown partition image version");
   std::deque<StoredBatch> batches;
+  std::map<raft::Index, std::int64_t> by_index;
   const std::int64_t next_offset = reader.i64("next_offset");
   const std::uint64_t applied = reader.u64("batches_applied");
   const std::uint32_t count =
@@ -105,12 +111,14 @@ void PartitionStateMachine::restore(const raft::Bytes& image) {
     batch.raft_term = reader.u64("raft_term");
     batch.bytes = reader.bytes("batch_bytes", kMaxBatchBytes);
     retained += batch.bytes.size();
+    by_index[batch.raft_index] = batch.base_offset;
     batches.push_back(std::move(batch));
   }
   reader.expect_end("partition image");
   // The image came from snapshot() through a checked Raft snapshot.
   SIMRUN_ASSERT(reader.ok(), reader.error().c_str());
   batches_ = std::move(batches);
+  offset_by_raft_index_ = std::move(by_index);
   next_offset_ = next_offset;
   batches_applied_ = applied;
   retained_bytes_ = retained;

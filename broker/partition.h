@@ -6,6 +6,11 @@
 // (Kafka semantics: record i of a batch has offset base + i). The high
 // watermark is the offset after the last applied record.
 //
+// Apply order is whatever the driver delivers: in the v2.0.0 mode apply
+// fibers may run out of index order, and then offsets follow that order
+// (which is that mode's bug, reproduced rather than hidden). An entry whose
+// Raft index was already applied is skipped (a re-apply after a restart).
+//
 // Memory bound: the index (one small StoredBatch per batch: offsets, hash,
 // Raft position) is kept for every batch up to kMaxIndexedBatches, then the
 // oldest index entries are forgotten; the batch bytes (for fetch) are kept
@@ -16,9 +21,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "broker/group.h"
 #include "broker/wire.h"
@@ -49,6 +57,11 @@ class PartitionStateMachine final : public StateMachine {
   raft::Bytes snapshot() const override;
   void restore(const raft::Bytes& image) override;
 
+  // Called after each batch is appended (on the apply path: must not block).
+  void set_on_applied(std::function<void(const StoredBatch&)> hook) {
+    on_applied_ = std::move(hook);
+  }
+
   // Offset after the last applied record (0 when empty).
   std::int64_t high_watermark() const { return next_offset_; }
   std::uint64_t batches_applied() const { return batches_applied_; }
@@ -62,10 +75,14 @@ class PartitionStateMachine final : public StateMachine {
 
  private:
   void evict();
-  std::deque<StoredBatch> batches_;
+  std::deque<StoredBatch> batches_;  // sorted by base_offset (apply order)
+  // Raft index -> base offset. Separate from batches_ because the v2.0.0
+  // spawned apply may apply entries out of index order.
+  std::map<raft::Index, std::int64_t> offset_by_raft_index_;
   std::int64_t next_offset_ = 0;
   std::uint64_t batches_applied_ = 0;
   std::size_t retained_bytes_ = 0;
+  std::function<void(const StoredBatch&)> on_applied_;
 };
 
 }  // namespace simrun::broker

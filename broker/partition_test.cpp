@@ -59,6 +59,18 @@ TEST_CASE("offsets are assigned at apply from the records applied so far") {
   REQUIRE(first_only);
   CHECK(first_only->size() == 1);
   CHECK(partition.read(6, 1 << 20).empty());
+  // A re-applied entry (same Raft index) is not appended twice.
+  CHECK(partition.apply(raft::Entry{2, 6, batch_bytes(4, 2)}));
+  CHECK(partition.high_watermark() == 6);
+}
+
+TEST_CASE("out-of-order apply (v2.0.0 spawned apply) assigns offsets in apply order") {
+  PartitionStateMachine partition;
+  CHECK(partition.apply(raft::Entry{1, 3, batch_bytes(3, 1)}));
+  CHECK(partition.apply(raft::Entry{1, 2, batch_bytes(2, 1)}));
+  REQUIRE(partition.find_by_raft_index(3) != nullptr);
+  CHECK(partition.find_by_raft_index(3)->base_offset == 0);
+  CHECK(partition.find_by_raft_index(2)->base_offset == 1);
 }
 
 TEST_CASE("snapshot and restore give an identical partition") {
