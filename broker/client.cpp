@@ -96,6 +96,13 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
   protocol::Request request{next_correlation_id(), std::move(body)};
   Pending pending(env_.scheduler(), request.api_key());
   pending_.emplace(request.correlation_id, &pending);
+  // A crash (or the World's teardown) unwinds this fiber out of wait_for:
+  // the entry must leave pending_ then too, not only on the normal path.
+  struct Unregister {
+    std::map<std::uint32_t, Pending*>& pending;
+    std::uint32_t id;
+    ~Unregister() { pending.erase(id); }
+  } unregister{pending_, request.correlation_id};
   ++stats_.requests_sent;
   env_.send(to, protocol::encode_request(request));
   // Loop because a wake-up may come from notify_one racing a timeout.
