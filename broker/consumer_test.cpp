@@ -25,7 +25,7 @@ struct Run {
 // consumer for 3 s while a producer keeps appending for the first second.
 void run_consumer_scenario(Run& run, int batches, std::function<void(FakeCluster&)> setup = {},
                            std::function<void(FakeCluster&)> at_1500ms = {}) {
-  const sim::time_ns consumer_stop = sim::seconds(3);
+  sim::time_ns consumer_stop = sim::seconds(3);  // not const: captured below
   sim::World world(sim::WorldConfig{});
   testing::capture_trace(world, run.records);
   run.cluster.topics["orders"].resize(2);
