@@ -1,0 +1,103 @@
+#pragma once
+// A scenario after loading: validated against scenarios/scenario.schema.json
+// and converted to typed values. Everything a run needs is here; the
+// document (with overrides applied) is kept for the report.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/cluster.h"
+#include "sim/disk.h"
+#include "sim/network.h"
+#include "tools/simrun/overrides.h"
+
+namespace simrun::cli {
+
+struct LinkOverride {
+  int from_node = 0;  // node index (0-based)
+  int to_node = 0;
+  sim::LinkConfig config;
+};
+
+// One timeline entry. Targets stay symbolic ("n1", "leader:__meta",
+// "follower:orders/0", "random") until the fault fires.
+struct FaultSpec {
+  std::int64_t at_ms = 0;
+  std::string action;
+  std::vector<std::string> targets;
+  std::int64_t duration_ms = 0;  // 0: none
+  nlohmann::json params = nlohmann::json::object();
+  std::string json_path;  // "/faults/2", for messages
+};
+
+struct NemesisKind {
+  std::string action;
+  std::int64_t mean_interval_ms = 0;
+  std::vector<std::string> targets;  // default {"random"}
+  std::int64_t duration_ms = 0;
+  nlohmann::json params = nlohmann::json::object();
+};
+
+struct NemesisSpec {
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;  // exclusive
+  std::vector<NemesisKind> kinds;
+};
+
+struct TimeWindow {
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = INT64_MAX;
+  bool operator<(const TimeWindow& other) const {
+    return from_ms != other.from_ms ? from_ms < other.from_ms : to_ms < other.to_ms;
+  }
+  bool operator==(const TimeWindow&) const = default;
+};
+
+struct AssertionSpec {
+  std::string name;    // defaults to "metric op bound [group] [window]"
+  std::string metric;  // "max_term", "metadata_sync.success_rate", ...
+  std::string op;      // "<=", "<", ">=", ">", "=="
+  double bound = 0.0;
+  std::string group;  // empty: totals
+  std::optional<TimeWindow> window;
+};
+
+struct Scenario {
+  std::string file;  // as given on the command line
+  nlohmann::json document;
+  std::vector<Override> overrides;
+
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::int64_t duration_ms = 0;
+
+  std::string profile = "recommended";
+  // cluster.broker is filled by the runner from profile + cluster_knobs
+  // ({"raft": {...}, "broker": {...}}); nodes, topics and startup delays here.
+  nlohmann::json cluster_knobs = nlohmann::json::object();
+  broker::ClusterConfig cluster;
+  sim::LinkConfig default_link;
+  std::vector<LinkOverride> links;
+  sim::DiskConfig disk;
+  std::vector<broker::ProducerSpec> producers;
+  std::vector<broker::ConsumerSpec> consumers;
+
+  std::vector<FaultSpec> faults;
+  std::optional<NemesisSpec> nemesis;
+  std::vector<AssertionSpec> assertions;
+  std::optional<std::int64_t> liveness_within_ms;
+  std::int64_t consume_grace_ms = 5000;
+  // Expected outcome per profile ("pass", "fail", "any"); read by CTest.
+  std::map<std::string, std::string> expect;
+
+  // Raft group names the workload creates: "__meta", "<topic>/<partition>".
+  std::vector<std::string> group_names() const;
+};
+
+}  // namespace simrun::cli

@@ -1,0 +1,599 @@
+#include "tools/simrun/scenario_loader.h"
+
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "tools/simrun/duration.h"
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/schema_text.h"
+
+namespace simrun::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxReportedErrors = 8;
+constexpr std::size_t kMaxScenarioBytes = 16u << 20;
+
+const json& schema_document() {
+  static const json document = json::parse(scenario_schema_text());
+  return document;
+}
+
+const valijson::Schema& compiled_schema() {
+  // valijson::Schema is neither copyable nor movable: build it in place once.
+  static const std::unique_ptr<valijson::Schema> schema = [] {
+    auto result = std::make_unique<valijson::Schema>();
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter adapter(schema_document());
+    parser.populateSchema(adapter, *result);
+    return result;
+  }();
+  return *schema;
+}
+
+// Follows "$ref": "#/definitions/x" (the only form the schema uses).
+const json* resolve(const json* schema) {
+  for (int hops = 0; hops < 8 && schema != nullptr && schema->contains("$ref"); ++hops) {
+    const std::string ref = (*schema)["$ref"].get<std::string>();
+    const std::string prefix = "#/definitions/";
+    if (ref.rfind(prefix, 0) != 0) return nullptr;
+    const json& definitions = schema_document()["definitions"];
+    const auto it = definitions.find(ref.substr(prefix.size()));
+    schema = it == definitions.end() ? nullptr : &*it;
+  }
+  return schema;
+}
+
+// The subschema that governs the value at `segments`, or nullptr.
+const json* schema_at(const std::vector<std::string>& segments) {
+  const json* schema = resolve(&schema_document());
+  for (const std::string& segment : segments) {
+    if (schema == nullptr) return nullptr;
+    if (schema->contains("properties") && (*schema)["properties"].contains(segment)) {
+      schema = resolve(&(*schema)["properties"][segment]);
+    } else if (schema->contains("items")) {
+      schema = resolve(&(*schema)["items"]);
+    } else {
+      return nullptr;
+    }
+  }
+  return schema;
+}
+
+std::string format_number(const json& value) {
+  if (value.is_number_float()) {
+    std::ostringstream out;
+    out << value.get<double>();
+    return out.str();
+  }
+  return value.dump();
+}
+
+// "what was expected", in words, from the subschema.
+std::string describe_expected(const json* schema) {
+  if (schema == nullptr) return {};
+  const bool is_object = schema->value("type", json()) == json("object");
+  if (schema->contains("description") && (!is_object || schema->contains("required"))) {
+    if (!is_object) return (*schema)["description"].get<std::string>();
+  }
+  if (schema->contains("enum")) {
+    std::string words = "one of ";
+    bool first = true;
+    for (const json& option : (*schema)["enum"]) {
+      words += (first ? "" : ", ") + option.dump();
+      first = false;
+    }
+    return words;
+  }
+  if (schema->contains("oneOf")) {
+    std::string words;
+    for (const json& option : (*schema)["oneOf"]) {
+      words += (words.empty() ? "" : " or ") + describe_expected(resolve(&option));
+    }
+    return words;
+  }
+  std::string words;
+  if (schema->contains("type")) {
+    const std::string type = (*schema)["type"].get<std::string>();
+    words = (type == "integer" || type == "object" || type == "array" ? "an " : "a ") + type;
+  }
+  const bool has_min = schema->contains("minimum") || schema->contains("exclusiveMinimum");
+  const bool has_max = schema->contains("maximum");
+  if (has_min || has_max) {
+    const bool exclusive = schema->contains("exclusiveMinimum");
+    words += " in " + std::string(exclusive ? "(" : "[") +
+             (has_min ? format_number((*schema)[exclusive ? "exclusiveMinimum" : "minimum"])
+                      : std::string("-inf")) +
+             ", " + (has_max ? format_number((*schema)["maximum"]) : std::string("inf")) + "]";
+  }
+  if (schema->contains("pattern")) {
+    words += " matching " + (*schema)["pattern"].get<std::string>();
+  }
+  if (schema->value("additionalProperties", true) == false && schema->contains("properties")) {
+    words += " with keys among: ";
+    bool first = true;
+    for (const auto& [key, value] : (*schema)["properties"].items()) {
+      words += (first ? "" : ", ") + key;
+      first = false;
+    }
+  }
+  if (schema->contains("required")) {
+    words += " (required: ";
+    bool first = true;
+    for (const json& key : (*schema)["required"]) {
+      words += (first ? "" : ", ") + key.get<std::string>();
+      first = false;
+    }
+    words += ")";
+  }
+  return words;
+}
+
+std::string pointer_of(const std::vector<std::string>& segments) {
+  if (segments.empty()) return "/";
+  std::string pointer;
+  for (const std::string& segment : segments) pointer += "/" + segment;
+  return pointer;
+}
+
+[[noreturn]] void fail(const std::string& file, const std::string& pointer,
+                       const std::string& what) {
+  throw InputError(file + ": " + pointer + ": " + what);
+}
+
+std::string read_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file + ": cannot open scenario file (does it exist?)");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  if (text.size() > kMaxScenarioBytes) throw InputError(file + ": scenario file is too large");
+  return text;
+}
+
+json parse_json(std::string_view text, const std::string& file) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& error) {
+    // error.byte is 1-based: the position where parsing failed.
+    std::size_t line = 1;
+    std::size_t column = 1;
+    const std::size_t end =
+        std::min<std::size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = error.what();
+    const std::size_t colon = what.find("syntax error");
+    if (colon != std::string::npos) what = what.substr(colon);
+    throw InputError(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                     ": invalid JSON: " + what);
+  }
+}
+
+// ---- conversion of validated values ----
+
+sim::duration_ns ms_to_ns(double ms) {
+  return static_cast<sim::duration_ns>(std::llround(ms * 1e6));
+}
+
+sim::DurationDistribution distribution(const json& value, const std::string& file,
+                                       const std::string& pointer) {
+  sim::DurationDistribution result;
+  const std::string kind = value.at("kind").get<std::string>();
+  auto need = [&](const char* key) {
+    if (!value.contains(key)) {
+      fail(file, pointer, "a \"" + kind + "\" distribution needs \"" + key + "\"");
+    }
+    return value[key].get<double>();
+  };
+  result.base_ns = ms_to_ns(value.value("base_ms", 0.0));
+  if (kind == "fixed") {
+    result.kind = sim::DurationDistribution::Kind::fixed;
+    result.base_ns += ms_to_ns(need("value_ms"));
+  } else if (kind == "uniform") {
+    result.kind = sim::DurationDistribution::Kind::uniform;
+    const double low = need("low_ms");
+    const double high = need("high_ms");
+    if (high < low) fail(file, pointer + "/high_ms", "expected high_ms >= low_ms");
+    result.base_ns += ms_to_ns(low);
+    result.jitter_ns = ms_to_ns(high - low);
+  } else if (kind == "exponential") {
+    result.kind = sim::DurationDistribution::Kind::exponential;
+    result.mean_ns = ms_to_ns(need("mean_ms"));
+  } else {
+    result.kind = sim::DurationDistribution::Kind::lognormal;
+    result.median_ns = ms_to_ns(need("median_ms"));
+    result.sigma = need("sigma");
+  }
+  if (value.contains("max_ms")) result.max_ns = ms_to_ns(value["max_ms"].get<double>());
+  return result;
+}
+
+void apply_link_fields(const json& value, sim::LinkConfig& link, const std::string& file,
+                       const std::string& pointer) {
+  if (value.contains("latency"))
+    link.latency = distribution(value["latency"], file, pointer + "/latency");
+  link.drop_probability = value.value("drop_probability", link.drop_probability);
+  link.duplicate_probability = value.value("duplicate_probability", link.duplicate_probability);
+  link.reorder_probability = value.value("reorder_probability", link.reorder_probability);
+  if (value.contains("reorder_delay_max_ms")) {
+    link.reorder_delay_max_ns = ms_to_ns(value["reorder_delay_max_ms"].get<double>());
+  }
+}
+
+int node_index(const std::string& name, int nodes, const std::string& file,
+               const std::string& pointer) {
+  const int index = name[1] - '1';  // the schema allows only n1..n9
+  if (index >= nodes) {
+    fail(file, pointer,
+         "node " + name + " does not exist (the cluster has " + std::to_string(nodes) +
+             " nodes: n1..n" + std::to_string(nodes) + ")");
+  }
+  return index;
+}
+
+void check_ref(const std::string& ref, const Scenario& scenario, const std::string& pointer) {
+  const int nodes = scenario.cluster.nodes;
+  if (ref.size() == 2 && ref[0] == 'n') {
+    (void)node_index(ref, nodes, scenario.file, pointer);
+    return;
+  }
+  const std::size_t colon = ref.find(':');
+  if (colon == std::string::npos) return;  // "random"
+  const std::string group = ref.substr(colon + 1);
+  const auto groups = scenario.group_names();
+  if (std::find(groups.begin(), groups.end(), group) == groups.end()) {
+    std::string known;
+    for (const auto& name : groups) known += (known.empty() ? "" : ", ") + name;
+    fail(scenario.file, pointer, "unknown Raft group \"" + group + "\" (groups: " + known + ")");
+  }
+}
+
+void check_refs(const json& list, const Scenario& scenario, const std::string& pointer) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    check_ref(list[i].get<std::string>(), scenario, pointer + "/" + std::to_string(i));
+  }
+}
+
+// The parameters each action needs, beyond what the schema says.
+void check_fault_shape(const std::string& action, const json& entry, const Scenario& scenario,
+                       const std::string& pointer) {
+  const json params = entry.value("params", json::object());
+  const bool has_targets = entry.contains("targets");
+  const bool has_duration = entry.contains("duration");
+  auto require = [&](bool present, const std::string& what) {
+    if (!present) fail(scenario.file, pointer, "action \"" + action + "\" needs " + what);
+  };
+  static const std::set<std::string> needs_targets = {
+      "crash",      "restart", "pause",      "resume",        "clock_offset", "clock_drift",
+      "clock_jump", "isolate", "disk_stall", "latency_spike", "cut_one_way",  "clog"};
+  if (needs_targets.count(action) != 0) require(has_targets, "\"targets\"");
+  if (action == "clock_offset") require(params.contains("offset_ms"), "\"params.offset_ms\"");
+  if (action == "clock_drift") require(params.contains("drift_ppm"), "\"params.drift_ppm\"");
+  if (action == "clock_jump") require(params.contains("delta_ms"), "\"params.delta_ms\"");
+  if (action == "partition") require(params.contains("groups"), "\"params.groups\"");
+  if (action == "bridge") {
+    require(params.contains("left") && params.contains("right") && params.contains("bridge"),
+            "\"params.left\", \"params.right\" and \"params.bridge\"");
+  }
+  if (action == "cut_one_way" || action == "clog") require(params.contains("to"), "\"params.to\"");
+  if (action == "clog" || action == "disk_stall" || action == "latency_spike") {
+    require(has_duration, "a \"duration\"");
+  }
+  if (action == "latency_spike") require(params.contains("latency"), "\"params.latency\"");
+  if (has_targets) check_refs(entry["targets"], scenario, pointer + "/targets");
+  for (const char* key : {"left", "right", "to"}) {
+    if (params.contains(key)) check_refs(params[key], scenario, pointer + "/params/" + key);
+  }
+  if (params.contains("bridge")) {
+    check_ref(params["bridge"].get<std::string>(), scenario, pointer + "/params/bridge");
+  }
+  if (params.contains("groups")) {
+    for (std::size_t g = 0; g < params["groups"].size(); ++g) {
+      check_refs(params["groups"][g], scenario, pointer + "/params/groups/" + std::to_string(g));
+    }
+  }
+  if (params.contains("latency")) {
+    (void)distribution(params["latency"], scenario.file, pointer + "/params/latency");
+  }
+}
+
+std::optional<TimeWindow> window_from(const json& entry) {
+  if (!entry.contains("window")) return std::nullopt;
+  TimeWindow window;
+  if (entry["window"].contains("from"))
+    window.from_ms = duration_ms_from_json(entry["window"]["from"]);
+  if (entry["window"].contains("to")) window.to_ms = duration_ms_from_json(entry["window"]["to"]);
+  return window;
+}
+
+std::string default_assertion_name(const AssertionSpec& spec) {
+  std::ostringstream name;
+  name << spec.metric;
+  if (!spec.group.empty()) name << "[" << spec.group << "]";
+  if (spec.window) {
+    name << "@" << format_duration_ms(spec.window->from_ms) << ".."
+         << (spec.window->to_ms == INT64_MAX ? std::string("end")
+                                             : format_duration_ms(spec.window->to_ms));
+  }
+  name << " " << spec.op << " " << spec.bound;
+  return name.str();
+}
+
+Scenario convert(json document, const std::string& file, const LoadOptions& options) {
+  Scenario scenario;
+  scenario.file = file;
+  scenario.overrides = options.overrides;
+  scenario.name = document.at("name").get<std::string>();
+  scenario.description = document.value("description", std::string());
+  scenario.seed = options.seed ? *options.seed : document.value("seed", std::uint64_t{1});
+  scenario.duration_ms =
+      options.duration_ms ? *options.duration_ms : duration_ms_from_json(document.at("duration"));
+  if (scenario.duration_ms <= 0) fail(file, "/duration", "expected a positive duration");
+
+  const json cluster = document.value("cluster", json::object());
+  scenario.cluster.nodes = cluster.value("nodes", 3);
+  scenario.profile = cluster.value("profile", std::string("recommended"));
+  // The knobs stay JSON here (the schema checked their names, types and
+  // ranges); the runner overlays them on the profile with
+  // broker::config_from_json, so loading needs no broker code.
+  scenario.cluster_knobs = json::object();
+  if (cluster.contains("raft")) scenario.cluster_knobs["raft"] = cluster["raft"];
+  if (cluster.contains("broker")) scenario.cluster_knobs["broker"] = cluster["broker"];
+  if (cluster.contains("broker") && cluster["broker"].contains("replication_factor") &&
+      cluster["broker"]["replication_factor"].get<int>() > scenario.cluster.nodes) {
+    fail(file, "/cluster/broker/replication_factor",
+         "expected at most the number of nodes (" + std::to_string(scenario.cluster.nodes) + ")");
+  }
+  if (cluster.contains("startup_delays_ms")) {
+    scenario.cluster.startup_delays_ms =
+        cluster["startup_delays_ms"].get<std::vector<std::int64_t>>();
+    if (static_cast<int>(scenario.cluster.startup_delays_ms.size()) > scenario.cluster.nodes) {
+      fail(file, "/cluster/startup_delays_ms", "expected at most one delay per node");
+    }
+  }
+
+  const json network = document.value("network", json::object());
+  apply_link_fields(network, scenario.default_link, file, "/network");
+  if (network.contains("links")) {
+    for (std::size_t i = 0; i < network["links"].size(); ++i) {
+      const json& entry = network["links"][i];
+      const std::string pointer = "/network/links/" + std::to_string(i);
+      LinkOverride link;
+      link.from_node = node_index(entry["from"], scenario.cluster.nodes, file, pointer + "/from");
+      link.to_node = node_index(entry["to"], scenario.cluster.nodes, file, pointer + "/to");
+      link.config = scenario.default_link;
+      apply_link_fields(entry, link.config, file, pointer);
+      scenario.links.push_back(link);
+    }
+  }
+
+  const json disk = document.value("disk", json::object());
+  if (disk.contains("fsync_latency")) {
+    scenario.disk.fsync_latency = distribution(disk["fsync_latency"], file, "/disk/fsync_latency");
+  }
+  scenario.disk.torn_write_probability = disk.value("torn_write_probability", 0.0);
+  scenario.disk.bit_flip_probability = disk.value("bit_flip_probability", 0.0);
+
+  const json workload = document.value("workload", json::object());
+  std::set<std::string> topics;
+  for (const json& entry : workload.value("topics", json::array())) {
+    broker::TopicSpec topic;
+    topic.name = entry["name"].get<std::string>();
+    topic.partitions = entry.value("partitions", 1);
+    if (!topics.insert(topic.name).second) {
+      fail(file, "/workload/topics", "topic \"" + topic.name + "\" is declared twice");
+    }
+    scenario.cluster.topics.push_back(topic);
+  }
+  auto check_topic = [&](const std::string& topic, const std::string& pointer) {
+    if (topics.count(topic) == 0) {
+      fail(file, pointer, "unknown topic \"" + topic + "\" (declare it in /workload/topics)");
+    }
+  };
+  const json producers = workload.value("producers", json::array());
+  for (std::size_t i = 0; i < producers.size(); ++i) {
+    const json& entry = producers[i];
+    broker::ProducerSpec spec;
+    spec.topic = entry["topic"].get<std::string>();
+    check_topic(spec.topic, "/workload/producers/" + std::to_string(i) + "/topic");
+    spec.rate_per_second = entry.value("rate_per_second", spec.rate_per_second);
+    spec.batch_records = entry.value("batch_records", spec.batch_records);
+    spec.record_bytes = entry.value("record_bytes", spec.record_bytes);
+    spec.acks = entry.value("acks", spec.acks);
+    spec.max_retries = entry.value("max_retries", spec.max_retries);
+    spec.retry_backoff_ms = entry.value("retry_backoff_ms", spec.retry_backoff_ms);
+    spec.start_ms = entry.value("start_ms", spec.start_ms);
+    spec.stop_ms = entry.value("stop_ms", spec.stop_ms);
+    scenario.producers.push_back(spec);
+  }
+  const json consumers = workload.value("consumers", json::array());
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    const json& entry = consumers[i];
+    broker::ConsumerSpec spec;
+    spec.topic = entry["topic"].get<std::string>();
+    check_topic(spec.topic, "/workload/consumers/" + std::to_string(i) + "/topic");
+    spec.group_id = entry.value("group_id", spec.group_id);
+    spec.poll_interval_ms = entry.value("poll_interval_ms", spec.poll_interval_ms);
+    spec.start_ms = entry.value("start_ms", spec.start_ms);
+    scenario.consumers.push_back(spec);
+  }
+
+  const json faults = document.value("faults", json::array());
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    const json& entry = faults[i];
+    FaultSpec fault;
+    fault.json_path = "/faults/" + std::to_string(i);
+    fault.at_ms = duration_ms_from_json(entry["at"]);
+    fault.action = entry["action"].get<std::string>();
+    if (entry.contains("targets")) fault.targets = entry["targets"].get<std::vector<std::string>>();
+    if (entry.contains("duration")) fault.duration_ms = duration_ms_from_json(entry["duration"]);
+    fault.params = entry.value("params", json::object());
+    check_fault_shape(fault.action, entry, scenario, fault.json_path);
+    scenario.faults.push_back(fault);
+  }
+
+  if (document.contains("nemesis")) {
+    const json& entry = document["nemesis"];
+    NemesisSpec nemesis;
+    nemesis.from_ms = entry.contains("from") ? duration_ms_from_json(entry["from"]) : 0;
+    nemesis.to_ms =
+        entry.contains("to") ? duration_ms_from_json(entry["to"]) : scenario.duration_ms;
+    if (nemesis.to_ms < nemesis.from_ms) fail(file, "/nemesis/to", "expected to >= from");
+    for (std::size_t i = 0; i < entry["kinds"].size(); ++i) {
+      const json& kind_entry = entry["kinds"][i];
+      const std::string pointer = "/nemesis/kinds/" + std::to_string(i);
+      NemesisKind kind;
+      kind.action = kind_entry["action"].get<std::string>();
+      kind.mean_interval_ms = duration_ms_from_json(kind_entry["mean_interval"]);
+      kind.targets = kind_entry.contains("targets")
+                         ? kind_entry["targets"].get<std::vector<std::string>>()
+                         : std::vector<std::string>{"random"};
+      if (kind_entry.contains("duration"))
+        kind.duration_ms = duration_ms_from_json(kind_entry["duration"]);
+      kind.params = kind_entry.value("params", json::object());
+      json shaped = kind_entry;
+      shaped["targets"] = kind.targets;
+      check_fault_shape(kind.action, shaped, scenario, pointer);
+      nemesis.kinds.push_back(kind);
+    }
+    scenario.nemesis = nemesis;
+  }
+
+  const auto groups = scenario.group_names();
+  const json assertions = document.value("assertions", json::array());
+  for (std::size_t i = 0; i < assertions.size(); ++i) {
+    const json& entry = assertions[i];
+    AssertionSpec spec;
+    spec.metric = entry["metric"].get<std::string>();
+    spec.op = entry["op"].get<std::string>();
+    spec.bound = entry["bound"].get<double>();
+    spec.group = entry.value("group", std::string());
+    if (!spec.group.empty() &&
+        std::find(groups.begin(), groups.end(), spec.group) == groups.end()) {
+      fail(file, "/assertions/" + std::to_string(i) + "/group",
+           "unknown Raft group \"" + spec.group + "\"");
+    }
+    spec.window = window_from(entry);
+    if (spec.window && spec.window->to_ms <= spec.window->from_ms) {
+      fail(file, "/assertions/" + std::to_string(i) + "/window", "expected from < to");
+    }
+    spec.name = entry.value("name", default_assertion_name(spec));
+    scenario.assertions.push_back(spec);
+  }
+  if (document.contains("liveness")) {
+    scenario.liveness_within_ms = duration_ms_from_json(document["liveness"]["within"]);
+  }
+  if (document.contains("checks") && document["checks"].contains("consume_grace")) {
+    scenario.consume_grace_ms = duration_ms_from_json(document["checks"]["consume_grace"]);
+  }
+  const json expect = document.value("expect", json::object());
+  for (const auto& [profile, outcome] : expect.items()) {
+    scenario.expect[profile] = outcome.get<std::string>();
+  }
+  scenario.document = std::move(document);
+  return scenario;
+}
+
+}  // namespace
+
+std::vector<std::string> Scenario::group_names() const {
+  std::vector<std::string> names{"__meta"};
+  for (const auto& topic : cluster.topics) {
+    for (int p = 0; p < topic.partitions; ++p)
+      names.push_back(topic.name + "/" + std::to_string(p));
+  }
+  return names;
+}
+
+std::vector<std::string> schema_errors(const json& document) {
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(document);
+  std::vector<std::string> errors;
+  if (validator.validate(compiled_schema(), adapter, &results)) return errors;
+  std::set<std::string> seen;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error) && errors.size() < kMaxReportedErrors) {
+    // Aggregate messages ("Failed to validate item #2 in array.") repeat a
+    // deeper error; report only the leaves.
+    if (error.description.rfind("Failed to validate", 0) == 0) continue;
+    std::vector<std::string> segments;
+    for (const std::string& part : error.context) {
+      if (part == "<root>") continue;
+      segments.push_back(part.size() >= 2 && part.front() == '[' ? part.substr(1, part.size() - 2)
+                                                                 : part);
+    }
+    std::string what = error.description;
+    const std::string unknown_marker = "'additionalProperties' constraints: '";
+    const std::size_t marker = what.find(unknown_marker);
+    const json* governing = schema_at(segments);
+    const std::string expected = describe_expected(governing);
+    if (marker != std::string::npos) {
+      const std::string key =
+          what.substr(marker + unknown_marker.size(),
+                      what.size() - marker - unknown_marker.size() - 2);  // drop "'."
+      segments.push_back(key);
+      what = "unknown key \"" + key + "\"; expected " + expected;
+    } else {
+      if (what.rfind("Value type not permitted", 0) == 0) {
+        const json::json_pointer pointer(pointer_of(segments) == "/" ? "" : pointer_of(segments));
+        what = std::string("wrong type (got ") +
+               (document.contains(pointer) ? document.at(pointer).type_name() : "nothing") + ")";
+      }
+      // valijson prints bounds as "9.000000".
+      for (std::size_t zeros = what.find(".000000"); zeros != std::string::npos;
+           zeros = what.find(".000000")) {
+        what.erase(zeros, 7);
+      }
+      if (!what.empty() && what.back() == '.') what.pop_back();
+      if (!expected.empty()) what += "; expected " + expected;
+    }
+    const std::string pointer = pointer_of(segments);
+    if (!seen.insert(pointer).second) continue;  // one message per path
+    errors.push_back(pointer + ": " + what);
+  }
+  return errors;
+}
+
+Scenario load_scenario_text(std::string_view text, const std::string& file,
+                            const LoadOptions& options) {
+  json document = parse_json(text, file);
+  for (const Override& override_value : options.overrides) {
+    apply_override(document, override_value, file);
+  }
+  const auto errors = schema_errors(document);
+  if (!errors.empty()) {
+    std::string message = file + ": " + errors.front();
+    for (std::size_t i = 1; i < errors.size(); ++i) message += "\n" + file + ": " + errors[i];
+    throw InputError(message);
+  }
+  try {
+    return convert(std::move(document), file, options);
+  } catch (const json::exception& error) {
+    // The schema should make this unreachable; still bad input, not a crash.
+    throw InputError(file + ": " + error.what());
+  }
+}
+
+Scenario load_scenario_file(const std::string& file, const LoadOptions& options) {
+  return load_scenario_text(read_file(file), file, options);
+}
+
+}  // namespace simrun::cli

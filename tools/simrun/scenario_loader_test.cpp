@@ -1,0 +1,138 @@
+#include "tools/simrun/scenario_loader.h"
+
+#include <doctest/doctest.h>
+
+#include "tools/simrun/input_error.h"
+
+using namespace simrun::cli;
+
+namespace {
+
+const char* kValid = R"({
+  "name": "unit",
+  "seed": 7,
+  "duration": "20s",
+  "cluster": {"nodes": 3, "profile": "recommended", "raft": {"election_timeout_ms": 1500}},
+  "network": {"latency": {"kind": "uniform", "low_ms": 1, "high_ms": 3},
+              "links": [{"from": "n1", "to": "n2", "drop_probability": 0.5}]},
+  "disk": {"fsync_latency": {"kind": "lognormal", "median_ms": 1, "sigma": 0.5}},
+  "workload": {"topics": [{"name": "orders", "partitions": 2}],
+               "producers": [{"topic": "orders", "rate_per_second": 50}],
+               "consumers": [{"topic": "orders"}]},
+  "faults": [{"at": "5s", "action": "pause", "targets": ["leader:__meta"], "duration": "1s"},
+             {"at": 9000, "action": "partition", "params": {"groups": [["n1"], ["n2", "n3"]]},
+              "duration": "2s"}],
+  "assertions": [{"metric": "max_term", "op": "<=", "bound": 5, "group": "__meta"},
+                 {"metric": "produce.lost_acked", "op": "==", "bound": 0,
+                  "window": {"from": "1s", "to": "10s"}}],
+  "liveness": {"within": "5s"},
+  "expect": {"recommended": "pass", "v1.3.67": "fail"}
+})";
+
+std::string load_error(const std::string& text, std::vector<std::string> sets = {}) {
+  LoadOptions options;
+  for (const auto& set : sets) options.overrides.push_back(parse_override(set));
+  try {
+    (void)load_scenario_text(text, "scenarios/x.json", options);
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a valid scenario loads into typed values") {
+  const Scenario scenario = load_scenario_text(kValid, "x.json", {});
+  CHECK(scenario.name == "unit");
+  CHECK(scenario.seed == 7);
+  CHECK(scenario.duration_ms == 20'000);
+  CHECK(scenario.cluster.nodes == 3);
+  CHECK(scenario.cluster_knobs["raft"]["election_timeout_ms"] == 1500);
+  CHECK(scenario.default_link.latency.jitter_ns == 2'000'000);
+  REQUIRE(scenario.links.size() == 1);
+  CHECK(scenario.links[0].to_node == 1);
+  CHECK(scenario.links[0].config.drop_probability == doctest::Approx(0.5));
+  CHECK(scenario.group_names() == std::vector<std::string>{"__meta", "orders/0", "orders/1"});
+  REQUIRE(scenario.faults.size() == 2);
+  CHECK(scenario.faults[1].at_ms == 9000);
+  CHECK(scenario.faults[0].duration_ms == 1000);
+  REQUIRE(scenario.assertions.size() == 2);
+  CHECK(scenario.assertions[1].window->from_ms == 1000);
+  CHECK(scenario.liveness_within_ms == 5000);
+  CHECK(scenario.expect.at("v1.3.67") == "fail");
+}
+
+TEST_CASE("--seed, --duration and --set apply before validation") {
+  LoadOptions options;
+  options.seed = 99;
+  options.duration_ms = 1000;
+  options.overrides.push_back(parse_override("cluster.profile=v1.3.67"));
+  options.overrides.push_back(parse_override("cluster.raft.election_timeout_ms=3000"));
+  const Scenario scenario = load_scenario_text(kValid, "x.json", options);
+  CHECK(scenario.seed == 99);
+  CHECK(scenario.duration_ms == 1000);
+  CHECK(scenario.profile == "v1.3.67");
+  CHECK(scenario.cluster_knobs["raft"]["election_timeout_ms"] == 3000);
+}
+
+TEST_CASE("an unknown key names the file and its JSON path") {
+  const std::string error = load_error(kValid, {"cluster.raft.election_timeout=5"});
+  CHECK(contains(error, "scenarios/x.json"));
+  CHECK(contains(error, "/cluster/raft/election_timeout"));
+  CHECK(contains(error, "unknown key"));
+  CHECK(contains(error, "election_timeout_ms"));  // lists what is allowed
+}
+
+TEST_CASE("a wrong type names the path and what was expected") {
+  const std::string error = load_error(kValid, {"faults.1.at=true"});
+  CHECK(contains(error, "/faults/1/at"));
+  CHECK(contains(error, "duration"));
+  const std::string nodes = load_error(kValid, {"cluster.nodes=\"three\""});
+  CHECK(contains(nodes, "/cluster/nodes"));
+  CHECK(contains(nodes, "integer"));
+}
+
+TEST_CASE("out-of-range values are rejected with the range") {
+  const std::string error = load_error(kValid, {"cluster.nodes=12"});
+  CHECK(contains(error, "/cluster/nodes"));
+  CHECK(contains(error, "[1, 9]"));
+  CHECK(
+      contains(load_error(kValid, {"network.drop_probability=1.5"}), "/network/drop_probability"));
+  CHECK(contains(load_error(kValid, {"cluster.profile=v9"}), "/cluster/profile"));
+}
+
+TEST_CASE("semantic errors the schema cannot express") {
+  CHECK(contains(load_error(kValid, {"faults.0.targets=[\"n4\"]"}), "/faults/0/targets/0"));
+  CHECK(
+      contains(load_error(kValid, {"faults.0.targets=[\"leader:nope/0\"]"}), "unknown Raft group"));
+  CHECK(contains(load_error(kValid, {"workload.producers.0.topic=nope"}),
+                 "/workload/producers/0/topic"));
+  CHECK(contains(load_error(kValid, {"faults.1.params={}"}), "params.groups"));
+  CHECK(contains(load_error(kValid, {"faults.0.action=disk_stall", "faults.0.duration=0"}),
+                 "/faults/0/duration"));
+  CHECK(contains(load_error(kValid, {"assertions.0.group=other"}), "/assertions/0/group"));
+}
+
+TEST_CASE("JSON syntax errors give line and column") {
+  const std::string error = load_error("{\n  \"name\": \"x\",\n  \"duration\": ,\n}");
+  CHECK(contains(error, "scenarios/x.json:3:"));
+  CHECK(contains(error, "invalid JSON"));
+}
+
+TEST_CASE("a missing file is an input error naming it") {
+  try {
+    (void)load_scenario_file("/nonexistent/scenario.json", {});
+    FAIL("expected InputError");
+  } catch (const InputError& error) {
+    CHECK(contains(error.what(), "/nonexistent/scenario.json"));
+  }
+}
+
+TEST_CASE("a --set path through a scalar is an input error") {
+  CHECK(contains(load_error(kValid, {"name.x=1"}), "/name"));
+}
