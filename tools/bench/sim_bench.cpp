@@ -21,6 +21,7 @@
 namespace {
 using simrun::sim::duration_ns;
 using Clock = std::chrono::steady_clock;
+constexpr int kNetworkProcesses = 4;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -80,16 +81,15 @@ void bench_network(std::uint64_t total_deliveries) {
   simrun::sim::WorldConfig config;
   config.inbox_capacity = 100'000;
   simrun::sim::World world(config);
-  const int processes = 4;
-  for (int i = 0; i < processes; ++i) {
-    const auto id = world.add_process("node", [processes](simrun::sim::Env& env) {
+  for (int i = 0; i < kNetworkProcesses; ++i) {
+    const auto id = world.add_process("node", [](simrun::sim::Env& env) {
       env.spawn("receiver", [&env] {
         while (true) (void)env.inbox().receive();
       });
       simrun::sim::Rng& rng = env.rng();
       while (true) {
         for (int k = 0; k < 64; ++k) {
-          const auto peer = static_cast<simrun::sim::ProcessId>(rng.below(processes));
+          const auto peer = static_cast<simrun::sim::ProcessId>(rng.below(kNetworkProcesses));
           if (peer != env.id()) env.send(peer, simrun::sim::Bytes(32, 7));
         }
         env.sleep_for(simrun::sim::micros(100));
