@@ -1,1 +1,48 @@
-// placeholder
+#include "tools/simrun/assertions.h"
+
+#include <stdexcept>
+
+namespace simrun::cli {
+
+bool compare(double value, const std::string& op, double bound) {
+  if (op == "<=") return value <= bound;
+  if (op == "<") return value < bound;
+  if (op == ">=") return value >= bound;
+  if (op == ">") return value > bound;
+  if (op == "==") return value == bound;
+  throw std::invalid_argument("unknown comparison operator \"" + op + "\"");
+}
+
+std::vector<AssertionResult> evaluate_assertions(
+    const std::vector<AssertionSpec>& specs,
+    const std::function<const Metrics&(const std::optional<TimeWindow>&)>& metrics_for) {
+  std::vector<AssertionResult> results;
+  for (const AssertionSpec& spec : specs) {
+    const Metrics& metrics = metrics_for(spec.window);
+    // A group that never appeared in the trace has all-zero metrics, except
+    // that it never had a leader: that must not pass "leaderless_ms <= X".
+    GroupMetrics absent;
+    absent.leaderless_ms = 1e300;
+    absent.time_to_first_leader_ms = 1e300;
+    const GroupMetrics* group = &metrics.totals;
+    if (!spec.group.empty()) {
+      const auto it = metrics.groups.find(spec.group);
+      group = it == metrics.groups.end() ? &absent : &it->second;
+    }
+    const auto value = metric_value(*group, spec.metric);
+    if (!value) throw std::invalid_argument("unknown metric \"" + spec.metric + "\"");
+    results.push_back(AssertionResult{spec.name, spec.metric, spec.op, spec.group, *value,
+                                      spec.bound, compare(*value, spec.op, spec.bound)});
+  }
+  return results;
+}
+
+nlohmann::json to_json(const AssertionResult& result) {
+  nlohmann::json json = {{"name", result.name},   {"metric", result.metric},
+                         {"op", result.op},       {"value", result.value},
+                         {"bound", result.bound}, {"passed", result.passed}};
+  if (!result.group.empty()) json["group"] = result.group;
+  return json;
+}
+
+}  // namespace simrun::cli

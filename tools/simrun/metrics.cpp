@@ -1,1 +1,332 @@
-// placeholder
+#include "tools/simrun/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "broker/events.h"
+
+namespace simrun::cli {
+
+namespace {
+
+namespace events = broker::events;
+
+constexpr sim::time_ns kTermSampleAt = sim::seconds(3);
+// Bound on stored latency samples per group; beyond it, later samples are
+// not kept (deterministically), so percentiles describe the first ones.
+constexpr std::size_t kMaxLatencySamples = 1u << 20;
+
+double ns_to_ms(sim::time_ns ns) { return static_cast<double>(ns) / 1e6; }
+
+double percentile(std::vector<double> samples, double fraction) {
+  if (samples.empty()) return 0.0;
+  std::sort(samples.begin(), samples.end());
+  // Nearest rank: the smallest sample with at least `fraction` of samples <= it.
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(samples.size())));
+  return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
+}
+
+std::string partition_group(const sim::TraceRecord& record) {
+  return std::string(record.text("topic")) + "/" + std::to_string(record.number("partition"));
+}
+
+void finish_rates(GroupMetrics& metrics, sim::duration_ns window_ns) {
+  const auto& sync = metrics.metadata_sync;
+  const std::int64_t finished = sync.succeeded + sync.failed;
+  metrics.metadata_sync.success_rate =
+      finished == 0 ? 1.0 : static_cast<double>(sync.succeeded) / static_cast<double>(finished);
+  const double minutes = static_cast<double>(window_ns) / 60e9;
+  metrics.elections_per_min =
+      minutes <= 0.0 ? 0.0 : static_cast<double>(metrics.elections_started) / minutes;
+}
+
+}  // namespace
+
+std::vector<std::string> metric_names() {
+  return {"elections_started",
+          "pre_vote_campaigns",
+          "leader_changes",
+          "max_term",
+          "elections_per_min",
+          "max_heartbeat_gap_ms",
+          "leaderless_ms",
+          "time_to_first_leader_ms",
+          "term_at_3s",
+          "deser_errors",
+          "metadata_sync.attempts",
+          "metadata_sync.succeeded",
+          "metadata_sync.failed",
+          "metadata_sync.retries",
+          "metadata_sync.success_rate",
+          "produce.sent",
+          "produce.acked",
+          "produce.failed",
+          "produce.lost_acked",
+          "produce.latency_p50_ms",
+          "produce.latency_p99_ms"};
+}
+
+std::optional<double> metric_value(const GroupMetrics& m, std::string_view name) {
+  auto d = [](std::int64_t v) { return static_cast<double>(v); };
+  if (name == "elections_started") return d(m.elections_started);
+  if (name == "pre_vote_campaigns") return d(m.pre_vote_campaigns);
+  if (name == "leader_changes") return d(m.leader_changes);
+  if (name == "max_term") return d(m.max_term);
+  if (name == "elections_per_min") return m.elections_per_min;
+  if (name == "max_heartbeat_gap_ms") return m.max_heartbeat_gap_ms;
+  if (name == "leaderless_ms") return m.leaderless_ms;
+  if (name == "time_to_first_leader_ms") return m.time_to_first_leader_ms;
+  if (name == "term_at_3s") return d(m.term_at_3s);
+  if (name == "deser_errors") return d(m.deser_errors);
+  if (name == "metadata_sync.attempts") return d(m.metadata_sync.attempts);
+  if (name == "metadata_sync.succeeded") return d(m.metadata_sync.succeeded);
+  if (name == "metadata_sync.failed") return d(m.metadata_sync.failed);
+  if (name == "metadata_sync.retries") return d(m.metadata_sync.retries);
+  if (name == "metadata_sync.success_rate") return m.metadata_sync.success_rate;
+  if (name == "produce.sent") return d(m.produce.sent);
+  if (name == "produce.acked") return d(m.produce.acked);
+  if (name == "produce.failed") return d(m.produce.failed);
+  if (name == "produce.lost_acked") return d(m.produce.lost_acked);
+  if (name == "produce.latency_p50_ms") return m.produce.latency_p50_ms;
+  if (name == "produce.latency_p99_ms") return m.produce.latency_p99_ms;
+  return std::nullopt;
+}
+
+nlohmann::json to_json(const GroupMetrics& m) {
+  return {
+      {"elections_started", m.elections_started},
+      {"pre_vote_campaigns", m.pre_vote_campaigns},
+      {"leader_changes", m.leader_changes},
+      {"max_term", m.max_term},
+      {"elections_per_min", m.elections_per_min},
+      {"max_heartbeat_gap_ms", m.max_heartbeat_gap_ms},
+      {"leaderless_ms", m.leaderless_ms},
+      {"time_to_first_leader_ms", m.time_to_first_leader_ms},
+      {"term_at_3s", m.term_at_3s},
+      {"deser_errors", m.deser_errors},
+      {"metadata_sync",
+       {{"attempts", m.metadata_sync.attempts},
+        {"succeeded", m.metadata_sync.succeeded},
+        {"failed", m.metadata_sync.failed},
+        {"retries", m.metadata_sync.retries},
+        {"success_rate", m.metadata_sync.success_rate}}},
+      {"produce",
+       {{"sent", m.produce.sent},
+        {"acked", m.produce.acked},
+        {"failed", m.produce.failed},
+        {"lost_acked", m.produce.lost_acked},
+        {"latency_p50_ms", m.produce.latency_p50_ms},
+        {"latency_p99_ms", m.produce.latency_p99_ms}}},
+  };
+}
+
+nlohmann::json to_json(const Metrics& metrics) {
+  nlohmann::json result = to_json(metrics.totals);
+  result["groups"] = nlohmann::json::object();
+  for (const auto& [name, group] : metrics.groups) result["groups"][name] = to_json(group);
+  return result;
+}
+
+MetricsObserver::MetricsObserver(TimeWindow window) : window_(window) {}
+
+bool MetricsObserver::in_window(sim::time_ns time) const {
+  return time >= sim::millis(window_.from_ms) &&
+         (window_.to_ms == INT64_MAX || time < sim::millis(window_.to_ms));
+}
+
+MetricsObserver::GroupState& MetricsObserver::group(std::string_view name, sim::time_ns now) {
+  auto it = groups_.find(name);
+  if (it == groups_.end()) {
+    GroupState state;
+    state.first_seen = now;
+    state.leaderless_since = now;
+    it = groups_.emplace(std::string(name), std::move(state)).first;
+  }
+  return it->second;
+}
+
+void MetricsObserver::close_leaderless(GroupState& state, sim::time_ns now) {
+  const sim::time_ns from =
+      std::max({state.leaderless_since, sim::millis(window_.from_ms), state.first_seen});
+  const sim::time_ns to =
+      window_.to_ms == INT64_MAX ? now : std::min(now, sim::millis(window_.to_ms));
+  if (to > from) state.metrics.leaderless_ms += ns_to_ms(to - from);
+}
+
+void MetricsObserver::note_term(GroupState& state, std::int64_t term, sim::time_ns now) {
+  // Terms only grow, so the highest term seen before the window ends is the
+  // highest term held at some moment inside it.
+  if (window_.to_ms == INT64_MAX || now < sim::millis(window_.to_ms)) {
+    state.metrics.max_term = std::max(state.metrics.max_term, term);
+  }
+  if (now <= kTermSampleAt) state.metrics.term_at_3s = std::max(state.metrics.term_at_3s, term);
+}
+
+void MetricsObserver::set_leadership(GroupState& state, int node, std::optional<std::int64_t> term,
+                                     sim::time_ns now) {
+  const bool was_leaderless = state.leaders.empty();
+  if (term) {
+    state.leaders[node] = *term;
+    if (was_leaderless) close_leaderless(state, now);
+    if (node != state.last_leader_node || *term != state.last_leader_term) {
+      if (state.last_leader_term >= 0 && in_window(now)) ++state.metrics.leader_changes;
+      state.last_leader_node = node;
+      state.last_leader_term = *term;
+    }
+    if (!state.first_leader_at && now >= sim::millis(window_.from_ms)) {
+      state.first_leader_at = now;
+    }
+  } else {
+    state.leaders.erase(node);
+    if (!was_leaderless && state.leaders.empty()) state.leaderless_since = now;
+  }
+}
+
+void MetricsObserver::observe(const sim::TraceRecord& record) {
+  const sim::time_ns now = record.time;
+  const std::string_view kind = record.kind;
+  // A leader in place when the window opens counts as present from its start.
+  if (now >= sim::millis(window_.from_ms)) {
+    for (auto& [name, state] : groups_) {
+      if (!state.first_leader_at && !state.leaders.empty()) {
+        state.first_leader_at = sim::millis(window_.from_ms);
+      }
+    }
+  }
+  const bool counted = in_window(now);
+
+  if (kind == events::kNodeCrashed) {
+    const int node = static_cast<int>(record.number("node"));
+    for (auto& [name, state] : groups_) {
+      if (state.leaders.count(node) != 0) set_leadership(state, node, std::nullopt, now);
+    }
+    return;
+  }
+  if (kind == events::kRoleChanged) {
+    GroupState& state = group(record.text("group"), now);
+    const std::int64_t term = record.number("term");
+    note_term(state, term, now);
+    const int node = static_cast<int>(record.number("node"));
+    if (record.text("role") == "leader") {
+      set_leadership(state, node, term, now);
+    } else if (state.leaders.count(node) != 0) {
+      set_leadership(state, node, std::nullopt, now);
+    }
+    return;
+  }
+  if (kind == events::kElectionStarted) {
+    GroupState& state = group(record.text("group"), now);
+    note_term(state, record.number("term"), now);
+    if (counted) {
+      if (record.number("pre_vote") != 0) {
+        ++state.metrics.pre_vote_campaigns;
+      } else {
+        ++state.metrics.elections_started;
+      }
+    }
+    return;
+  }
+  if (kind == events::kTermChanged) {
+    note_term(group(record.text("group"), now), record.number("term"), now);
+    return;
+  }
+  if (!counted) return;  // everything below is a plain count inside the window
+  if (kind == events::kHeartbeatGap) {
+    GroupState& state = group(record.text("group"), now);
+    state.metrics.max_heartbeat_gap_ms =
+        std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(record.number("gap_ns")));
+  } else if (kind == events::kDeserError) {
+    ++group(record.text("group"), now).metrics.deser_errors;
+  } else if (kind == events::kMetaSyncAttempt) {
+    ++group(record.text("group"), now).metrics.metadata_sync.attempts;
+  } else if (kind == events::kMetaSyncRetry) {
+    ++group(record.text("group"), now).metrics.metadata_sync.retries;
+  } else if (kind == events::kMetaSyncSucceeded) {
+    ++group(record.text("group"), now).metrics.metadata_sync.succeeded;
+  } else if (kind == events::kMetaSyncFailed) {
+    ++group(record.text("group"), now).metrics.metadata_sync.failed;
+  } else if (kind == events::kProduceSent) {
+    ++group(partition_group(record), now).metrics.produce.sent;
+  } else if (kind == events::kProduceAcked) {
+    GroupState& state = group(partition_group(record), now);
+    ++state.metrics.produce.acked;
+    if (state.latencies_ms.size() < kMaxLatencySamples) {
+      state.latencies_ms.push_back(ns_to_ms(record.number("latency_ns")));
+    }
+  } else if (kind == events::kProduceFailed) {
+    ++group(partition_group(record), now).metrics.produce.failed;
+  }
+}
+
+Metrics MetricsObserver::finish(sim::time_ns end) const {
+  const sim::time_ns from = sim::millis(window_.from_ms);
+  const sim::time_ns to =
+      window_.to_ms == INT64_MAX ? end : std::min(end, sim::millis(window_.to_ms));
+  const sim::duration_ns window_ns = std::max<sim::duration_ns>(0, to - from);
+  Metrics result;
+  GroupMetrics& totals = result.totals;
+  std::vector<double> all_latencies;
+  for (const auto& [name, state] : groups_) {
+    GroupState closed = state;
+    if (closed.leaders.empty()) {
+      // Still leaderless at the end: count up to the end of the window.
+      const sim::time_ns start = std::max({closed.leaderless_since, from, closed.first_seen});
+      if (to > start) closed.metrics.leaderless_ms += ns_to_ms(to - start);
+    }
+    GroupMetrics metrics = closed.metrics;
+    metrics.time_to_first_leader_ms =
+        ns_to_ms(closed.first_leader_at ? *closed.first_leader_at - from : window_ns);
+    if (!closed.first_leader_at && !closed.leaders.empty()) metrics.time_to_first_leader_ms = 0;
+    metrics.produce.latency_p50_ms = percentile(closed.latencies_ms, 0.50);
+    metrics.produce.latency_p99_ms = percentile(closed.latencies_ms, 0.99);
+    finish_rates(metrics, window_ns);
+    all_latencies.insert(all_latencies.end(), closed.latencies_ms.begin(),
+                         closed.latencies_ms.end());
+
+    totals.elections_started += metrics.elections_started;
+    totals.pre_vote_campaigns += metrics.pre_vote_campaigns;
+    totals.leader_changes += metrics.leader_changes;
+    totals.max_term = std::max(totals.max_term, metrics.max_term);
+    totals.max_heartbeat_gap_ms =
+        std::max(totals.max_heartbeat_gap_ms, metrics.max_heartbeat_gap_ms);
+    totals.leaderless_ms = std::max(totals.leaderless_ms, metrics.leaderless_ms);
+    totals.time_to_first_leader_ms =
+        std::max(totals.time_to_first_leader_ms, metrics.time_to_first_leader_ms);
+    totals.term_at_3s = std::max(totals.term_at_3s, metrics.term_at_3s);
+    totals.deser_errors += metrics.deser_errors;
+    totals.metadata_sync.attempts += metrics.metadata_sync.attempts;
+    totals.metadata_sync.succeeded += metrics.metadata_sync.succeeded;
+    totals.metadata_sync.failed += metrics.metadata_sync.failed;
+    totals.metadata_sync.retries += metrics.metadata_sync.retries;
+    totals.produce.sent += metrics.produce.sent;
+    totals.produce.acked += metrics.produce.acked;
+    totals.produce.failed += metrics.produce.failed;
+    totals.produce.lost_acked += metrics.produce.lost_acked;
+    result.groups.emplace(name, metrics);
+  }
+  totals.produce.latency_p50_ms = percentile(all_latencies, 0.50);
+  totals.produce.latency_p99_ms = percentile(all_latencies, 0.99);
+  finish_rates(totals, window_ns);
+  return result;
+}
+
+std::optional<int> MetricsObserver::current_leader(std::string_view group_name) const {
+  const auto it = groups_.find(group_name);
+  if (it == groups_.end() || it->second.leaders.empty()) return std::nullopt;
+  int best_node = 0;
+  std::int64_t best_term = -1;
+  for (const auto& [node, term] : it->second.leaders) {
+    if (term > best_term) {
+      best_term = term;
+      best_node = node;
+    }
+  }
+  return best_node;
+}
+
+bool MetricsObserver::has_leader(std::string_view group_name) const {
+  return current_leader(group_name).has_value();
+}
+
+}  // namespace simrun::cli

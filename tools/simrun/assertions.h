@@ -1,0 +1,39 @@
+#pragma once
+// Evaluating a scenario's assertions ({metric, op, bound, group, window})
+// against computed metrics. Comparisons are exact on doubles: bounds are
+// written by people ("<= 5", ">= 0.99") and metrics are counts or rates.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/simrun/metrics.h"
+#include "tools/simrun/scenario.h"
+
+namespace simrun::cli {
+
+struct AssertionResult {
+  std::string name;
+  std::string metric;
+  std::string op;
+  std::string group;  // empty: totals
+  double value = 0.0;
+  double bound = 0.0;
+  bool passed = false;
+};
+
+// Throws std::invalid_argument for an unknown operator.
+bool compare(double value, const std::string& op, double bound);
+
+// `metrics_for(window)` returns the metrics computed over that window (the
+// whole run for nullopt).
+std::vector<AssertionResult> evaluate_assertions(
+    const std::vector<AssertionSpec>& specs,
+    const std::function<const Metrics&(const std::optional<TimeWindow>&)>& metrics_for);
+
+nlohmann::json to_json(const AssertionResult& result);
+
+}  // namespace simrun::cli

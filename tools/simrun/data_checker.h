@@ -1,0 +1,83 @@
+#pragma once
+// The checkers that always run, fed from trace records (broker/events.h):
+//  - Raft safety through sim::SafetyChecker: at most one leader per term per
+//    group (raft.role_changed), no two nodes apply different entries at one
+//    index (raft.applied);
+//  - every record acknowledged with acks=all (produce.acked) is present
+//    unchanged at its offset at the end (Cluster::committed_records) and was
+//    read by a consumer (consume.record), unless it was acknowledged within
+//    the consume grace period before the end;
+//  - committed consumer offsets never go backwards (consume.offset_commit).
+// A violation fails the run; it carries its simulated time, group and nodes.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "broker/cluster.h"
+#include "sim/safety_checker.h"
+#include "sim/trace.h"
+
+namespace simrun::cli {
+
+struct Violation {
+  std::string checker;
+  std::int64_t time_ms = 0;
+  std::string group;
+  std::vector<std::uint32_t> nodes;
+  std::string detail;
+};
+
+class RaftSafetyFeed {
+ public:
+  RaftSafetyFeed();
+  void observe(const sim::TraceRecord& record);
+  std::vector<Violation> violations() const;
+  std::uint64_t violation_count() const { return checker_.violation_count(); }
+
+ private:
+  sim::SafetyChecker checker_;
+  // (group, node) -> last applied index, to recognise restarts and
+  // snapshot installs, after which applies resume at another index.
+  std::map<std::pair<std::string, std::uint32_t>, std::uint64_t, std::less<>> last_applied_;
+  std::set<std::uint32_t> restarted_nodes_;  // cleared per group on first apply
+  std::map<std::uint32_t, std::set<std::string>> resumed_groups_;
+};
+
+class DataChecker {
+ public:
+  using CommittedRecords = std::function<std::vector<broker::Cluster::StoredRecord>(
+      const std::string& topic, int partition)>;
+
+  void observe(const sim::TraceRecord& record);
+  // Checks every acknowledged record against the committed records at `end`.
+  // Returns lost acknowledged records per group ("topic/partition").
+  // `consumer_topics`: topics some consumer reads (only those are checked
+  // for "read by a consumer").
+  std::map<std::string, std::int64_t> finish(sim::time_ns end, std::int64_t consume_grace_ms,
+                                             const std::set<std::string>& consumer_topics,
+                                             const CommittedRecords& committed);
+  const std::vector<Violation>& violations() const { return violations_; }
+  std::uint64_t violation_count() const { return violation_count_; }
+
+ private:
+  struct Acked {
+    std::uint64_t hash = 0;
+    sim::time_ns acked_at = 0;
+    std::int64_t client = 0;
+  };
+  using Key = std::tuple<std::string, int, std::int64_t>;  // topic, partition, offset
+  void add(Violation violation);
+
+  std::map<Key, Acked> acked_;
+  std::map<Key, std::set<std::uint64_t>> consumed_;  // hashes read at each offset
+  std::map<std::tuple<std::string, std::string, int>, std::int64_t> committed_offsets_;
+  std::vector<Violation> violations_;
+  std::uint64_t violation_count_ = 0;
+};
+
+}  // namespace simrun::cli

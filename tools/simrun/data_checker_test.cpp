@@ -1,0 +1,130 @@
+#include "tools/simrun/data_checker.h"
+
+#include <doctest/doctest.h>
+
+using namespace simrun::cli;
+using simrun::broker::Cluster;
+using simrun::sim::millis;
+using simrun::sim::TraceField;
+using simrun::sim::TraceRecord;
+
+namespace {
+
+template <typename Checker>
+void feed(Checker& checker, std::int64_t at_ms, std::string_view kind,
+          std::vector<TraceField> fields) {
+  TraceRecord record;
+  record.time = millis(at_ms);
+  record.kind = kind;
+  record.fields = fields;
+  checker.observe(record);
+}
+
+void ack(DataChecker& checker, std::int64_t at_ms, std::int64_t offset, std::int64_t hash,
+         int acks = -1) {
+  feed(checker, at_ms, "produce.acked",
+       {{"client", 7},
+        {"topic", "t"},
+        {"partition", std::int64_t{0}},
+        {"sequence", offset},
+        {"offset", offset},
+        {"hash", hash},
+        {"latency_ns", 1},
+        {"acks", acks}});
+}
+
+void consume(DataChecker& checker, std::int64_t at_ms, std::int64_t offset, std::int64_t hash) {
+  feed(checker, at_ms, "consume.record",
+       {{"client", 8},
+        {"topic", "t"},
+        {"partition", std::int64_t{0}},
+        {"offset", offset},
+        {"hash", hash}});
+}
+
+}  // namespace
+
+TEST_CASE("acknowledged records must be committed unchanged and consumed") {
+  DataChecker checker;
+  ack(checker, 100, 0, 11);
+  ack(checker, 110, 1, 12);
+  ack(checker, 120, 2, 13);
+  ack(checker, 130, 3, 99, /*acks=*/1);  // not acks=all: no promise
+  ack(checker, 9000, 4, 15);             // inside the grace period: need not be consumed
+  consume(checker, 200, 0, 11);
+  consume(checker, 210, 1, 12);
+  const auto lost =
+      checker.finish(millis(10'000), 5000, {"t"}, [](const std::string& topic, int partition) {
+        CHECK(topic == "t");
+        CHECK(partition == 0);
+        return std::vector<Cluster::StoredRecord>{{0, 11}, {1, 777}, {2, 13}, {4, 15}};
+      });
+  CHECK(lost.at("t/0") == 1);  // offset 1 holds a different record
+  // offset 1 lost, offset 2 never consumed
+  REQUIRE(checker.violation_count() == 2);
+  CHECK(checker.violations()[0].detail.find("offset 1") != std::string::npos);
+  CHECK(checker.violations()[1].detail.find("never read") != std::string::npos);
+  CHECK(checker.violations()[0].time_ms == 10'000);
+}
+
+TEST_CASE("without a consumer of the topic, reads are not required") {
+  DataChecker checker;
+  ack(checker, 100, 0, 11);
+  const auto lost = checker.finish(millis(10'000), 0, {}, [](const std::string&, int) {
+    return std::vector<Cluster::StoredRecord>{{0, 11}};
+  });
+  CHECK(lost.empty());
+  CHECK(checker.violation_count() == 0);
+}
+
+TEST_CASE("committed consumer offsets never go backwards") {
+  DataChecker checker;
+  auto commit = [&](std::int64_t at_ms, std::int64_t offset) {
+    feed(checker, at_ms, "consume.offset_commit",
+         {{"client", 8},
+          {"group_id", "g"},
+          {"topic", "t"},
+          {"partition", std::int64_t{0}},
+          {"offset", offset}});
+  };
+  commit(100, 5);
+  commit(200, 5);
+  commit(300, 9);
+  CHECK(checker.violation_count() == 0);
+  commit(400, 7);
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "consumer_offsets");
+  CHECK(checker.violations()[0].time_ms == 400);
+}
+
+TEST_CASE("Raft safety: two leaders in one term, and divergent applies") {
+  RaftSafetyFeed safety;
+  auto role = [&](std::int64_t at, int node, int term) {
+    feed(
+        safety, at, "raft.role_changed",
+        {{"group", "__meta"}, {"node", node}, {"term", term}, {"role", "leader"}, {"reason", "x"}});
+  };
+  auto apply = [&](std::int64_t at, int node, int index, std::int64_t hash) {
+    feed(safety, at, "raft.applied",
+         {{"group", "__meta"}, {"node", node}, {"term", 1}, {"index", index}, {"hash", hash}});
+  };
+  role(10, 1, 1);
+  apply(20, 1, 1, 100);
+  apply(21, 2, 1, 100);
+  apply(22, 1, 2, 200);
+  CHECK(safety.violation_count() == 0);
+  // A restarted node re-applies from the start without a false alarm.
+  feed(safety, 30, "node.started", {{"node", 2}});
+  apply(31, 2, 1, 100);
+  apply(32, 2, 2, 200);
+  CHECK(safety.violation_count() == 0);
+  apply(40, 3, 2, 999);  // a different entry at index 2 (after a snapshot gap)
+  CHECK(safety.violation_count() >= 1);
+  const std::uint64_t after_apply = safety.violation_count();
+  role(50, 2, 1);  // a second leader in term 1
+  CHECK(safety.violation_count() == after_apply + 1);
+  const auto violations = safety.violations();
+  REQUIRE_FALSE(violations.empty());
+  CHECK(violations.back().time_ms == 50);
+  CHECK(violations.back().group == "__meta");
+}

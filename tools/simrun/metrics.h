@@ -1,0 +1,112 @@
+#pragma once
+// Metrics computed from the broker's trace records (broker/events.h) by a
+// Trace observer, never from counters kept by hand. Definitions are in
+// scenarios/README.md ("Metrics"); in short, per Raft group and in total:
+// elections (real, not pre-vote), leader changes, terms, heartbeat gaps,
+// leaderless time, metadata sync outcomes, produce outcomes and latencies,
+// deserialization errors, and the term at 3 s for the field table.
+//
+// An observer can be restricted to a time window: counts then include only
+// records inside [from, to), leaderless time is clipped to it, and max_term
+// is the highest term held at any moment inside it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/time.h"
+#include "sim/trace.h"
+#include "tools/simrun/scenario.h"
+
+namespace simrun::cli {
+
+struct MetadataSyncMetrics {
+  std::int64_t attempts = 0;
+  std::int64_t succeeded = 0;
+  std::int64_t failed = 0;
+  std::int64_t retries = 0;
+  double success_rate = 1.0;  // succeeded / (succeeded + failed); 1 when none finished
+};
+
+struct ProduceMetrics {
+  std::int64_t sent = 0;
+  std::int64_t acked = 0;
+  std::int64_t failed = 0;
+  std::int64_t lost_acked = 0;  // filled by the acknowledged-write checker at the end
+  double latency_p50_ms = 0.0;
+  double latency_p99_ms = 0.0;
+};
+
+struct GroupMetrics {
+  std::int64_t elections_started = 0;   // candidate campaigns (pre_vote == 0)
+  std::int64_t pre_vote_campaigns = 0;  // pre-vote rounds (pre_vote == 1)
+  std::int64_t leader_changes = 0;      // leaders elected after the first
+  std::int64_t max_term = 0;
+  double elections_per_min = 0.0;
+  double max_heartbeat_gap_ms = 0.0;
+  double leaderless_ms = 0.0;
+  double time_to_first_leader_ms = 0.0;  // the whole window when no leader ever
+  std::int64_t term_at_3s = 0;
+  std::int64_t deser_errors = 0;
+  MetadataSyncMetrics metadata_sync;
+  ProduceMetrics produce;
+};
+
+struct Metrics {
+  GroupMetrics totals;
+  std::map<std::string, GroupMetrics> groups;
+};
+
+// The value of a metric by its scenario name ("max_term",
+// "metadata_sync.success_rate", "produce.lost_acked"); nullopt if unknown.
+std::optional<double> metric_value(const GroupMetrics& metrics, std::string_view name);
+std::vector<std::string> metric_names();
+
+nlohmann::json to_json(const GroupMetrics& metrics);
+nlohmann::json to_json(const Metrics& metrics);
+
+class MetricsObserver {
+ public:
+  explicit MetricsObserver(TimeWindow window = {});
+
+  void observe(const sim::TraceRecord& record);
+  // Closes open intervals at `end` and computes rates and percentiles.
+  Metrics finish(sim::time_ns end) const;
+
+  // Current leadership, for fault targets ("leader:__meta") and liveness:
+  // the node (1-based Raft id) believing itself leader with the highest
+  // term, if any.
+  std::optional<int> current_leader(std::string_view group) const;
+  bool has_leader(std::string_view group) const;
+
+ private:
+  struct GroupState {
+    GroupMetrics metrics;
+    std::map<int, std::int64_t> leaders;  // node -> term, nodes believing they lead
+    sim::time_ns leaderless_since = 0;    // valid while leaders is empty
+    sim::time_ns first_seen = 0;
+    std::optional<sim::time_ns> first_leader_at;
+    std::int64_t last_leader_node = 0;
+    std::int64_t last_leader_term = -1;
+    bool term_at_3s_frozen = false;
+    std::vector<double> latencies_ms;
+  };
+
+  bool in_window(sim::time_ns time) const;
+  GroupState& group(std::string_view name, sim::time_ns now);
+  void set_leadership(GroupState& state, int node, std::optional<std::int64_t> term,
+                      sim::time_ns now);
+  void note_term(GroupState& state, std::int64_t term, sim::time_ns now);
+  void close_leaderless(GroupState& state, sim::time_ns now);
+
+  TimeWindow window_;
+  std::map<std::string, GroupState, std::less<>> groups_;
+};
+
+}  // namespace simrun::cli

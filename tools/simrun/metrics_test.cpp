@@ -1,0 +1,165 @@
+#include "tools/simrun/metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace simrun::cli;
+using simrun::sim::millis;
+using simrun::sim::TraceField;
+using simrun::sim::TraceRecord;
+
+namespace {
+
+// Feeds synthetic records, as the broker would emit them, without a World.
+struct Feed {
+  MetricsObserver observer;
+  explicit Feed(TimeWindow window = {}) : observer(window) {}
+  void operator()(std::int64_t at_ms, std::string_view kind, std::vector<TraceField> fields) {
+    TraceRecord record;
+    record.time = millis(at_ms);
+    record.kind = kind;
+    record.fields = fields;
+    observer.observe(record);
+  }
+  void role(std::int64_t at_ms, std::string_view group, int node, int term, const char* role) {
+    (*this)(at_ms, "raft.role_changed",
+            {{"group", group}, {"node", node}, {"term", term}, {"role", role}, {"reason", "x"}});
+  }
+  void election(std::int64_t at_ms, std::string_view group, int node, int term, int pre_vote = 0) {
+    (*this)(at_ms, "raft.election_started",
+            {{"group", group}, {"node", node}, {"term", term}, {"pre_vote", pre_vote}});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("elections, leader changes, terms and leaderless time per group") {
+  Feed feed;
+  feed.election(100, "__meta", 1, 1);
+  feed.role(150, "__meta", 1, 1, "leader");  // leaderless from first record: 100..150
+  feed.election(2000, "__meta", 2, 2);
+  feed.role(2000, "__meta", 1, 1, "follower");  // leaderless 2000..2100
+  feed.role(2100, "__meta", 2, 2, "leader");
+  feed.election(2500, "__meta", 3, 3, /*pre_vote=*/1);
+  feed(3500, "raft.term_changed", {{"group", "__meta"}, {"node", 3}, {"term", 7}});
+  const Metrics metrics = feed.observer.finish(millis(60'000));
+  const GroupMetrics& meta = metrics.groups.at("__meta");
+  CHECK(meta.elections_started == 2);
+  CHECK(meta.pre_vote_campaigns == 1);
+  CHECK(meta.leader_changes == 1);
+  CHECK(meta.max_term == 7);
+  CHECK(meta.term_at_3s == 3);  // the term 7 came after 3 s
+  CHECK(meta.leaderless_ms == doctest::Approx(150.0));
+  CHECK(meta.time_to_first_leader_ms == doctest::Approx(150.0));
+  CHECK(meta.elections_per_min == doctest::Approx(2.0));
+  CHECK(feed.observer.current_leader("__meta") == 2);
+}
+
+TEST_CASE("a crashed leader leaves its group leaderless until a new leader") {
+  Feed feed;
+  feed.role(0, "orders/0", 1, 1, "leader");
+  feed(1000, "node.crashed", {{"node", 1}});
+  CHECK_FALSE(feed.observer.has_leader("orders/0"));
+  feed.role(1400, "orders/0", 2, 2, "leader");
+  const Metrics metrics = feed.observer.finish(millis(2000));
+  CHECK(metrics.groups.at("orders/0").leaderless_ms == doctest::Approx(400.0));
+  CHECK(metrics.totals.leaderless_ms == doctest::Approx(400.0));
+}
+
+TEST_CASE("a group that never elects is leaderless for the whole run") {
+  Feed feed;
+  feed.election(10, "__meta", 1, 1);
+  const Metrics metrics = feed.observer.finish(millis(5000));
+  CHECK(metrics.groups.at("__meta").leaderless_ms == doctest::Approx(4990.0));
+  CHECK(metrics.groups.at("__meta").time_to_first_leader_ms == doctest::Approx(5000.0));
+}
+
+TEST_CASE("heartbeat gaps, deserialization errors and metadata sync") {
+  Feed feed;
+  for (std::int64_t gap_ms : {10, 250, 40}) {
+    feed(
+        100 + gap_ms, "raft.heartbeat_gap",
+        {{"group", "__meta"}, {"node", 2}, {"leader", 1}, {"term", 1}, {"gap_ns", millis(gap_ms)}});
+  }
+  feed(200, "apply.deser_error", {{"group", "__meta"}, {"node", 2}, {"index", 1}, {"term", 1}});
+  feed(300, "meta.sync_attempt", {{"node", 1}, {"group", "orders/0"}, {"attempt", 1}});
+  feed(301, "meta.sync_retry", {{"node", 1}, {"group", "orders/0"}, {"attempt", 1}});
+  feed(302, "meta.sync_attempt", {{"node", 1}, {"group", "orders/0"}, {"attempt", 2}});
+  feed(303, "meta.sync_succeeded", {{"node", 1}, {"group", "orders/0"}, {"attempts", 2}});
+  feed(304, "meta.sync_attempt", {{"node", 1}, {"group", "orders/1"}, {"attempt", 1}});
+  feed(305, "meta.sync_failed", {{"node", 1}, {"group", "orders/1"}, {"attempts", 1}});
+  feed(306, "meta.sync_attempt", {{"node", 1}, {"group", "orders/1"}, {"attempt", 1}});
+  feed(307, "meta.sync_failed", {{"node", 1}, {"group", "orders/1"}, {"attempts", 1}});
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.totals.max_heartbeat_gap_ms == doctest::Approx(250.0));
+  CHECK(metrics.totals.deser_errors == 1);
+  CHECK(metrics.groups.at("orders/0").metadata_sync.success_rate == doctest::Approx(1.0));
+  CHECK(metrics.groups.at("orders/1").metadata_sync.success_rate == doctest::Approx(0.0));
+  CHECK(metrics.totals.metadata_sync.attempts == 4);
+  CHECK(metrics.totals.metadata_sync.retries == 1);
+  CHECK(metrics.totals.metadata_sync.success_rate == doctest::Approx(1.0 / 3.0));
+}
+
+TEST_CASE("produce outcomes and nearest-rank latency percentiles") {
+  Feed feed;
+  for (int i = 1; i <= 100; ++i) {
+    feed(i, "produce.sent", {{"client", 9}, {"topic", "t"}, {"partition", i % 2}, {"sequence", i}});
+    if (i <= 98) {
+      feed(i + 1, "produce.acked",
+           {{"client", 9},
+            {"topic", "t"},
+            {"partition", i % 2},
+            {"sequence", i},
+            {"offset", i},
+            {"hash", 1},
+            {"latency_ns", millis(i)},
+            {"acks", -1}});
+    } else {
+      feed(i + 1, "produce.failed",
+           {{"client", 9},
+            {"topic", "t"},
+            {"partition", i % 2},
+            {"sequence", i},
+            {"error", "timeout"},
+            {"latency_ns", millis(30'000)}});
+    }
+  }
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.totals.produce.sent == 100);
+  CHECK(metrics.totals.produce.acked == 98);
+  CHECK(metrics.totals.produce.failed == 2);
+  CHECK(metrics.groups.at("t/0").produce.acked == 49);
+  CHECK(metrics.totals.produce.latency_p50_ms == doctest::Approx(49.0));
+  CHECK(metrics.totals.produce.latency_p99_ms == doctest::Approx(98.0));
+}
+
+TEST_CASE("a window counts only its records and clips leaderless time") {
+  Feed feed(TimeWindow{10'000, 20'000});
+  feed.election(5000, "__meta", 1, 4);
+  feed.role(5000, "__meta", 1, 4, "leader");
+  feed.election(12'000, "__meta", 2, 5);
+  feed(12'000, "node.crashed", {{"node", 1}});
+  feed.role(13'000, "__meta", 2, 5, "leader");
+  feed.election(25'000, "__meta", 3, 9);
+  const Metrics metrics = feed.observer.finish(millis(30'000));
+  const GroupMetrics& meta = metrics.groups.at("__meta");
+  CHECK(meta.elections_started == 1);
+  CHECK(meta.max_term == 5);
+  CHECK(meta.leaderless_ms == doctest::Approx(1000.0));
+  CHECK(meta.leader_changes == 1);
+  CHECK(meta.time_to_first_leader_ms == doctest::Approx(0.0));  // a leader was in place
+  CHECK(meta.elections_per_min == doctest::Approx(6.0));        // 1 in 10 s
+}
+
+TEST_CASE("metric_value knows every documented name and nothing else") {
+  GroupMetrics metrics;
+  metrics.produce.lost_acked = 3;
+  metrics.metadata_sync.success_rate = 0.5;
+  for (const auto& name : metric_names()) CHECK(metric_value(metrics, name).has_value());
+  CHECK(metric_value(metrics, "produce.lost_acked") == 3.0);
+  CHECK(metric_value(metrics, "metadata_sync.success_rate") == 0.5);
+  CHECK_FALSE(metric_value(metrics, "bogus").has_value());
+  const auto json = to_json(metrics);
+  CHECK(json["produce"]["lost_acked"] == 3);
+}
