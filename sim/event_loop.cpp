@@ -8,22 +8,22 @@ namespace simrun::sim {
 
 // A callback's home while it is pending. Slots are reused through
 // free_slots_, so scheduling allocates nothing once the loop is warm
-// (std::function keeps small captures inline). The generation changes every
-// time a slot is released, which makes old TimerIds and heap entries stale.
+// (std::function keeps small captures inline; actions need no storage). The
+// generation changes every time a slot is released, which makes old
+// TimerIds stale; `order` names the one heap entry that is live for it.
 struct EventLoop::Slot {
-  Callback callback;
+  Callback callback;  // used when action == nullptr
+  Action action = nullptr;
+  void* context = nullptr;
+  std::uint64_t argument = 0;
+  std::uint64_t order = 0;  // of the pending heap entry; 0 when not pending
   std::uint32_t generation = 0;
-  bool pending = false;
 };
 
 namespace {
-// (time, sequence): sequences are unique, so this is a strict total order
-// and the run order never depends on heap internals.
-// Written with bitwise operators so the compiler can avoid branches: which
-// child is smaller is unpredictable, and mispredictions dominate the heap.
-inline bool earlier(time_ns a_at, std::uint64_t a_seq, time_ns b_at, std::uint64_t b_seq) {
-  return (a_at < b_at) | ((a_at == b_at) & (a_seq < b_seq));
-}
+// A 4-ary heap: half the levels of a binary heap, and the four 16-byte
+// children share a cache line, so a pop touches fewer lines.
+constexpr std::size_t kArity = 2;
 }  // namespace
 
 EventLoop::EventLoop() {
@@ -34,35 +34,55 @@ EventLoop::EventLoop() {
 
 EventLoop::~EventLoop() = default;
 
-TimerId EventLoop::schedule_at(time_ns at, Callback callback) {
-  SIMRUN_ASSERT(at >= now_ns_, "cannot schedule an event in the past");
-  SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
-  std::uint32_t slot_index;
-  if (!free_slots_.empty()) {
-    slot_index = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    SIMRUN_ASSERT(slots_.size() < UINT32_MAX - 1, "too many pending events");
-    slot_index = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  Slot& slot = slots_[slot_index];
-  SIMRUN_ASSERT(!slot.pending, "free slot still pending");
-  slot.callback = std::move(callback);
-  slot.pending = true;
-  ++live_;
+bool EventLoop::stale(HeapItem item) const {
+  return slots_[order(item) & kSlotMask].order != order(item);
+}
 
-  // Sift up.
-  const HeapItem item{at, next_sequence_++, slot_index, slot.generation};
-  std::size_t hole = heap_.size();
-  heap_.push_back(item);
-  while (hole > 0) {
-    const std::size_t parent = (hole - 1) / 2;
-    if (!earlier(item.at, item.sequence, heap_[parent].at, heap_[parent].sequence)) break;
-    heap_[hole] = heap_[parent];
-    hole = parent;
+std::uint32_t EventLoop::claim_slot(time_ns at) {
+  SIMRUN_ASSERT(at >= now_ns_, "cannot schedule an event in the past");
+  if (!free_slots_.empty()) {
+    const std::uint32_t slot_index = free_slots_.back();
+    free_slots_.pop_back();
+    return slot_index;
   }
-  heap_[hole] = item;
+  SIMRUN_ASSERT(slots_.size() < kSlotMask, "too many pending events (2^24)");
+  slots_.emplace_back();
+  return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+void EventLoop::push(std::uint32_t slot_index, time_ns at) {
+  SIMRUN_ASSERT(next_sequence_ < (std::uint64_t{1} << (64 - kSlotBits)),
+                "event sequence numbers exhausted (2^40 events)");
+  SIMRUN_ASSERT(at >= 0, "events cannot be due before time 0");
+  const std::uint64_t sequence_and_slot = (next_sequence_++ << kSlotBits) | slot_index;
+  Slot& slot = slots_[slot_index];
+  SIMRUN_ASSERT(slot.order == 0, "free slot still pending");
+  slot.order = sequence_and_slot;
+  ++live_;
+  const HeapItem item = (HeapItem{static_cast<std::uint64_t>(at)} << 64) | sequence_and_slot;
+  heap_.push_back(item);
+  sift_up(heap_.size() - 1, item);
+}
+
+TimerId EventLoop::schedule_at(time_ns at, Callback callback) {
+  SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
+  const std::uint32_t slot_index = claim_slot(at);
+  Slot& slot = slots_[slot_index];
+  slot.callback = std::move(callback);
+  slot.action = nullptr;
+  push(slot_index, at);
+  return TimerId{slot_index, slot.generation};
+}
+
+TimerId EventLoop::schedule_action_at(time_ns at, Action action, void* context,
+                                      std::uint64_t argument) {
+  SIMRUN_ASSERT(action != nullptr, "an event needs an action");
+  const std::uint32_t slot_index = claim_slot(at);
+  Slot& slot = slots_[slot_index];
+  slot.action = action;
+  slot.context = context;
+  slot.argument = argument;
+  push(slot_index, at);
   return TimerId{slot_index, slot.generation};
 }
 
@@ -75,10 +95,11 @@ TimerId EventLoop::schedule_after(duration_ns delay, Callback callback) {
 bool EventLoop::cancel(TimerId id) {
   if (!id.valid() || id.slot >= slots_.size()) return false;
   Slot& slot = slots_[id.slot];
-  if (!slot.pending || slot.generation != id.generation) return false;
-  slot.pending = false;
+  if (slot.order == 0 || slot.generation != id.generation) return false;
+  slot.order = 0;
   ++slot.generation;
   slot.callback = nullptr;
+  slot.action = nullptr;
   free_slots_.push_back(id.slot);
   --live_;
   // The heap entry stays behind and is skipped when it surfaces. Rebuild
@@ -88,52 +109,47 @@ bool EventLoop::cancel(TimerId id) {
     std::vector<HeapItem> kept;
     kept.reserve(live_);
     for (const HeapItem& item : heap_) {
-      if (slots_[item.slot].generation == item.generation) kept.push_back(item);
+      if (!stale(item)) kept.push_back(item);
     }
     heap_.clear();
     for (const HeapItem& item : kept) {
       // Re-insert through sift-up; order stays (time, sequence).
-      std::size_t hole = heap_.size();
       heap_.push_back(item);
-      while (hole > 0) {
-        const std::size_t parent = (hole - 1) / 2;
-        if (!earlier(item.at, item.sequence, heap_[parent].at, heap_[parent].sequence)) break;
-        heap_[hole] = heap_[parent];
-        hole = parent;
-      }
-      heap_[hole] = item;
+      sift_up(heap_.size() - 1, item);
     }
   }
   return true;
 }
 
+void EventLoop::sift_up(std::size_t hole, HeapItem item) {
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / kArity;
+    if (!(item < heap_[parent])) break;
+    heap_[hole] = heap_[parent];
+    hole = parent;
+  }
+  heap_[hole] = item;
+}
+
 void EventLoop::pop_top() {
   // Floyd's bottom-up deletion: walk the hole from the root to a leaf along
-  // the smaller children (one comparison per level), then drop the last
-  // element into it and sift that up, which rarely moves (it came from the
-  // bottom).
+  // the smallest children, then drop the last element into it and sift that
+  // up, which rarely moves (it came from the bottom).
   const HeapItem last = heap_.back();
   heap_.pop_back();
   const std::size_t size = heap_.size();
   if (size == 0) return;
+  HeapItem* const items = heap_.data();
   std::size_t hole = 0;
   while (true) {
-    std::size_t child = 2 * hole + 1;
-    if (child >= size) break;
-    if (child + 1 < size) {
-      child += static_cast<std::size_t>(earlier(heap_[child + 1].at, heap_[child + 1].sequence,
-                                                heap_[child].at, heap_[child].sequence));
-    }
-    heap_[hole] = heap_[child];
-    hole = child;
+    const std::size_t first = kArity * hole + 1;
+    if (first >= size) break;
+    std::size_t best = first;
+    if (first + 1 < size) best += static_cast<std::size_t>(items[first + 1] < items[first]);
+    items[hole] = items[best];
+    hole = best;
   }
-  while (hole > 0) {
-    const std::size_t parent = (hole - 1) / 2;
-    if (!earlier(last.at, last.sequence, heap_[parent].at, heap_[parent].sequence)) break;
-    heap_[hole] = heap_[parent];
-    hole = parent;
-  }
-  heap_[hole] = last;
+  sift_up(hole, last);
 }
 
 void EventLoop::stop() { stop_requested_ = true; }
@@ -147,16 +163,14 @@ RunResult EventLoop::run_until(time_ns end, std::uint64_t max_events) {
   std::uint64_t ran = 0;
   while (true) {
     // Discard cancelled entries that reached the top.
-    while (!heap_.empty() && slots_[heap_.front().slot].generation != heap_.front().generation) {
-      pop_top();
-    }
+    while (!heap_.empty() && stale(heap_.front())) pop_top();
     if (heap_.empty()) {
       if (end != kTimeMax) now_ns_ = end;
       result.reason = StopReason::idle;
       break;
     }
     const HeapItem top = heap_.front();
-    if (top.at > end) {
+    if (due(top) > end) {
       now_ns_ = end;
       result.reason = StopReason::end_time;
       break;
@@ -166,20 +180,27 @@ RunResult EventLoop::run_until(time_ns end, std::uint64_t max_events) {
       break;
     }
     pop_top();
-    SIMRUN_ASSERT(top.at >= now_ns_, "event queue went back in time");
-    now_ns_ = top.at;
-    // Release the slot before running, so the callback may schedule (and
-    // reuse the slot) and cancelling its own id is a harmless no-op.
-    Slot& slot = slots_[top.slot];
-    Callback callback = std::move(slot.callback);
-    slot.callback = nullptr;
-    slot.pending = false;
-    ++slot.generation;
-    free_slots_.push_back(top.slot);
-    --live_;
+    SIMRUN_ASSERT(due(top) >= now_ns_, "event queue went back in time");
+    now_ns_ = due(top);
     ++ran;
     ++events_executed_;
-    callback();
+    // Release the slot before running, so the callback may schedule (and
+    // reuse the slot) and cancelling its own id is a harmless no-op.
+    const auto slot_index = static_cast<std::uint32_t>(order(top) & kSlotMask);
+    Slot& slot = slots_[slot_index];
+    slot.order = 0;
+    ++slot.generation;
+    free_slots_.push_back(slot_index);
+    --live_;
+    if (slot.action != nullptr) {
+      const Action action = slot.action;
+      slot.action = nullptr;
+      action(slot.context, slot.argument);  // copied into arguments before it runs
+    } else {
+      Callback callback = std::move(slot.callback);
+      slot.callback = nullptr;
+      callback();
+    }
     if (stop_requested_) {
       result.reason = StopReason::stopped;
       break;

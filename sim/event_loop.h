@@ -32,6 +32,10 @@ struct RunResult {
 class EventLoop {
  public:
   using Callback = std::function<void()>;
+  // A callback without std::function: a plain function and two words of
+  // context. The hot paths (fiber wake-ups, network deliveries) use it so
+  // that scheduling never touches std::function's type-erased manager.
+  using Action = void (*)(void* context, std::uint64_t argument);
 
   EventLoop();
   ~EventLoop();
@@ -44,6 +48,9 @@ class EventLoop {
   // `at` must not be in the past.
   TimerId schedule_at(time_ns at, Callback callback);
   TimerId schedule_after(duration_ns delay, Callback callback);
+  // Same ordering and cancellation as schedule_at; `action` runs as
+  // action(context, argument).
+  TimerId schedule_action_at(time_ns at, Action action, void* context, std::uint64_t argument);
   // Returns true if the event was pending and is now cancelled.
   bool cancel(TimerId id);
 
@@ -59,15 +66,23 @@ class EventLoop {
 
  private:
   struct Slot;
+  // A heap entry is one 128-bit key: the due time (never negative) in the
+  // high word, and in the low word the scheduling sequence number above the
+  // slot index (kSlotBits). Sequences are unique, so comparing keys orders
+  // exactly like (time, sequence), with one wide compare instead of two
+  // branches, and the slot rides along for free.
+  __extension__ typedef unsigned __int128 HeapItem;
+  static constexpr unsigned kSlotBits = 24;
+  static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+  std::uint32_t claim_slot(time_ns at);
+  void push(std::uint32_t slot_index, time_ns at);
+  void sift_up(std::size_t hole, HeapItem item);
+  static time_ns due(HeapItem item) { return static_cast<time_ns>(item >> 64); }
+  static std::uint64_t order(HeapItem item) { return static_cast<std::uint64_t>(item); }
   void pop_top();
-  struct HeapItem {
-    time_ns at;
-    std::uint64_t sequence;
-    std::uint32_t slot;
-    std::uint32_t generation;
-  };
+  bool stale(HeapItem item) const;
   time_ns now_ns_ = 0;
-  std::uint64_t next_sequence_ = 0;
+  std::uint64_t next_sequence_ = 1;  // 0 marks a slot with no pending event
   std::uint64_t events_executed_ = 0;
   bool stop_requested_ = false;
   std::vector<HeapItem> heap_;

@@ -139,4 +139,58 @@ TEST_CASE("heavy cancellation keeps order among survivors") {
   for (std::size_t k = 1; k < order.size(); ++k) CHECK(order[k] < order[k - 1]);
 }
 
+TEST_CASE("actions and callbacks share one order: time, then scheduling order") {
+  EventLoop loop;
+  std::vector<std::uint64_t> order;
+  const EventLoop::Action record = [](void* context, std::uint64_t argument) {
+    static_cast<std::vector<std::uint64_t>*>(context)->push_back(argument);
+  };
+  loop.schedule_action_at(20, record, &order, 3);
+  loop.schedule_at(10, [&] { order.push_back(1); });
+  loop.schedule_action_at(10, record, &order, 2);
+  loop.schedule_at(20, [&] { order.push_back(4); });
+  const TimerId cancelled = loop.schedule_action_at(15, record, &order, 99);
+  CHECK(loop.pending() == 5);
+  CHECK(loop.cancel(cancelled));
+  CHECK_FALSE(loop.cancel(cancelled));
+  const RunResult result = loop.run_until(kTimeMax);
+  CHECK(result.events == 4);
+  CHECK(order == std::vector<std::uint64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("an action may schedule more actions, which reuse its slot") {
+  EventLoop loop;
+  struct Chain {
+    EventLoop* loop;
+    std::vector<time_ns> fired_at;
+    static void step(void* context, std::uint64_t remaining) {
+      auto* self = static_cast<Chain*>(context);
+      self->fired_at.push_back(self->loop->now());
+      if (remaining > 0)
+        self->loop->schedule_action_at(self->loop->now() + 5, &step, self, remaining - 1);
+    }
+  };
+  Chain chain{&loop, {}};
+  const TimerId first = loop.schedule_action_at(0, &Chain::step, &chain, 3);
+  loop.run_until(kTimeMax);
+  CHECK(chain.fired_at == std::vector<time_ns>{0, 5, 10, 15});
+  CHECK(loop.pending() == 0);
+  CHECK_FALSE(loop.cancel(first));  // ran; its slot was reused since
+}
+
+TEST_CASE("same-instant order holds across many reuses of few slots") {
+  // Slots are recycled on every event; order must follow scheduling, never
+  // slot numbers.
+  EventLoop loop;
+  std::vector<int> order;
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 7; ++i) {
+      loop.schedule_at(loop.now(), [&order, round, i] { order.push_back(round * 10 + i); });
+    }
+    loop.run_until(loop.now() + 1);
+  }
+  REQUIRE(order.size() == 350);
+  for (std::size_t k = 1; k < order.size(); ++k) CHECK(order[k] > order[k - 1]);
+}
+
 }  // namespace simrun::sim
