@@ -26,7 +26,8 @@ namespace simrun::sim {
 
 namespace {
 constexpr std::uint32_t kNoQueue = UINT32_MAX;
-}
+constexpr std::uint32_t kNoFiber = UINT32_MAX;
+}  // namespace
 
 // Fixed-size stacks with a PROT_NONE guard page below each (an overflow
 // faults instead of corrupting a neighbour), recycled so that spawning a
@@ -112,6 +113,8 @@ struct Scheduler::Fiber {
   // value it was issued for; incrementing it invalidates all of them.
   std::uint32_t sequence = 0;
   std::uint32_t queue = kNoQueue;
+  std::uint32_t wait_prev = kNoFiber;  // neighbours in `queue`'s list
+  std::uint32_t wait_next = kNoFiber;
   TimerId timer;
   bool notified = false;
   bool alive = false;
@@ -160,6 +163,8 @@ void Scheduler::spawn(ProcessId process, std::string name, std::function<void()>
   fiber.name = std::move(name);
   fiber.process = process;
   fiber.queue = kNoQueue;
+  fiber.wait_prev = kNoFiber;
+  fiber.wait_next = kNoFiber;
   fiber.notified = false;
   fiber.dying = false;
   fiber.alive = true;
@@ -205,10 +210,21 @@ Scheduler::Fiber& Scheduler::current_checked(const char* operation) {
 }
 
 void Scheduler::schedule_wake(Fiber& fiber, time_ns at) {
-  const std::uint32_t index = fiber.index;
-  const std::uint32_t sequence = fiber.sequence;
-  // Captures fit std::function's inline buffer: no allocation per wake-up.
-  fiber.timer = loop_.schedule_at(at, [this, index, sequence] { on_wake(index, sequence); });
+  fiber.timer =
+      loop_.schedule_action_at(at, &Scheduler::wake_action, this,
+                               (std::uint64_t{fiber.index} << 32) | std::uint64_t{fiber.sequence});
+}
+
+void Scheduler::schedule_wake_event(std::uint32_t fiber_index, std::uint32_t sequence, time_ns at) {
+  loop_.schedule_action_at(at, &Scheduler::wake_action, this,
+                           (std::uint64_t{fiber_index} << 32) | std::uint64_t{sequence});
+}
+
+// A wake-up event is an Action, not a std::function: the fiber and the wait
+// it was issued for travel in one word.
+void Scheduler::wake_action(void* scheduler, std::uint64_t fiber_and_sequence) {
+  static_cast<Scheduler*>(scheduler)->on_wake(static_cast<std::uint32_t>(fiber_and_sequence >> 32),
+                                              static_cast<std::uint32_t>(fiber_and_sequence));
 }
 
 void Scheduler::on_wake(std::uint32_t fiber_index, std::uint32_t sequence) {
@@ -220,8 +236,7 @@ void Scheduler::on_wake(std::uint32_t fiber_index, std::uint32_t sequence) {
     return;
   }
   if (fiber.queue != kNoQueue) {  // the timeout of a wait won
-    remove_waiter(fiber.queue, fiber_index);
-    fiber.queue = kNoQueue;
+    remove_waiter(fiber.queue, fiber);
     fiber.notified = false;
   }
   fiber.timer = TimerId{};
@@ -281,7 +296,7 @@ void Scheduler::yield() {
 bool Scheduler::wait(std::uint64_t queue, duration_ns local_timeout) {
   Fiber& self = current_checked("wait outside a fiber");
   SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "wait on a closed queue");
-  queues_[queue].waiters.push_back(Waiter{self.index, self.sequence});
+  append_waiter(queues_[queue], self);
   self.queue = static_cast<std::uint32_t>(queue);
   self.notified = false;
   if (local_timeout >= 0) {
@@ -310,22 +325,19 @@ std::uint64_t Scheduler::open_queue() {
 
 void Scheduler::close_queue(std::uint64_t queue) {
   SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "closing an unknown queue");
-  SIMRUN_ASSERT(queues_[queue].waiters.empty(),
-                "a wait queue was destroyed while fibers wait on it");
+  SIMRUN_ASSERT(queues_[queue].count == 0, "a wait queue was destroyed while fibers wait on it");
   queues_[queue].open = false;
   free_queues_.push_back(static_cast<std::uint32_t>(queue));
 }
 
 void Scheduler::notify_one(std::uint64_t queue) {
   SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "notify on a closed queue");
-  auto& waiters = queues_[queue].waiters;
-  if (waiters.empty()) return;
-  const Waiter waiter = waiters.front();
-  waiters.pop_front();
-  Fiber& fiber = *fibers_[waiter.fiber];
-  SIMRUN_ASSERT(fiber.alive && fiber.sequence == waiter.sequence && fiber.queue == queue,
+  const std::uint32_t head = queues_[queue].head;
+  if (head == kNoFiber) return;
+  Fiber& fiber = *fibers_[head];
+  SIMRUN_ASSERT(fiber.alive && !fiber.dying && fiber.queue == queue,
                 "wait queue holds a stale waiter");
-  fiber.queue = kNoQueue;
+  remove_waiter(queue, fiber);
   fiber.notified = true;
   loop_.cancel(fiber.timer);
   // The wake-up is an event like any other: the notifier keeps running and
@@ -335,33 +347,57 @@ void Scheduler::notify_one(std::uint64_t queue) {
 
 void Scheduler::notify_all(std::uint64_t queue) {
   SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "notify on a closed queue");
-  const std::size_t count = queues_[queue].waiters.size();
+  const std::size_t count = queues_[queue].count;
   for (std::size_t i = 0; i < count; ++i) notify_one(queue);
 }
 
 std::size_t Scheduler::waiters(std::uint64_t queue) const {
   SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "unknown queue");
-  return queues_[queue].waiters.size();
+  return queues_[queue].count;
 }
 
-void Scheduler::remove_waiter(std::uint64_t queue, std::uint32_t fiber_index) {
-  auto& waiters = queues_[queue].waiters;
-  for (auto it = waiters.begin(); it != waiters.end(); ++it) {
-    if (it->fiber == fiber_index) {
-      waiters.erase(it);
-      return;
-    }
+void Scheduler::append_waiter(Queue& queue, Fiber& fiber) {
+  SIMRUN_ASSERT(
+      fiber.queue == kNoQueue && fiber.wait_prev == kNoFiber && fiber.wait_next == kNoFiber,
+      "a fiber waits on two queues");
+  SIMRUN_ASSERT(queue.count < UINT32_MAX, "too many waiters");
+  fiber.wait_prev = queue.tail;
+  if (queue.tail == kNoFiber) {
+    queue.head = fiber.index;
+  } else {
+    fibers_[queue.tail]->wait_next = fiber.index;
   }
-  SIMRUN_ASSERT(false, "fiber not found in the queue it waits on");
+  queue.tail = fiber.index;
+  ++queue.count;
+}
+
+// Unlinks `fiber` from the queue it waits on and clears its queue.
+void Scheduler::remove_waiter(std::uint64_t queue_index, Fiber& fiber) {
+  Queue& queue = queues_[queue_index];
+  SIMRUN_ASSERT(fiber.queue == queue_index && queue.count > 0,
+                "fiber not found in the queue it waits on");
+  if (fiber.wait_prev == kNoFiber) {
+    SIMRUN_ASSERT(queue.head == fiber.index, "wait list head is corrupt");
+    queue.head = fiber.wait_next;
+  } else {
+    fibers_[fiber.wait_prev]->wait_next = fiber.wait_next;
+  }
+  if (fiber.wait_next == kNoFiber) {
+    SIMRUN_ASSERT(queue.tail == fiber.index, "wait list tail is corrupt");
+    queue.tail = fiber.wait_prev;
+  } else {
+    fibers_[fiber.wait_next]->wait_prev = fiber.wait_prev;
+  }
+  fiber.wait_prev = kNoFiber;
+  fiber.wait_next = kNoFiber;
+  fiber.queue = kNoQueue;
+  --queue.count;
 }
 
 void Scheduler::detach(Fiber& fiber) {
   fiber.dying = true;
   ++fiber.sequence;
-  if (fiber.queue != kNoQueue) {
-    remove_waiter(fiber.queue, fiber.index);
-    fiber.queue = kNoQueue;
-  }
+  if (fiber.queue != kNoQueue) remove_waiter(fiber.queue, fiber);
   loop_.cancel(fiber.timer);
   fiber.timer = TimerId{};
 }
@@ -413,9 +449,7 @@ void Scheduler::resume(ProcessId process) {
   const std::vector<Waiter> deferred = std::move(owner.deferred);
   owner.deferred.clear();
   for (const Waiter& waiter : deferred) {
-    const std::uint32_t index = waiter.fiber;
-    const std::uint32_t sequence = waiter.sequence;
-    loop_.schedule_at(loop_.now(), [this, index, sequence] { on_wake(index, sequence); });
+    schedule_wake_event(waiter.fiber, waiter.sequence, loop_.now());
   }
 }
 

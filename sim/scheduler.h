@@ -15,7 +15,6 @@
 // current instant in their original order.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -87,8 +86,13 @@ class Scheduler {
     std::uint32_t fiber;
     std::uint32_t sequence;
   };
+  // A FIFO of waiting fibers, linked through the fibers themselves
+  // (Fiber::wait_prev/wait_next): push, pop and removal on timeout are O(1)
+  // and allocate nothing.
   struct Queue {
-    std::deque<Waiter> waiters;
+    std::uint32_t head = UINT32_MAX;
+    std::uint32_t tail = UINT32_MAX;
+    std::uint32_t count = 0;
     bool open = false;
   };
   struct ProcessFibers {
@@ -101,12 +105,15 @@ class Scheduler {
 
   Fiber& current_checked(const char* operation);
   void schedule_wake(Fiber& fiber, time_ns at);
+  void schedule_wake_event(std::uint32_t fiber_index, std::uint32_t sequence, time_ns at);
+  static void wake_action(void* scheduler, std::uint64_t fiber_and_sequence);
   void on_wake(std::uint32_t fiber_index, std::uint32_t sequence);
   void run(Fiber& fiber);
   void suspend();
   void release(Fiber& fiber);
   void detach(Fiber& fiber);  // from its queue and timer, stale wake-ups
-  void remove_waiter(std::uint64_t queue, std::uint32_t fiber_index);
+  void append_waiter(Queue& queue, Fiber& fiber);
+  void remove_waiter(std::uint64_t queue, Fiber& fiber);
 
   EventLoop& loop_;
   SchedulerConfig config_;

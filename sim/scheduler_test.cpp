@@ -148,6 +148,69 @@ TEST_CASE("a timed-out waiter leaves the queue, so notify reaches the next one")
   CHECK(log == std::vector<std::string>{"i:timeout", "p:notified"});
 }
 
+TEST_CASE("waiters leaving from the middle, head and tail keep the rest in FIFO order") {
+  World world(WorldConfig{});
+  std::vector<std::string> log;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    WaitQueue queue(env.scheduler());
+    // w0 (the head) times out first, then w4 (the tail), then w2 (in the
+    // middle); the notifications then reach w1 and w3 in wait order.
+    const duration_ns timeouts_ms[] = {1, 100, 3, 100, 2};
+    for (int i = 0; i < 5; ++i) {
+      const duration_ns timeout = millis(timeouts_ms[i]);
+      env.spawn(label("w", i), [&, i, timeout] {
+        log.push_back(label(queue.wait_for(timeout) ? "notified:w" : "timeout:w", i));
+      });
+    }
+    env.sleep_for(millis(10));
+    CHECK(queue.waiters() == 2);
+    queue.notify_one();
+    env.sleep_for(millis(1));
+    CHECK(queue.waiters() == 1);
+    // A fresh waiter goes behind the one still waiting.
+    env.spawn("late",
+              [&] { log.push_back(queue.wait_for(-1) ? "notified:late" : "timeout:late"); });
+    env.sleep_for(millis(1));
+    CHECK(queue.waiters() == 2);
+    queue.notify_all();
+    env.sleep_for(millis(1));
+    CHECK(queue.waiters() == 0);
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  CHECK(log == std::vector<std::string>{"timeout:w0", "timeout:w4", "timeout:w2", "notified:w1",
+                                        "notified:w3", "notified:late"});
+}
+
+TEST_CASE("a crash unlinks waiters, and the queue keeps working for survivors") {
+  World world(WorldConfig{});
+  std::vector<std::string> log;
+  WaitQueue* shared = nullptr;
+  const ProcessId owner = world.add_process("owner", [&](Env& env) {
+    WaitQueue queue(env.scheduler());
+    shared = &queue;
+    env.spawn("own-waiter", [&] { log.push_back(queue.wait_for(-1) ? "own:n" : "own:t"); });
+    env.sleep_for(millis(5));
+    queue.notify_all();
+    env.sleep_for(seconds(10));  // keeps the queue alive
+  });
+  const ProcessId victim = world.add_process("victim", [&](Env& env) {
+    env.sleep_for(millis(1));
+    (void)shared->wait_for(-1);
+    log.push_back("victim woke");  // must never happen: it is crashed first
+  });
+  world.start(owner);
+  world.start(victim);
+  world.run_until(millis(2));
+  CHECK(shared->waiters() == 2);
+  world.crash(victim);
+  CHECK(shared->waiters() == 1);
+  world.run_until(millis(20));
+  CHECK(log == std::vector<std::string>{"own:n"});
+  CHECK(shared->waiters() == 0);
+  world.crash(owner);
+}
+
 TEST_CASE("mailbox: bounded, FIFO, back-pressure and timeouts") {
   World world(WorldConfig{});
   std::vector<std::string> log;
