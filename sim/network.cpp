@@ -130,7 +130,12 @@ void Network::schedule_delivery(Envelope envelope, time_ns at) {
     in_flight_.push_back(std::move(envelope));
   }
   ++in_flight_count_;
-  world_.loop().schedule_at(at, [this, slot] { deliver(slot); });
+  world_.loop().schedule_action_at(at, &Network::deliver_action, this, slot);
+}
+
+// Deliveries are EventLoop actions: the slot number is the whole context.
+void Network::deliver_action(void* network, std::uint64_t slot) {
+  static_cast<Network*>(network)->deliver(static_cast<std::uint32_t>(slot));
 }
 
 void Network::deliver(std::uint32_t slot) {

@@ -86,6 +86,7 @@ class Network {
  private:
   void schedule_delivery(Envelope envelope, time_ns at);
   void deliver(std::uint32_t slot);
+  static void deliver_action(void* network, std::uint64_t slot);
   void release_clog(ProcessId from, ProcessId to, bool forced);
   void drop(const Envelope& envelope, std::string_view reason);
   Rng& rng();
