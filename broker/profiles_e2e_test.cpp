@@ -312,7 +312,9 @@ TEST_CASE("field report table, steady load: v1.3.67 churns on __meta, recommende
   const Table& recommended = tables.at("recommended");
 
   // Every run carried real load.
-  for (const auto& [name, table] : tables) {
+  for (const auto& entry : tables) {
+    const std::string& name = entry.first;
+    const Table& table = entry.second;
     CAPTURE(name);
     CHECK(table.acked > 300);
     CHECK(table.consumed > 300);
