@@ -33,7 +33,7 @@
 namespace simrun::raft {
 namespace {
 
-constexpr std::uint64_t kDefaultSeeds = 2000;
+constexpr std::uint64_t kDefaultSeeds = 5000;
 constexpr int kFaultSteps = 1000;
 constexpr std::size_t kMaxInFlight = 512;  // the network's bound; beyond it, sends are lost
 constexpr int kMaxStabilizeRounds = 200;
