@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -43,6 +44,63 @@ TEST_CASE("the hash depends on kind, time, field names and values, and order") {
           now = 5;
           t.record("send", {{"from", "1"}, {"to", 2}});
         }));
+}
+
+TEST_CASE("every byte of kind, names and text values feeds the hash") {
+  auto hash_of = [](std::string_view kind, std::string_view name, std::string_view text,
+                    std::int64_t number) {
+    time_ns now = 9;
+    Trace trace(&now);
+    trace.record(kind, {{name, text}, {"n", number}});
+    return trace.hash();
+  };
+  const std::string kind = "net.something.long";
+  const std::string name = "a_field_name_longer_than_a_word";
+  const std::string text = "a text value of some 30 bytes.";
+  const std::uint64_t base = hash_of(kind, name, text, 1);
+  std::vector<std::uint64_t> seen{base};
+  for (std::size_t i = 0; i < kind.size(); ++i) {
+    std::string changed = kind;
+    changed[i] = static_cast<char>(changed[i] ^ 1);
+    seen.push_back(hash_of(changed, name, text, 1));
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    std::string changed = name;
+    changed[i] = static_cast<char>(changed[i] ^ 0x20);
+    seen.push_back(hash_of(kind, changed, text, 1));
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::string changed = text;
+    changed[i] = static_cast<char>(changed[i] ^ 0x40);
+    seen.push_back(hash_of(kind, name, changed, 1));
+  }
+  seen.push_back(hash_of(kind, name, text.substr(1), 1));            // shorter text
+  seen.push_back(hash_of(kind, name, text, std::int64_t{1} << 40));  // high bits of a number
+  seen.push_back(hash_of(kind, name, text, -1));
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // all distinct
+}
+
+TEST_CASE("record boundaries and field types matter") {
+  auto hash_of = [](auto&& body) {
+    time_ns now = 0;
+    Trace trace(&now);
+    body(trace);
+    return trace.hash();
+  };
+  const auto one_record = hash_of([](Trace& t) { t.record("k", {{"a", 1}, {"b", 2}}); });
+  const auto two_records = hash_of([](Trace& t) {
+    t.record("k", {{"a", 1}});
+    t.record("k", {{"b", 2}});
+  });
+  const auto empty_text = hash_of([](Trace& t) { t.record("k", {{"a", ""}, {"b", 2}}); });
+  const auto zero_number = hash_of([](Trace& t) { t.record("k", {{"a", std::int64_t{0}}, {"b", 2}}); });
+  const auto no_fields = hash_of([](Trace& t) { t.record("k", {}); });
+  const auto nothing = hash_of([](Trace&) {});
+  std::vector<std::uint64_t> all{one_record,  two_records, empty_text,
+                                 zero_number, no_fields,   nothing};
+  std::sort(all.begin(), all.end());
+  CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());
 }
 
 TEST_CASE("JSON lines are escaped and carry time, kind and fields") {
