@@ -1,1 +1,58 @@
-// placeholder
+#include "tools/simrun/table.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <ostream>
+
+namespace simrun::cli {
+
+void print_field_table(std::ostream& out, const std::string& scenario_name,
+                       const std::vector<TableColumn>& columns) {
+  struct Row {
+    const char* label;
+    std::function<std::string(const RunOutcome&)> cell;
+  };
+  const std::vector<Row> rows = {
+      {"elections per minute",
+       [](const RunOutcome& o) {
+         return fmt::format("{:.1f}", o.metrics.totals.elections_per_min);
+       }},
+      {"term after 3 s",
+       [](const RunOutcome& o) { return std::to_string(o.metrics.totals.term_at_3s); }},
+      {"max term", [](const RunOutcome& o) { return std::to_string(o.metrics.totals.max_term); }},
+      {"worst heartbeat gap",
+       [](const RunOutcome& o) {
+         return fmt::format("{:.0f} ms", o.metrics.totals.max_heartbeat_gap_ms);
+       }},
+      {"metadata sync success",
+       [](const RunOutcome& o) {
+         const auto& sync = o.metrics.totals.metadata_sync;
+         return fmt::format("{:.1f} % ({}/{})", 100.0 * sync.success_rate, sync.succeeded,
+                            sync.succeeded + sync.failed);
+       }},
+      {"deserialization errors",
+       [](const RunOutcome& o) { return std::to_string(o.metrics.totals.deser_errors); }},
+      {"acknowledged records lost",
+       [](const RunOutcome& o) { return std::to_string(o.metrics.totals.produce.lost_acked); }},
+      {"safety violations", [](const RunOutcome& o) { return std::to_string(o.violation_count); }},
+      {"verdict", [](const RunOutcome& o) { return std::string(o.passed ? "PASS" : "FAIL"); }},
+  };
+  out << "field table: " << scenario_name;
+  if (!columns.empty()) out << " (seed " << columns.front().outcome.seed << ")";
+  out << "\n\n";
+  std::string header = fmt::format("| {:<26} |", "metric");
+  std::string rule = "|" + std::string(28, '-') + "|";
+  for (const auto& column : columns) {
+    header += fmt::format(" {:>18} |", column.profile);
+    rule += std::string(20, '-') + "|";
+  }
+  out << header << "\n" << rule << "\n";
+  for (const Row& row : rows) {
+    std::string line = fmt::format("| {:<26} |", row.label);
+    for (const auto& column : columns) line += fmt::format(" {:>18} |", row.cell(column.outcome));
+    out << line << "\n";
+  }
+}
+
+}  // namespace simrun::cli

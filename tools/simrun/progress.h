@@ -1,0 +1,26 @@
+#pragma once
+// A one-line progress display on stderr for long runs: only when stderr is a
+// terminal and CI is unset, redrawn at most a few times per wall second.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace simrun::cli {
+
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();  // clears the line
+  static bool enabled();
+  void update(std::int64_t now_ms, std::int64_t end_ms);
+  void set_label(std::string label) { label_ = std::move(label); }
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+}  // namespace simrun::cli
