@@ -47,6 +47,9 @@ RunOutcome run_scenario(const Scenario& scenario, const RunOptions& options) {
   world_config.seed = scenario.seed;
   world_config.default_link = scenario.default_link;
   world_config.default_disk = scenario.disk;
+  // v2.0.0 spawns one apply fiber per committed entry; under churn that
+  // exceeds the kernel default.
+  world_config.max_fibers_per_process = 1u << 15;
   sim::World world(world_config);
   // Drawn before anything else uses the stream, so the schedule depends only
   // on (seed, scenario faults).
