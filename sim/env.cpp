@@ -15,15 +15,7 @@ std::uint64_t Env::incarnation() const { return world_.incarnation(id_); }
 
 time_ns Env::now() const { return world_.local_now(id_); }
 
-void Env::sleep_for(duration_ns duration) {
-  Scheduler& scheduler = world_.scheduler();
-  SIMRUN_ASSERT(scheduler.in_fiber() && scheduler.current_process() == id_,
-                "sleep_for must be called from a fiber of this process");
-  SIMRUN_ASSERT(duration >= 0, "negative sleep");
-  const duration_ns global = world_.clock(id_).global_duration(duration);
-  SIMRUN_ASSERT(global <= kTimeMax - world_.now(), "sleep overflows the timeline");
-  scheduler.sleep_until(world_.now() + global);
-}
+void Env::sleep_for(duration_ns duration) { world_.scheduler().sleep_for(id_, duration); }
 
 void Env::yield() {
   Scheduler& scheduler = world_.scheduler();
