@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <span>
@@ -892,6 +893,22 @@ void Raft::advance(const Ready& rd) {
     }
   }
   s.check_invariants();
+}
+
+std::vector<Message> Raft::take_early_messages() {
+  State& s = *state_;
+  std::vector<Message> early;
+  if (s.messages.empty()) return early;
+  // stable_partition keeps both halves in queue order, so neither the early
+  // messages nor the ones held back are reordered among themselves.
+  const auto held = std::stable_partition(s.messages.begin(), s.messages.end(),
+                                          [](const Message& m) { return !needs_durable_state(m); });
+  early.assign(std::make_move_iterator(s.messages.begin()), std::make_move_iterator(held));
+  s.messages.erase(s.messages.begin(), held);
+  for (const Message& m : s.messages) {
+    RAFT_ASSERT(needs_durable_state(m), "only messages that need durable state stay queued");
+  }
+  return early;
 }
 
 NodeId Raft::id() const { return state_->config.id; }

@@ -28,6 +28,18 @@
 //     and only entries of one Ready after those of the previous one.
 //  4. advance(rd) is called once all of rd has been persisted as above.
 //     The node may call ready() again only after advance().
+//  5. While a Ready is outstanding (between ready() and advance()) the node
+//     may keep calling tick(), step() and propose(): whatever they produce
+//     waits for the next Ready, except that take_early_messages() hands out
+//     at once every queued message with needs_durable_state(m) == false
+//     (rule 2), so that a slow fsync delays neither a leader's heartbeats
+//     nor a follower's heartbeat responses (field report, mechanism 2).
+//     Messages that need durable state stay queued: they may promise
+//     something (a vote, an appended entry) that only the NEXT Ready
+//     persists. State changed while a Ready is outstanding reaches storage
+//     through that next Ready; advance(rd) marks durable only what rd held
+//     (an entry replaced in between stays unstable), and the leader counts
+//     its own log toward commit only through advance().
 // The broker honours this contract by default and, under legacy knobs,
 // breaks it on purpose (for example by not persisting term and vote).
 
@@ -163,6 +175,11 @@ class Raft {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& ready);
+  // Removes and returns, in queue order, every queued message that needs no
+  // durable state (rule 5 of the persistence contract). Callable at any time,
+  // including while a Ready is outstanding; the messages that need durable
+  // state stay queued, in order, for the next ready().
+  std::vector<Message> take_early_messages();
 
   // Read-only views for checkers and metrics.
   NodeId id() const;

@@ -785,4 +785,304 @@ TEST_SUITE("robustness") {
   }
 }
 
+namespace {
+
+// A cluster whose nodes persist asynchronously, as the broker's pipelined
+// driver does: ready() hands the Ready to a "disk" that completes it in some
+// later step, and meanwhile the node keeps ticking, stepping, proposing and
+// sending what take_early_messages() returns. Messages are delivered in any
+// order, dropped, and nodes crash (losing the Ready being persisted) and
+// restart from what they made durable. Every choice comes from one seed.
+class AsyncCluster {
+ public:
+  AsyncCluster(std::size_t size, std::uint64_t seed) : rng_(seed), seed_(seed) {
+    for (std::size_t i = 1; i <= size; ++i) ids_.push_back(static_cast<NodeId>(i));
+    for (const NodeId id : ids_) start(id);
+  }
+
+  std::uint64_t below(std::uint64_t bound) { return testing::splitmix64(rng_) % bound; }
+  NodeId any_node() { return ids_[below(ids_.size())]; }
+  Raft& raft(NodeId id) { return *nodes_.at(id).raft; }
+  bool up(NodeId id) const { return nodes_.at(id).up; }
+  bool persisting(NodeId id) const { return nodes_.at(id).persisting.has_value(); }
+  const std::vector<NodeId>& ids() const { return ids_; }
+
+  void start(NodeId id) {
+    Node& n = nodes_[id];
+    Config config = testing::make_config(id, ids_, seed_ * 131 + restarts_++);
+    config.pre_vote = seed_ % 2 == 0;
+    config.check_quorum = seed_ / 2 % 2 == 0;
+    n.raft = std::make_unique<Raft>(config, n.storage.restored());
+    n.up = true;
+    n.persisting.reset();
+    n.applied_through = n.storage.snapshot.meta.index;
+  }
+  void crash(NodeId id) {
+    nodes_.at(id).up = false;
+    nodes_.at(id).persisting.reset();  // the write in progress is lost
+  }
+
+  void send_early(NodeId id) {
+    for (Message& m : raft(id).take_early_messages()) {
+      REQUIRE_FALSE(needs_durable_state(m));
+      ++early_messages;
+      in_flight.push_back(std::move(m));
+    }
+  }
+  // ready(): messages that need no durable state leave now (rule 2), the
+  // rest wait for finish_ready().
+  void begin_ready(NodeId id) {
+    Node& n = nodes_.at(id);
+    REQUIRE_FALSE(n.persisting.has_value());
+    if (!n.raft->has_ready()) return;
+    n.persisting = n.raft->ready();
+    for (const Event& e : n.persisting->events) {
+      if (e.kind != EventKind::became_leader) continue;
+      // Election safety (5.2): one leader per term, ever.
+      auto [it, inserted] = leader_of_term.emplace(e.term, id);
+      CHECK(it->second == id);
+    }
+    for (const Message& m : n.persisting->messages) {
+      if (!needs_durable_state(m)) in_flight.push_back(m);
+    }
+  }
+  // The disk finished: persist, send the rest, apply, advance.
+  void finish_ready(NodeId id) {
+    Node& n = nodes_.at(id);
+    REQUIRE(n.persisting.has_value());
+    Ready rd = std::move(*n.persisting);
+    n.persisting.reset();
+    n.storage.persist(rd);
+    for (Message& m : rd.messages) {
+      if (needs_durable_state(m)) in_flight.push_back(std::move(m));
+    }
+    if (rd.snapshot.has_value()) n.applied_through = rd.snapshot->meta.index;
+    for (const Entry& e : rd.committed_entries) {
+      // Applied in index order, and every node applies the same entry at
+      // each index (State Machine Safety, 5.4.3).
+      CHECK(e.index == n.applied_through + 1);
+      n.applied_through = e.index;
+      auto [it, inserted] = committed.emplace(e.index, e);
+      CHECK(it->second.term == e.term);
+      CHECK(it->second.data == e.data);
+    }
+    n.raft->advance(rd);
+  }
+
+  void deliver(std::size_t at) {
+    Message m = std::move(in_flight[at]);
+    in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(at));
+    if (up(m.to)) raft(m.to).step(m);
+  }
+
+  NodeId leader() {
+    NodeId found = kNoNode;
+    for (const NodeId id : ids_) {
+      if (!up(id) || raft(id).role() != Role::leader) continue;
+      if (found == kNoNode || raft(id).term() > raft(found).term()) found = id;
+    }
+    return found;
+  }
+
+  std::map<Term, NodeId> leader_of_term;
+  std::map<Index, Entry> committed;  // first entry applied at each index
+  std::vector<Message> in_flight;
+  std::uint64_t early_messages = 0;
+
+ private:
+  struct Node {
+    std::unique_ptr<Raft> raft;
+    testing::Storage storage;
+    std::optional<Ready> persisting;
+    Index applied_through = 0;
+    bool up = true;
+  };
+  std::uint64_t rng_;
+  std::uint64_t seed_;
+  std::uint64_t restarts_ = 0;
+  std::vector<NodeId> ids_;
+  std::map<NodeId, Node> nodes_;
+};
+
+}  // namespace
+
+TEST_SUITE("10.2.1 sending while persisting (take_early_messages)") {
+  TEST_CASE("10.2.1 a leader's heartbeats leave while its Ready is outstanding") {
+    Network net = make_network({1, 2, 3}, true, true);
+    net.campaign(1);
+    REQUIRE(net.raft(1).role() == Role::leader);
+    Raft& leader = net.raft(1);
+    REQUIRE(leader.propose(Bytes{42}).status == ProposeResult::Status::accepted);
+    Ready rd = leader.ready();  // being persisted: a slow fsync
+    REQUIRE(rd.entries.size() == 1);
+    // The leader keeps ticking while its disk is busy.
+    leader.tick();
+    CHECK_FALSE(leader.has_ready());
+    std::vector<Message> early = leader.take_early_messages();
+    std::size_t heartbeats = 0;
+    for (const Message& m : early) {
+      CHECK_FALSE(needs_durable_state(m));
+      if (m.type == MessageType::heartbeat) ++heartbeats;
+    }
+    CHECK(heartbeats == 2);
+    CHECK(leader.take_early_messages().empty());  // removed, not copied
+    // The followers answer at once (a heartbeat response needs no fsync),
+    // and the leader steps the answers while still persisting.
+    for (const Message& heartbeat : early) {
+      if (heartbeat.type != MessageType::heartbeat) continue;
+      Raft& follower = net.raft(heartbeat.to);
+      follower.step(heartbeat);
+      const std::vector<Message> answers = follower.take_early_messages();
+      REQUIRE(answers.size() == 1);
+      CHECK(answers[0].type == MessageType::heartbeat_response);
+      leader.step(answers[0]);
+    }
+    CHECK(leader.role() == Role::leader);
+    leader.advance(rd);
+    net.stabilize();
+    CHECK(net.raft(2).commit_index() == leader.last_index());
+  }
+
+  TEST_CASE("10.2.1 a follower's append_response is not returned early") {
+    Raft follower(config_for(2, {1, 2, 3}), {});
+    follower.step(append(1, 2, 1, 0, 0, {Entry{1, 1, {}}}, 0));
+    CHECK(follower.take_early_messages().empty());
+    Ready rd1 = follower.ready();
+    REQUIRE(rd1.entries.size() == 1);
+    REQUIRE(rd1.messages.size() == 1);
+    CHECK(rd1.messages[0].type == MessageType::append_response);
+    // While rd1 is persisted, more entries arrive: their acknowledgement
+    // promises entries that only the next Ready persists.
+    follower.step(append(1, 2, 1, 1, 1, {Entry{1, 2, {5}}}, 1));
+    Message heartbeat;
+    heartbeat.type = MessageType::heartbeat;
+    heartbeat.from = 1;
+    heartbeat.to = 2;
+    heartbeat.term = 1;
+    heartbeat.commit = 1;
+    follower.step(heartbeat);
+    const std::vector<Message> early = follower.take_early_messages();
+    REQUIRE(early.size() == 1);
+    CHECK(early[0].type == MessageType::heartbeat_response);
+    // A vote needs durable state too.
+    follower.step(vote_request(3, 2, 2, 2, 1));
+    CHECK(follower.take_early_messages().empty());
+    follower.advance(rd1);
+    Ready rd2 = follower.ready();
+    CHECK(rd2.entries.size() == 1);
+    CHECK(rd2.hard_state.vote == 3);
+    std::size_t durable = 0;
+    for (const Message& m : rd2.messages) {
+      CHECK(needs_durable_state(m));
+      ++durable;
+    }
+    CHECK(durable == 2);  // the append_response and the vote_response, in order
+    CHECK(rd2.messages.front().type == MessageType::append_response);
+    CHECK(rd2.messages.back().type == MessageType::vote_response);
+  }
+
+  TEST_CASE("10.2.1 early appends do not let the leader count its own undurable entry") {
+    Network net = make_network({1, 2, 3}, false, false);
+    net.campaign(1);
+    Raft& leader = net.raft(1);
+    const Index before = leader.commit_index();
+    REQUIRE(leader.propose(Bytes{7}).status == ProposeResult::Status::accepted);
+    const Index index = leader.last_index();
+    Ready rd = leader.ready();
+    // Only follower 2 gets the append; it persists and acknowledges.
+    for (const Message& m : rd.messages) {
+      if (m.to != 2 || m.type != MessageType::append) continue;
+      net.raft(2).step(m);
+      for (const Message& answer : drain(net.raft(2))) leader.step(answer);
+    }
+    REQUIRE(leader.progress().size() == 3);
+    // One replica of three is durable: no quorum yet, the leader's copy is
+    // still being written.
+    CHECK(leader.commit_index() == before);
+    leader.advance(rd);
+    CHECK(leader.commit_index() == index);
+  }
+
+  TEST_CASE("10.2.1 random interleavings of early sends, slow disks and crashes stay safe") {
+    std::uint64_t total_early = 0;
+    std::uint64_t total_commits = 0;
+    for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+      CAPTURE(seed);
+      AsyncCluster cluster(seed % 3 == 0 ? 5 : 3, seed);
+      std::uint8_t next_byte = 1;
+      for (int step = 0; step < 1500; ++step) {
+        const NodeId id = cluster.any_node();
+        const std::uint64_t action = cluster.below(100);
+        if (!cluster.up(id)) {
+          if (action < 10) cluster.start(id);
+          continue;
+        }
+        if (action < 15) {
+          cluster.raft(id).tick();
+        } else if (action < 45) {
+          if (!cluster.in_flight.empty()) cluster.deliver(cluster.below(cluster.in_flight.size()));
+        } else if (action < 50) {
+          if (!cluster.in_flight.empty()) {
+            cluster.in_flight.erase(
+                cluster.in_flight.begin() +
+                static_cast<std::ptrdiff_t>(cluster.below(cluster.in_flight.size())));
+          }
+        } else if (action < 65) {
+          cluster.send_early(id);
+        } else if (action < 77) {
+          if (!cluster.persisting(id)) cluster.begin_ready(id);
+        } else if (action < 89) {
+          if (cluster.persisting(id)) cluster.finish_ready(id);
+        } else if (action < 98) {
+          if (cluster.raft(id).role() == Role::leader)
+            (void)cluster.raft(id).propose({next_byte++});
+        } else {
+          cluster.crash(id);
+        }
+        // Bound the network: the oldest messages are the ones lost.
+        if (cluster.in_flight.size() > 256) cluster.in_flight.erase(cluster.in_flight.begin());
+      }
+      // Liveness phase: everyone up, FIFO delivery, every Ready finished.
+      for (const NodeId id : cluster.ids()) {
+        if (!cluster.up(id)) cluster.start(id);
+      }
+      // A proposal to a leader that is then deposed may be lost (Raft
+      // promises nothing for it), so the leader of the latest term proposes.
+      bool proposed = false;
+      Index proposed_index = 0;
+      Term proposed_term = 0;
+      for (int round = 0; round < 400; ++round) {
+        for (const NodeId id : cluster.ids()) {
+          cluster.raft(id).tick();
+          cluster.send_early(id);
+          if (cluster.persisting(id)) cluster.finish_ready(id);
+          cluster.begin_ready(id);
+        }
+        for (std::size_t n = cluster.in_flight.size(); n > 0 && !cluster.in_flight.empty(); --n) {
+          cluster.deliver(0);
+        }
+        const NodeId leader = cluster.leader();
+        if (leader != kNoNode && cluster.raft(leader).term() != proposed_term) {
+          const ProposeResult result = cluster.raft(leader).propose({0});
+          proposed = result.status == ProposeResult::Status::accepted;
+          proposed_index = result.index;
+          proposed_term = result.term;
+        }
+      }
+      REQUIRE(proposed);
+      REQUIRE(cluster.committed.count(proposed_index) == 1);
+      CHECK(cluster.committed.at(proposed_index).term == proposed_term);
+      for (const NodeId id : cluster.ids()) {
+        CAPTURE(id);
+        CHECK(cluster.raft(id).applied_index() >= proposed_index);
+      }
+      total_early += cluster.early_messages;
+      total_commits += cluster.committed.size();
+    }
+    // The runs really exercised the mechanism.
+    CHECK(total_early > 10000);
+    CHECK(total_commits > 1000);
+  }
+}
+
 }  // namespace simrun::raft
