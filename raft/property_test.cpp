@@ -116,6 +116,9 @@ struct Options {
   bool mutant_send_before_persist = false;
   // ... or lose the vote in a crash (the field report's mechanism 7).
   bool mutant_forget_vote = false;
+  // Multiplies the crash and restart weights (the mutants need more crashes
+  // to be caught reliably).
+  double crash_boost = 1.0;
 };
 
 struct Stats {
@@ -168,21 +171,22 @@ class Cluster {
   // One random action of the fault phase.
   void random_step(int step) {
     checker_.set_time(step);
-    static constexpr double kWeights[] = {
-        16,   // 0 tick a node
-        30,   // 1 deliver a random message (reorders)
-        25,   // 2 process a node's Ready
-        8,    // 3 propose
-        3,    // 4 drop a message
-        2,    // 5 duplicate a message
-        0.8,  // 6 partition
-        1.2,  // 7 heal
-        0.6,  // 8 crash
-        1.5,  // 9 restart
-        0.4,  // 10 crash in the middle of a Ready
-        1.5,  // 11 compact
-        0.3,  // 12 transfer leadership
-        8,    // 13 deliver a burst: the oldest messages in order
+    const double crash_boost = options_.crash_boost;
+    const double kWeights[] = {
+        16,                 // 0 tick a node
+        30,                 // 1 deliver a random message (reorders)
+        25,                 // 2 process a node's Ready
+        8,                  // 3 propose
+        3,                  // 4 drop a message
+        2,                  // 5 duplicate a message
+        0.8,                // 6 partition
+        1.2,                // 7 heal
+        0.6 * crash_boost,  // 8 crash
+        1.5 * crash_boost,  // 9 restart
+        0.4 * crash_boost,  // 10 crash in the middle of a Ready
+        1.5,                // 11 compact
+        0.3,                // 12 transfer leadership
+        8,                  // 13 deliver a burst: the oldest messages in order
     };
     std::size_t action = schedule_.weighted_choice(kWeights);
     Node& n = *nodes_[schedule_.below(nodes_.size())];
@@ -636,6 +640,7 @@ TEST_CASE("raft safety under random schedules (property test)") {
     // SIMRUN_PROPERTY_MUTANT=1|2 reproduces a mutant run of the test below.
     options.mutant_send_before_persist = mutant == 1;
     options.mutant_forget_vote = mutant == 2;
+    if (mutant != 0) options.crash_boost = 5.0;
     std::string failure = run_seed(seed, options, only_seed != 0, stats);
     if (!failure.empty()) FAIL(failure);
   }
@@ -666,6 +671,7 @@ TEST_CASE("the property test catches a harness that breaks the persistence contr
       Options options = options_for_seed(seed);
       options.mutant_send_before_persist = mutant == 1;
       options.mutant_forget_vote = mutant == 2;
+      options.crash_boost = 5.0;
       Stats stats;
       if (!run_seed(seed, options, false, stats).empty()) {
         if (caught++ == 0) first_caught_seed = seed;
