@@ -89,7 +89,15 @@ TimerId EventLoop::schedule_action_at(time_ns at, Action action, void* context,
 TimerId EventLoop::schedule_after(duration_ns delay, Callback callback) {
   SIMRUN_ASSERT(delay >= 0, "negative delay");
   SIMRUN_ASSERT(delay <= kTimeMax - now_ns_, "delay overflows the timeline");
-  return schedule_at(now_ns_ + delay, std::move(callback));
+  // Not through schedule_at: that would move the std::function once more.
+  SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
+  const time_ns at = now_ns_ + delay;
+  const std::uint32_t slot_index = claim_slot(at);
+  Slot& slot = slots_[slot_index];
+  slot.callback = std::move(callback);
+  slot.action = nullptr;
+  push(slot_index, at);
+  return TimerId{slot_index, slot.generation};
 }
 
 bool EventLoop::cancel(TimerId id) {

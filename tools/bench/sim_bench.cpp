@@ -1,4 +1,8 @@
 // Kernel throughput, in events per wall-clock second:
+//   reference  the same 1,000 self-rescheduling timers on a bare
+//              std::priority_queue of (time, sequence) with no callbacks:
+//              the machine's speed right now, to normalise the others on a
+//              shared machine (only with --only reference, or in the full run);
 //   timers     1,000 pending timers on a bare EventLoop, each re-scheduling
 //              itself when it fires;
 //   fibers     1,000 fibers in one process, each sleeping in a loop (every
@@ -6,7 +10,7 @@
 //   network    4 processes; a sender fiber in each sends bursts to random
 //              peers, a receiver fiber drains the inbox (every delivery is a
 //              traced send, a traced delivery and a fiber wake-up).
-// Usage: sim_bench [--scale F] [--only timers|fibers|network]
+// Usage: sim_bench [--scale F] [--only reference|timers|fibers|network]
 //   (F multiplies the work; default 1).
 // Wall-clock figures are noisy on a shared machine. For a deterministic
 // figure, count instructions of the timed regions only:
@@ -16,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -44,6 +49,34 @@ void report(const char* name, std::uint64_t events, double wall_seconds, const c
   std::printf("%-8s %12llu %-11s in %7.3f s  = %8.2f M%s/s\n", name,
               static_cast<unsigned long long>(events), unit, wall_seconds,
               static_cast<double>(events) / wall_seconds / 1e6, unit);
+}
+
+void bench_reference(std::uint64_t total_events) {
+  struct Entry {
+    std::int64_t at;
+    std::uint64_t sequence;
+    std::uint32_t timer;
+    bool operator>(const Entry& other) const {
+      return at != other.at ? at > other.at : sequence > other.sequence;
+    }
+  };
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+  std::vector<duration_ns> periods;
+  std::uint64_t sequence = 0;
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    periods.push_back(1000 + (i * 7919) % 5000);
+    queue.push(Entry{periods.back(), sequence++, i});
+  }
+  SIMRUN_BENCH_TOGGLE();
+  const auto start = Clock::now();
+  for (std::uint64_t n = 0; n < total_events; ++n) {
+    const Entry top = queue.top();
+    queue.pop();
+    queue.push(Entry{top.at + periods[top.timer], sequence++, top.timer});
+  }
+  const double wall = seconds_since(start);
+  SIMRUN_BENCH_TOGGLE();
+  report("pq-ref", total_events, wall, "events");
 }
 
 void bench_timers(std::uint64_t total_events) {
@@ -139,16 +172,17 @@ int main(int argc, char** argv) {
       scale = std::atof(argv[i + 1]);
     } else if (flag == "--only") {
       only = argv[i + 1];
-      ok = only == "timers" || only == "fibers" || only == "network";
+      ok = only == "reference" || only == "timers" || only == "fibers" || only == "network";
     } else {
       ok = false;
     }
   }
   if (!ok || !(scale > 0.0)) {
-    std::fprintf(stderr, "usage: sim_bench [--scale F] [--only timers|fibers|network]\n");
+    std::fprintf(stderr, "usage: sim_bench [--scale F] [--only reference|timers|fibers|network]\n");
     return 2;
   }
   const auto scaled = [scale](double n) { return static_cast<std::uint64_t>(n * scale); };
+  if (only.empty() || only == "reference") bench_reference(scaled(20e6));
   if (only.empty() || only == "timers") bench_timers(scaled(20e6));
   if (only.empty() || only == "fibers") bench_fibers(scaled(10e6));
   if (only.empty() || only == "network") bench_network(scaled(2e6));
