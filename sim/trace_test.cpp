@@ -94,7 +94,9 @@ TEST_CASE("record boundaries and field types matter") {
     t.record("k", {{"b", 2}});
   });
   const auto empty_text = hash_of([](Trace& t) { t.record("k", {{"a", ""}, {"b", 2}}); });
-  const auto zero_number = hash_of([](Trace& t) { t.record("k", {{"a", std::int64_t{0}}, {"b", 2}}); });
+  const auto zero_number = hash_of([](Trace& t) {
+    t.record("k", {{"a", std::int64_t{0}}, {"b", 2}});
+  });
   const auto no_fields = hash_of([](Trace& t) { t.record("k", {}); });
   const auto nothing = hash_of([](Trace&) {});
   std::vector<std::uint64_t> all{one_record,  two_records, empty_text,
