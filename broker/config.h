@@ -23,8 +23,8 @@ enum class TickConversion : std::uint8_t {
 
 // Mechanism 3: how a driver loop handles one Ready.
 enum class ReadyMode : std::uint8_t {
-  pipelined,     // send (leader messages) while persisting, one fsync per
-                 // Ready, apply on a separate ordered apply fiber
+  pipelined,          // send (leader messages) while persisting, one fsync per
+                      // Ready, apply on a separate ordered apply fiber
   inline_sequential,  // v1.3.67: one fsync per entry, sequential sends that
                       // await each RPC (connect/request timeouts), apply inline
   v2_spawned_apply,   // v2.0.0: inline persist and send, apply spawned as
@@ -35,39 +35,44 @@ enum class ReadyMode : std::uint8_t {
 enum class MissedTicks : std::uint8_t { skip, burst };
 
 struct RetryPolicy {
-  int max_attempts = 8;                // including the first try
-  std::vector<std::int64_t> delays_ms{50, 100, 200, 400, 800};  // slept between attempts; last repeats
+  int max_attempts = 8;  // including the first try
+  std::vector<std::int64_t> delays_ms{50, 100, 200, 400,
+                                      800};  // slept between attempts; last repeats
   std::int64_t per_try_timeout_ms = 1000;
-  double jitter_fraction = 0.2;        // delay * (1 +- jitter), from the node rng
+  double jitter_fraction = 0.2;  // delay * (1 +- jitter), from the node rng
 };
 
 struct BrokerConfig {
   // --- cluster.raft.* ---
-  std::int64_t tick_interval_ms = 10;          // "tick_interval_ms"
-  std::int64_t election_timeout_ms = 1000;     // "election_timeout_ms"
-  std::int64_t heartbeat_interval_ms = 100;    // "heartbeat_interval_ms"
+  // etcd's defaults: a 100 ms tick, heartbeat 1 tick, election 10 ticks.
+  // A finer tick buys nothing once timeouts are counted as written, and
+  // costs ten times the idle wake-ups per group (simulation speed).
+  std::int64_t tick_interval_ms = 100;                          // "tick_interval_ms"
+  std::int64_t election_timeout_ms = 1000;                      // "election_timeout_ms"
+  std::int64_t heartbeat_interval_ms = 100;                     // "heartbeat_interval_ms"
   TickConversion tick_conversion = TickConversion::as_written;  // "tick_conversion"
-  bool pre_vote = true;                        // "pre_vote"       (mechanism 2/3)
-  bool check_quorum = true;                    // "check_quorum"
-  bool persist_term_and_vote = true;           // "persist_term_and_vote" (mechanism 7)
-  int max_inflight_messages = 64;              // "max_inflight_messages"
+  bool pre_vote = true;                                         // "pre_vote"       (mechanism 2/3)
+  bool check_quorum = true;                                     // "check_quorum"
+  bool persist_term_and_vote = true;  // "persist_term_and_vote" (mechanism 7)
+  int max_inflight_messages = 64;     // "max_inflight_messages"
 
   // --- cluster.broker.* ---
-  ReadyMode ready_mode = ReadyMode::pipelined;      // "ready_mode"
-  std::int64_t rpc_connect_timeout_ms = 5000;       // "rpc_connect_timeout_ms"
-  std::int64_t rpc_request_timeout_ms = 30000;      // "rpc_request_timeout_ms"
-  MissedTicks missed_ticks = MissedTicks::skip;     // "missed_ticks"
-  bool skip_empty_entries_at_apply = true;          // "skip_empty_entries_at_apply" (5)
-  bool pending_keyed_by_term = true;                // "pending_keyed_by_term" (6)
-  bool metadata_epochs = true;                      // "metadata_epochs" (8)
-  RetryPolicy metadata_retry;                       // "metadata_retry": {max_attempts, delays_ms, per_try_timeout_ms, jitter_fraction}
-  bool metadata_handler_serial = false;             // "metadata_handler_serial"
-  bool buffer_unknown_group_messages = true;        // "buffer_unknown_group_messages" (9)
-  bool batched_high_watermarks = true;              // "batched_high_watermarks" (10)
+  ReadyMode ready_mode = ReadyMode::pipelined;   // "ready_mode"
+  std::int64_t rpc_connect_timeout_ms = 5000;    // "rpc_connect_timeout_ms"
+  std::int64_t rpc_request_timeout_ms = 30000;   // "rpc_request_timeout_ms"
+  MissedTicks missed_ticks = MissedTicks::skip;  // "missed_ticks"
+  bool skip_empty_entries_at_apply = true;       // "skip_empty_entries_at_apply" (5)
+  bool pending_keyed_by_term = true;             // "pending_keyed_by_term" (6)
+  bool metadata_epochs = true;                   // "metadata_epochs" (8)
+  RetryPolicy metadata_retry;  // "metadata_retry": {max_attempts, delays_ms, per_try_timeout_ms,
+                               // jitter_fraction}
+  bool metadata_handler_serial = false;                   // "metadata_handler_serial"
+  bool buffer_unknown_group_messages = true;              // "buffer_unknown_group_messages" (9)
+  bool batched_high_watermarks = true;                    // "batched_high_watermarks" (10)
   std::int64_t high_watermark_publish_interval_ms = 200;  // "high_watermark_publish_interval_ms"
-  int replication_factor = 3;                       // "replication_factor"
-  std::int64_t produce_timeout_ms = 30000;          // "produce_timeout_ms"
-  std::int64_t snapshot_every_entries = 10000;      // "snapshot_every_entries"
+  int replication_factor = 3;                             // "replication_factor"
+  std::int64_t produce_timeout_ms = 30000;                // "produce_timeout_ms"
+  std::int64_t snapshot_every_entries = 10000;            // "snapshot_every_entries"
 };
 
 // Named profiles: "recommended", "v2.0.0", "v1.3.67". Throws

@@ -62,7 +62,8 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
                                                      std::to_string(env.incarnation()))),
         driver_wake(env.scheduler()),
         apply_queue(env.scheduler(), kApplyQueueCapacity),
-        tick_ns(tick_interval_ns(config)) {}
+        tick_ns(tick_interval_ns(config)),
+        persist_wake(env.scheduler()) {}
 
   sim::Env& env;
   raft::NodeId self;
@@ -83,6 +84,16 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   sim::duration_ns tick_ns;
   sim::time_ns next_tick_at = 0;
   std::uint64_t current_burst = 0;
+
+  // Pipelined persistence: at most one Ready is between ready() and
+  // advance(). The driver hands it to the persist fiber (persist_pending),
+  // which writes and fsyncs it and reports back (persist_done); meanwhile
+  // the driver keeps ticking, stepping and sending early messages.
+  std::optional<raft::Ready> outstanding;
+  sim::time_ns outstanding_since = 0;
+  bool persist_pending = false;
+  bool persist_done = false;
+  sim::WaitQueue persist_wake;
 
   // Apply path.
   raft::Index applied_through = 0;      // contiguous prefix applied
@@ -110,12 +121,17 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
 
   void start(const std::shared_ptr<Impl>& self_ptr);
   void run_driver();
+  void run_driver_pipelined();
+  void run_persist();
   void run_apply();
   void fire_due_tick();
   void step_inbox();
   void note_contact(const raft::Message& message);
   void handle_ready();
-  void ready_pipelined(raft::Ready& ready);
+  void send_early_messages();
+  void begin_ready();
+  bool write_ready(const raft::Ready& ready);
+  void complete_ready(raft::Ready& ready, sim::time_ns began);
   void ready_inline(raft::Ready& ready, const std::shared_ptr<Impl>& self_ptr);
   void send_blocking_all(const std::vector<raft::Message>& messages);
   void process_events(const std::vector<raft::Event>& events);
@@ -161,6 +177,7 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   next_tick_at = env.now() + tick_ns;
   env.spawn("raft/" + spec.name, [self_ptr] { self_ptr->run_driver(); });
   if (config.ready_mode == ReadyMode::pipelined) {
+    env.spawn("persist/" + spec.name, [self_ptr] { self_ptr->run_persist(); });
     env.spawn("apply/" + spec.name, [self_ptr] { self_ptr->run_apply(); });
   }
 }
@@ -170,6 +187,7 @@ void RaftGroup::Impl::stop() {
   stopped = true;
   fail_pending_from(0, ProposeError::stopped);
   driver_wake.notify_all();
+  persist_wake.notify_all();
   if (config.ready_mode == ReadyMode::pipelined && started) {
     ApplyTask task;
     task.stop = true;
@@ -179,7 +197,13 @@ void RaftGroup::Impl::stop() {
 
 // ---------------------------------------------------------------- driver loop
 
+// Inline modes (legacy, blocking on purpose): each Ready is handled to the
+// end, fsyncs and RPCs included, before the loop ticks or steps again.
 void RaftGroup::Impl::run_driver() {
+  if (config.ready_mode == ReadyMode::pipelined) {
+    run_driver_pipelined();
+    return;
+  }
   while (!stopped) {
     fire_due_tick();
     step_inbox();
@@ -193,6 +217,138 @@ void RaftGroup::Impl::run_driver() {
     // Woken early by deliver()/propose() so a message is stepped when it
     // arrives, not at the next tick boundary.
     if (until_tick > 0) (void)driver_wake.wait_for(until_tick);
+  }
+}
+
+// Pipelined (etcd style, raft.h persistence contract rules 2 and 5): the
+// loop never waits for the disk. While the persist fiber writes and fsyncs
+// the outstanding Ready, the loop keeps ticking and stepping, and after each
+// tick/step sends what needs no durable state (a leader's heartbeats and
+// appends, heartbeat responses, pre-votes), so a disk stall delays neither
+// heartbeats nor the answers to them (field report, mechanisms 2 and 9).
+void RaftGroup::Impl::run_driver_pipelined() {
+  while (!stopped) {
+    fire_due_tick();
+    step_inbox();
+    send_early_messages();
+    if (persist_done) {
+      SIMRUN_ASSERT(outstanding.has_value(), "persist_done without an outstanding Ready");
+      persist_done = false;
+      raft::Ready ready = std::move(*outstanding);
+      outstanding.reset();
+      complete_ready(ready, outstanding_since);
+      continue;  // the apply queue may have held the loop: ticks may be due
+    }
+    if (!outstanding && raft->has_ready()) {
+      begin_ready();
+      continue;
+    }
+    if (!inbox.empty()) continue;
+    const sim::duration_ns until_tick = next_tick_at - env.now();
+    // Woken early by deliver(), propose() and the persist fiber.
+    if (until_tick > 0) (void)driver_wake.wait_for(until_tick);
+  }
+}
+
+void RaftGroup::Impl::send_early_messages() {
+  for (const raft::Message& message : raft->take_early_messages()) {
+    transport.send_async(spec.name, message);
+    ++stats.messages_sent;
+    ++stats.early_messages_sent;
+  }
+}
+
+// Takes a Ready, sends what may leave before it is durable, and either hands
+// it to the persist fiber (it needs an fsync) or, when writing it cannot
+// block (nothing to fsync: e.g. only the commit index moved), completes it
+// at once.
+void RaftGroup::Impl::begin_ready() {
+  SIMRUN_ASSERT(!outstanding && !persist_pending && !persist_done,
+                "one Ready at a time between ready() and advance()");
+  const sim::time_ns began = env.now();
+  raft::Ready ready = raft->ready();
+  ++stats.readies;
+  process_events(ready.events);
+  for (const raft::Message& message : ready.messages) {
+    if (!raft::needs_durable_state(message)) {
+      transport.send_async(spec.name, message);
+      ++stats.messages_sent;
+    }
+  }
+  const bool needs_fsync = ready.must_sync || ready.snapshot.has_value();
+  if (needs_fsync) {
+    outstanding = std::move(ready);
+    outstanding_since = began;
+    persist_pending = true;
+    persist_wake.notify_one();
+    return;
+  }
+  (void)write_ready(ready);
+  complete_ready(ready, began);
+}
+
+// Writes a Ready's snapshot, entries and hard state (page cache only; no
+// fsync). Returns whether anything was written.
+bool RaftGroup::Impl::write_ready(const raft::Ready& ready) {
+  bool wrote = false;
+  if (ready.snapshot) {
+    storage.install_snapshot(*ready.snapshot);
+    ++stats.snapshots_installed;
+    wrote = true;
+  }
+  if (!ready.entries.empty()) {
+    storage.append(ready.entries);
+    wrote = true;
+  }
+  if (ready.hard_state_changed) {
+    storage.save_hard_state(ready.hard_state);
+    wrote = true;
+  }
+  return wrote;
+}
+
+// The Ready is durable (as far as it needs to be): the messages that
+// promise durable state leave, applying is handed to the apply fiber, and
+// the core learns through advance() what is stable.
+void RaftGroup::Impl::complete_ready(raft::Ready& ready, sim::time_ns began) {
+  for (const raft::Message& message : ready.messages) {
+    if (raft::needs_durable_state(message)) {
+      transport.send_async(spec.name, message);
+      ++stats.messages_sent;
+    }
+  }
+  if (ready.snapshot || !ready.committed_entries.empty()) {
+    ApplyTask task;
+    task.snapshot = ready.snapshot;
+    task.entries = ready.committed_entries;  // copied: advance() reads them
+    // Back-pressure: a full apply queue holds the driver (bounded memory).
+    const bool pushed = apply_queue.push_for(std::move(task), -1);
+    SIMRUN_ASSERT(pushed, "an unbounded wait cannot time out");
+  }
+  if (stopped) return;
+  raft->advance(ready);
+  stats.max_ready_ns = std::max(stats.max_ready_ns, env.now() - began);
+  fire_role_callbacks();
+  perform_compaction();  // between Readies: nothing is being persisted
+}
+
+// The persist fiber: one outstanding Ready at a time, written and fsynced
+// here so that only this fiber waits for the disk.
+void RaftGroup::Impl::run_persist() {
+  while (!stopped) {
+    if (!persist_pending) {
+      (void)persist_wake.wait_for(-1);
+      continue;
+    }
+    persist_pending = false;
+    SIMRUN_ASSERT(outstanding.has_value(), "persist requested without a Ready");
+    if (write_ready(*outstanding)) {
+      storage.sync();
+      ++stats.fsyncs;
+    }
+    if (stopped) return;
+    persist_done = true;
+    driver_wake.notify_one();
   }
 }
 
@@ -263,58 +419,11 @@ void RaftGroup::Impl::handle_ready() {
   raft::Ready ready = raft->ready();
   ++stats.readies;
   process_events(ready.events);
-  if (config.ready_mode == ReadyMode::pipelined) {
-    ready_pipelined(ready);
-  } else {
-    ready_inline(ready, shared_from_this());
-  }
+  SIMRUN_ASSERT(config.ready_mode != ReadyMode::pipelined, "pipelined Readies use begin_ready()");
+  ready_inline(ready, shared_from_this());
   raft->advance(ready);
   stats.max_ready_ns = std::max(stats.max_ready_ns, env.now() - began);
   fire_role_callbacks();
-}
-
-// Pipelined (etcd style, raft.h persistence contract): messages that need
-// no durable state leave first, then everything is written with ONE fsync,
-// then the rest leave; applying is handed to the apply fiber.
-void RaftGroup::Impl::ready_pipelined(raft::Ready& ready) {
-  for (const raft::Message& message : ready.messages) {
-    if (!raft::needs_durable_state(message)) {
-      transport.send_async(spec.name, message);
-      ++stats.messages_sent;
-    }
-  }
-  bool wrote = false;
-  if (ready.snapshot) {
-    storage.install_snapshot(*ready.snapshot);
-    ++stats.snapshots_installed;
-    wrote = true;
-  }
-  if (!ready.entries.empty()) {
-    storage.append(ready.entries);
-    wrote = true;
-  }
-  if (ready.hard_state_changed) {
-    storage.save_hard_state(ready.hard_state);
-    wrote = true;
-  }
-  if (wrote && (ready.must_sync || ready.snapshot)) {
-    storage.sync();
-    ++stats.fsyncs;
-  }
-  for (const raft::Message& message : ready.messages) {
-    if (raft::needs_durable_state(message)) {
-      transport.send_async(spec.name, message);
-      ++stats.messages_sent;
-    }
-  }
-  if (ready.snapshot || !ready.committed_entries.empty()) {
-    ApplyTask task;
-    task.snapshot = ready.snapshot;
-    task.entries = ready.committed_entries;  // copied: advance() reads them
-    // Back-pressure: a full apply queue holds the driver (bounded memory).
-    const bool pushed = apply_queue.push_for(std::move(task), -1);
-    SIMRUN_ASSERT(pushed, "an unbounded wait cannot time out");
-  }
 }
 
 // Legacy (v1.3.67 / v2.0.0): everything in sequence inside the loop. One

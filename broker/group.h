@@ -59,10 +59,11 @@ struct GroupStats {
   std::uint64_t readies = 0;
   std::uint64_t fsyncs = 0;
   std::uint64_t messages_sent = 0;
-  std::uint64_t inbox_dropped = 0;    // deliver() into a full mailbox
-  std::uint64_t applied = 0;          // entries applied (empty ones included)
-  std::uint64_t deser_errors = 0;     // StateMachine::apply returned false
-  std::uint64_t snapshots_taken = 0;  // local compactions
+  std::uint64_t early_messages_sent = 0;  // pipelined: taken early, not through a Ready
+  std::uint64_t inbox_dropped = 0;        // deliver() into a full mailbox
+  std::uint64_t applied = 0;              // entries applied (empty ones included)
+  std::uint64_t deser_errors = 0;         // StateMachine::apply returned false
+  std::uint64_t snapshots_taken = 0;      // local compactions
   std::uint64_t snapshots_installed = 0;
   sim::duration_ns max_ready_ns = 0;  // longest Ready handling (local time)
 };

@@ -65,7 +65,7 @@ TEST_CASE("a three-node group elects one leader and commits proposals on every n
   REQUIRE(!leaders_by_term.empty());
   for (const auto& [term, leaders] : leaders_by_term) CHECK(leaders.size() == 1);
   check_applied_agree(cluster);
-  // Followers hear the 100 ms heartbeat (10 ticks of 10 ms).
+  // Followers hear the 100 ms heartbeat (one tick of 100 ms).
   CHECK(cluster.count("raft.heartbeat_gap") > 0);
   CHECK(cluster.max_heartbeat_gap_ns() < sim::millis(150));
   CHECK(cluster.count("apply.deser_error") == 0);
@@ -106,6 +106,89 @@ TEST_CASE("inline_sequential: one fsync per entry delays every heartbeat; pipeli
   CHECK(pipelined_gap < sim::millis(250));
 }
 
+// Mechanism 2 (a slow disk): a 400 ms disk stall on one node while the
+// leader takes a steady stream of proposals. Pipelined mode persists on a
+// separate fiber and keeps ticking, stepping and sending what needs no
+// durable state (raft.h, rule 5), so followers keep hearing the 100 ms
+// heartbeat; the inline modes hold the whole loop for the stall.
+struct StallOutcome {
+  std::int64_t max_gap_ns = 0;  // worst raft.heartbeat_gap over all followers
+  std::size_t elections = 0;
+  bool same_leader = false;
+  bool same_term = false;
+  std::size_t proposed = 0;
+  std::size_t applied_min = 0;       // fewest records on any node at the end
+  std::int64_t last_applied_at = 0;  // time of the last raft.applied record
+  sim::time_ns stall_end = 0;
+};
+
+StallOutcome disk_stall(ReadyMode mode, bool stall_leader) {
+  BrokerConfig config;
+  config.ready_mode = mode;
+  GroupCluster cluster(config, 3);
+  const raft::NodeId leader = elect(cluster);
+  REQUIRE(leader != raft::kNoNode);
+  cluster.run_for(sim::seconds(1));
+  const raft::Term term_before = cluster.group(leader)->term();
+  StallOutcome outcome;
+  cluster.spawn_on(leader, [&] {
+    sim::Env& env = cluster.world().env(cluster.process(leader));
+    for (int i = 0; i < 100; ++i) {
+      RaftGroup* group = cluster.group(leader);
+      if (group == nullptr ||
+          group->propose(bytes_of("p" + std::to_string(i))).error != ProposeError::none) {
+        return;
+      }
+      ++outcome.proposed;
+      env.sleep_for(sim::millis(20));
+    }
+  });
+  cluster.run_for(sim::millis(300));
+  cluster.records.clear();
+  const raft::NodeId stalled = stall_leader ? leader : (leader == 1 ? 2 : 1);
+  cluster.world().disk(cluster.process(stalled)).stall(sim::millis(400));
+  outcome.stall_end = cluster.world().now() + sim::millis(400);
+  cluster.run_for(sim::seconds(3));
+  outcome.max_gap_ns = cluster.max_heartbeat_gap_ns();
+  outcome.elections = cluster.count("raft.election_started");
+  outcome.same_leader = cluster.leader() == leader;
+  outcome.same_term = cluster.group(leader)->term() == term_before;
+  outcome.applied_min = SIZE_MAX;
+  for (raft::NodeId id = 1; id <= 3; ++id) {
+    outcome.applied_min = std::min(outcome.applied_min, cluster.state_machine(id)->records.size());
+  }
+  for (const auto& record : cluster.of_kind("raft.applied")) {
+    outcome.last_applied_at = std::max(outcome.last_applied_at, record.time);
+  }
+  check_applied_agree(cluster);
+  return outcome;
+}
+
+TEST_CASE("a 400 ms disk stall: pipelined keeps heartbeats flowing, inline blocks them") {
+  for (const bool stall_leader : {true, false}) {
+    CAPTURE(stall_leader);
+    const StallOutcome pipelined = disk_stall(ReadyMode::pipelined, stall_leader);
+    MESSAGE("pipelined stall_leader=" << stall_leader << " max gap "
+                                      << pipelined.max_gap_ns / 1000000 << " ms");
+    // One 100 ms heartbeat interval plus network delay, never the stall.
+    CHECK(pipelined.max_gap_ns < sim::millis(150));
+    CHECK(pipelined.elections == 0);
+    CHECK(pipelined.same_leader);
+    CHECK(pipelined.same_term);
+    // Commits resume after the stall: every proposal reached every node,
+    // and entries were applied after the stall ended.
+    CHECK(pipelined.proposed == 100);
+    CHECK(pipelined.applied_min == pipelined.proposed);
+    CHECK(pipelined.last_applied_at > pipelined.stall_end);
+
+    const StallOutcome blocking = disk_stall(ReadyMode::inline_sequential, stall_leader);
+    MESSAGE("inline_sequential stall_leader=" << stall_leader << " max gap "
+                                              << blocking.max_gap_ns / 1000000 << " ms");
+    CHECK(blocking.max_gap_ns >= sim::millis(400));
+    CHECK(blocking.applied_min == blocking.proposed);
+  }
+}
+
 // Mechanism 9: sequential blocking sends wait out the RPC timeout of a dead
 // peer; the other follower hears nothing meanwhile and holds an election.
 TEST_CASE("a dead peer holds the inline loop for the RPC request timeout") {
@@ -141,6 +224,7 @@ TEST_CASE("a dead peer holds the inline loop for the RPC request timeout") {
 // heartbeats" are one 10 ms tick apart.
 std::int64_t typical_heartbeat_gap_ns(TickConversion conversion) {
   BrokerConfig config;
+  config.tick_interval_ms = 10;  // the legacy driver's tick
   config.tick_conversion = conversion;
   config.election_timeout_ms = 500;
   config.heartbeat_interval_ms = 100;
@@ -170,6 +254,7 @@ TEST_CASE("missed ticks after a pause: burst campaigns at once, skip does not") 
   for (const MissedTicks missed : {MissedTicks::burst, MissedTicks::skip}) {
     CAPTURE(static_cast<int>(missed));
     BrokerConfig config;
+    config.tick_interval_ms = 10;  // the legacy 10 ms interval timer: 150 ticks in 1.5 s
     config.missed_ticks = missed;
     config.pre_vote = false;  // isolate the tick behaviour from pre-vote's protection
     config.check_quorum = false;

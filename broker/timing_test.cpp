@@ -10,11 +10,16 @@
 namespace simrun::broker {
 
 TEST_CASE("as_written divides the millisecond timeouts by the tick interval") {
-  BrokerConfig config;  // 10 ms ticks, 1000 ms election, 100 ms heartbeat
+  BrokerConfig config;  // 100 ms ticks, 1000 ms election, 100 ms heartbeat (etcd's)
   const TickCounts counts = tick_counts(config, "__meta");
-  CHECK(counts.election_ticks == 100);
-  CHECK(counts.heartbeat_ticks == 10);
-  CHECK(tick_interval_ns(config) == sim::millis(10));
+  CHECK(counts.election_ticks == 10);
+  CHECK(counts.heartbeat_ticks == 1);
+  CHECK(tick_interval_ns(config) == sim::millis(100));
+
+  config.tick_interval_ms = 10;
+  const TickCounts fine = tick_counts(config, "__meta");
+  CHECK(fine.election_ticks == 100);
+  CHECK(fine.heartbeat_ticks == 10);
 
   config.tick_interval_ms = 50;
   config.election_timeout_ms = 500;
