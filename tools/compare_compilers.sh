@@ -27,20 +27,32 @@ for seed in 1 2 3 42 1000; do
 done
 # A scenario's trace hash, read from the summary.json its run writes.
 scenario_hash() {
-  local binary=$1 scenario=$2 out
+  local binary=$1 out
+  shift
   out=$(mktemp -d)
-  "$binary" "$scenario" --quiet --report "$out" >/dev/null 2>&1 || true
+  "$binary" "$@" --quiet --report "$out" >/dev/null 2>&1 || true
   grep -o '"trace_hash": *"[0-9a-f]*"' "$out/summary.json" 2>/dev/null || echo "no summary"
   rm -rf "$out"
 }
 if [ -x "$gcc_dir/simrun" ]; then
+  runs=()
   for scenario in scenarios/*.json; do
-    a=$(scenario_hash "$gcc_dir/simrun" "$scenario")
-    b=$(scenario_hash "$clang_dir/simrun" "$scenario")
+    case "$scenario" in *.schema.json) continue ;; esac
+    runs+=("$scenario")
+  done
+  # The legacy profiles exercise other code paths (blocking sends, spawned
+  # applies): compare them too.
+  runs+=("scenarios/three_node_churn.json --set cluster.profile=v1.3.67"
+         "scenarios/three_node_churn.json --set cluster.profile=v2.0.0")
+  for run in "${runs[@]}"; do
+    # shellcheck disable=SC2086
+    a=$(scenario_hash "$gcc_dir/simrun" $run)
+    # shellcheck disable=SC2086
+    b=$(scenario_hash "$clang_dir/simrun" $run)
     if [ "$a" = "no summary" ] || [ "$a" != "$b" ]; then
-      echo "DIFFERENT simrun $scenario: gcc '$a' clang '$b'"; status=1
+      echo "DIFFERENT simrun $run: gcc '$a' clang '$b'"; status=1
     else
-      echo "same      simrun $scenario: $a"
+      echo "same      simrun $run: $a"
     fi
   done
 fi
