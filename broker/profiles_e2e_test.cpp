@@ -363,8 +363,9 @@ TEST_CASE("field report table, disk hiccups: legacy syncs fail and acks lie, rec
   CHECK(recommended.max_term_end <= 5);
   CHECK(recommended.sync_success() >= 0.99);
   CHECK(recommended.acked_lost == 0);
-  // Its heartbeats wait for the stalled fsync, no longer.
-  CHECK(recommended.heartbeat_blocking_ns < sim::millis(150) + sim::millis(10));
+  // Its heartbeats do not wait for the stalled fsync at all: the pipelined
+  // driver persists on its own fiber and sends heartbeats meanwhile.
+  CHECK(recommended.heartbeat_blocking_ns < sim::millis(10));
 
   // v1.3.67: every stall moves partition leaders; their assignment syncs
   // meet a churning __meta ("No leader elected yet") with a single try.
