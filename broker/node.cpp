@@ -323,6 +323,26 @@ PartitionReplica* Node::find_replica(std::string_view topic, int partition) {
   return it == replicas_.end() ? nullptr : &it->second;
 }
 
+template <typename Response>
+PartitionReplica* Node::leader_replica(std::string_view topic, int partition, Response& response) {
+  PartitionReplica* replica = find_replica(topic, partition);
+  if (replica == nullptr) {
+    // No replica here: the client's metadata is stale (or the topic is
+    // unknown); point it at the leader our metadata cache knows, if any.
+    const PartitionInfo* info = metadata().find_partition(topic, partition);
+    response.error =
+        info == nullptr ? ErrorCode::unknown_topic_or_partition : ErrorCode::not_leader;
+    if (info != nullptr && info->leader != options_.self) response.leader_hint = info->leader;
+    return nullptr;
+  }
+  if (!replica->group->is_leader()) {
+    response.error = ErrorCode::not_leader;
+    response.leader_hint = replica->group->leader();
+    return nullptr;
+  }
+  return replica;
+}
+
 protocol::ResponseBody Node::handle(const protocol::CreateTopicRequest& request) {
   protocol::CreateTopicResponse response;
   if (!meta_group_->is_leader()) {
@@ -401,19 +421,8 @@ protocol::ResponseBody Node::handle(const protocol::MetadataRequest& request) {
 
 std::optional<protocol::ResponseBody> Node::handle(const protocol::ProduceRequest& request) {
   protocol::ProduceResponse response;
-  PartitionReplica* replica = find_replica(request.topic, request.partition);
-  if (replica == nullptr) {
-    const PartitionInfo* info = metadata().find_partition(request.topic, request.partition);
-    response.error =
-        info == nullptr ? ErrorCode::unknown_topic_or_partition : ErrorCode::not_leader;
-    if (info != nullptr && info->leader != options_.self) response.leader_hint = info->leader;
-    return response;
-  }
-  if (!replica->group->is_leader()) {
-    response.error = ErrorCode::not_leader;
-    response.leader_hint = replica->group->leader();
-    return response;
-  }
+  PartitionReplica* replica = leader_replica(request.topic, request.partition, response);
+  if (replica == nullptr) return response;
   if (!summarize_record_batch(request.record_batch)) {
     response.error = ErrorCode::corrupt_message;
     return response;
@@ -460,19 +469,8 @@ std::optional<protocol::ResponseBody> Node::handle(const protocol::ProduceReques
 
 protocol::ResponseBody Node::handle(const protocol::FetchRequest& request) {
   protocol::FetchResponse response;
-  PartitionReplica* replica = find_replica(request.topic, request.partition);
-  if (replica == nullptr) {
-    const PartitionInfo* info = metadata().find_partition(request.topic, request.partition);
-    response.error =
-        info == nullptr ? ErrorCode::unknown_topic_or_partition : ErrorCode::not_leader;
-    if (info != nullptr && info->leader != options_.self) response.leader_hint = info->leader;
-    return response;
-  }
-  if (!replica->group->is_leader()) {
-    response.error = ErrorCode::not_leader;
-    response.leader_hint = replica->group->leader();
-    return response;
-  }
+  PartitionReplica* replica = leader_replica(request.topic, request.partition, response);
+  if (replica == nullptr) return response;
   const auto max_bytes = static_cast<std::size_t>(std::clamp<std::int64_t>(
       request.max_bytes, 1, static_cast<std::int64_t>(protocol::kMaxRecordBytes)));
   response.high_watermark = replica->log->high_watermark();

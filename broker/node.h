@@ -136,6 +136,10 @@ class Node {
   protocol::ResponseBody handle(const protocol::OffsetCommitRequest& request);
   protocol::ResponseBody handle(const protocol::OffsetFetchRequest& request);
   PartitionReplica* find_replica(std::string_view topic, int partition);
+  // The replica of a partition this node leads, or nullptr with `response`'s
+  // error and leader hint set for the client (produce and fetch).
+  template <typename Response>
+  PartitionReplica* leader_replica(std::string_view topic, int partition, Response& response);
   sim::duration_ns meta_timeout() const;
 
   sim::Env& env_;
