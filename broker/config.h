@@ -23,8 +23,9 @@ enum class TickConversion : std::uint8_t {
 
 // Mechanism 3: how a driver loop handles one Ready.
 enum class ReadyMode : std::uint8_t {
-  pipelined,          // send (leader messages) while persisting, one fsync per
-                      // Ready, apply on a separate ordered apply fiber
+  pipelined,          // persist (one fsync per Ready) on a persist fiber while
+                      // the loop keeps ticking and sending what needs no
+                      // durable state; apply on a separate ordered apply fiber
   inline_sequential,  // v1.3.67: one fsync per entry, sequential sends that
                       // await each RPC (connect/request timeouts), apply inline
   v2_spawned_apply,   // v2.0.0: inline persist and send, apply spawned as

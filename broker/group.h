@@ -77,7 +77,7 @@ class RaftGroup {
   ~RaftGroup();
 
   // Loads durable state from the disk and spawns the driver (and, in
-  // pipelined mode, apply) fibers.
+  // pipelined mode, persist and apply) fibers.
   void start();
   // A peer's message for this group (called from the node's dispatcher fiber).
   void deliver(raft::Message message);
