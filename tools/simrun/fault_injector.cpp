@@ -61,6 +61,14 @@ std::vector<int> FaultInjector::resolve(const std::vector<std::string>& refs,
     } else if (ref.rfind("leader:", 0) == 0) {
       if (const auto leader = leadership_.current_leader(ref.substr(7)))
         resolved.insert(*leader - 1);
+    } else if (ref.rfind("followers:", 0) == 0) {
+      // Every node but the leader: with leader:<group>, a partition that
+      // leaves the leader alone while clients still reach it.
+      const auto leader = leadership_.current_leader(ref.substr(10));
+      if (!leader) continue;
+      for (int node = 0; node < nodes; ++node) {
+        if (node != *leader - 1) resolved.insert(node);
+      }
     } else if (ref.rfind("follower:", 0) == 0) {
       const auto leader = leadership_.current_leader(ref.substr(9));
       if (!leader || nodes < 2) continue;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "broker/events.h"
+#include "sim/assert.h"
 
 namespace simrun::cli {
 
@@ -50,6 +51,7 @@ std::vector<std::string> metric_names() {
           "max_term",
           "elections_per_min",
           "max_heartbeat_gap_ms",
+          "heartbeat_blocking_ms",
           "leaderless_ms",
           "time_to_first_leader_ms",
           "term_at_3s",
@@ -75,6 +77,7 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   if (name == "max_term") return d(m.max_term);
   if (name == "elections_per_min") return m.elections_per_min;
   if (name == "max_heartbeat_gap_ms") return m.max_heartbeat_gap_ms;
+  if (name == "heartbeat_blocking_ms") return m.heartbeat_blocking_ms;
   if (name == "leaderless_ms") return m.leaderless_ms;
   if (name == "time_to_first_leader_ms") return m.time_to_first_leader_ms;
   if (name == "term_at_3s") return d(m.term_at_3s);
@@ -101,6 +104,7 @@ nlohmann::json to_json(const GroupMetrics& m) {
       {"max_term", m.max_term},
       {"elections_per_min", m.elections_per_min},
       {"max_heartbeat_gap_ms", m.max_heartbeat_gap_ms},
+      {"heartbeat_blocking_ms", m.heartbeat_blocking_ms},
       {"leaderless_ms", m.leaderless_ms},
       {"time_to_first_leader_ms", m.time_to_first_leader_ms},
       {"term_at_3s", m.term_at_3s},
@@ -183,9 +187,49 @@ void MetricsObserver::set_leadership(GroupState& state, int node, std::optional<
   }
 }
 
+void MetricsObserver::set_heartbeat_period(std::string_view group_name, sim::duration_ns period) {
+  SIMRUN_ASSERT(period >= 0, "a heartbeat period is not negative");
+  heartbeat_period_ns_.insert_or_assign(std::string(group_name), period);
+}
+
+void MetricsObserver::observe_fault(const sim::TraceRecord& record) {
+  // The injector's records carry the scenario's action; the World's own
+  // "fault" records (type, process) repeat what they did and are skipped.
+  if (!record.has("action")) return;
+  const std::string_view action = record.text("action");
+  // A disk stall is not excluded: a loop blocked behind its disk is exactly
+  // what heartbeat blocking measures. Everything that cuts, delays or stops
+  // messages or nodes is: a follower that cannot hear its leader is not
+  // blocked by it.
+  if (action == "disk_stall") return;
+  const bool ends_faults = action == "heal" || action == "restart" || action == "resume";
+  if (ends_faults) {
+    if (disturbance_open_) disturbed_until_ = std::max(disturbed_until_, record.time);
+    disturbance_open_ = false;
+    return;
+  }
+  const std::int64_t duration_ms = record.number("duration_ms");
+  if (duration_ms > 0) {
+    disturbed_until_ = std::max(disturbed_until_, record.time + sim::millis(duration_ms));
+  } else if (action == "clock_jump") {
+    disturbed_until_ = std::max(disturbed_until_, record.time);
+  } else {
+    disturbance_open_ = true;
+  }
+}
+
+bool MetricsObserver::disturbed(sim::time_ns from, sim::time_ns to) const {
+  (void)to;  // every fault seen so far started at or before `to`
+  return disturbance_open_ || disturbed_until_ >= from;
+}
+
 void MetricsObserver::observe(const sim::TraceRecord& record) {
   const sim::time_ns now = record.time;
   const std::string_view kind = record.kind;
+  if (kind == "fault") {
+    observe_fault(record);
+    return;
+  }
   // A leader in place when the window opens counts as present from its start.
   if (now >= sim::millis(window_.from_ms)) {
     for (auto& [name, state] : groups_) {
@@ -233,9 +277,18 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
   if (!counted) return;  // everything below is a plain count inside the window
   if (kind == events::kHeartbeatGap) {
-    GroupState& state = group(record.text("group"), now);
+    const std::string_view name = record.text("group");
+    GroupState& state = group(name, now);
+    const sim::duration_ns gap = record.number("gap_ns");
     state.metrics.max_heartbeat_gap_ms =
-        std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(record.number("gap_ns")));
+        std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(gap));
+    if (!disturbed(now - gap, now)) {
+      const auto period = heartbeat_period_ns_.find(name);
+      const sim::duration_ns beyond =
+          gap - (period == heartbeat_period_ns_.end() ? 0 : period->second);
+      state.metrics.heartbeat_blocking_ms = std::max(
+          state.metrics.heartbeat_blocking_ms, ns_to_ms(std::max<sim::duration_ns>(0, beyond)));
+    }
   } else if (kind == events::kDeserError) {
     ++group(record.text("group"), now).metrics.deser_errors;
   } else if (kind == events::kMetaSyncAttempt) {
@@ -290,6 +343,8 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.max_term = std::max(totals.max_term, metrics.max_term);
     totals.max_heartbeat_gap_ms =
         std::max(totals.max_heartbeat_gap_ms, metrics.max_heartbeat_gap_ms);
+    totals.heartbeat_blocking_ms =
+        std::max(totals.heartbeat_blocking_ms, metrics.heartbeat_blocking_ms);
     totals.leaderless_ms = std::max(totals.leaderless_ms, metrics.leaderless_ms);
     totals.time_to_first_leader_ms =
         std::max(totals.time_to_first_leader_ms, metrics.time_to_first_leader_ms);

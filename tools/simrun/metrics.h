@@ -50,6 +50,10 @@ struct GroupMetrics {
   std::int64_t max_term = 0;
   double elections_per_min = 0.0;
   double max_heartbeat_gap_ms = 0.0;
+  // The field report's "heartbeat blocking": the largest heartbeat gap
+  // beyond the group's configured heartbeat period, among gaps that overlap
+  // no node or network fault (see MetricsObserver::observe_fault).
+  double heartbeat_blocking_ms = 0.0;
   double leaderless_ms = 0.0;
   double time_to_first_leader_ms = 0.0;  // the whole window when no leader ever
   std::int64_t term_at_3s = 0;
@@ -74,6 +78,10 @@ nlohmann::json to_json(const Metrics& metrics);
 class MetricsObserver {
  public:
   explicit MetricsObserver(TimeWindow window = {});
+
+  // The heartbeat period each group was configured with (ticks x tick
+  // interval); heartbeat blocking is measured beyond it. 0 when not set.
+  void set_heartbeat_period(std::string_view group, sim::duration_ns period);
 
   void observe(const sim::TraceRecord& record);
   // Closes open intervals at `end` and computes rates and percentiles.
@@ -105,8 +113,19 @@ class MetricsObserver {
   void note_term(GroupState& state, std::int64_t term, sim::time_ns now);
   void close_leaderless(GroupState& state, sim::time_ns now);
 
+  // Tracks when a node or network fault was in force ("fault" records).
+  void observe_fault(const sim::TraceRecord& record);
+  // True if [from, to] overlaps a node or network fault.
+  bool disturbed(sim::time_ns from, sim::time_ns to) const;
+
   TimeWindow window_;
   std::map<std::string, GroupState, std::less<>> groups_;
+  std::map<std::string, sim::duration_ns, std::less<>> heartbeat_period_ns_;
+  // Faults arrive in time order, so "overlaps a fault" needs only the latest
+  // end of any fault seen so far, and whether one without an end (a
+  // partition with no duration) is still in force.
+  sim::time_ns disturbed_until_ = -1;
+  bool disturbance_open_ = false;
 };
 
 }  // namespace simrun::cli

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 #include "tools/simrun/duration.h"
@@ -16,6 +17,18 @@ std::string repro_line(const std::string& file, std::uint64_t seed,
   if (duration_override_ms > 0) line += " --duration " + format_duration_ms(duration_override_ms);
   for (const Override& override_value : overrides) line += " " + override_argument(override_value);
   return line;
+}
+
+std::vector<std::string> failed_checks(const RunOutcome& outcome) {
+  std::vector<std::string> failed;
+  for (const auto& result : outcome.assertions) {
+    if (!result.passed) failed.push_back(result.name);
+  }
+  for (const auto& violation : outcome.violations) {
+    const std::string name = std::string(kCheckerPrefix) + violation.checker;
+    if (std::find(failed.begin(), failed.end(), name) == failed.end()) failed.push_back(name);
+  }
+  return failed;
 }
 
 nlohmann::json summary_json(const RunOutcome& outcome) {
@@ -41,6 +54,7 @@ nlohmann::json summary_json(const RunOutcome& outcome) {
       {"overrides", overrides},
       {"duration_ms", outcome.duration_ms},
       {"passed", outcome.passed},
+      {"failed", failed_checks(outcome)},
       {"trace_hash", format_hash(outcome.trace_hash)},
       {"sim_time_ms", outcome.sim_time_ms},
       {"wall_time_ms", outcome.wall_time_ms},

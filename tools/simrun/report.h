@@ -43,6 +43,11 @@ std::string repro_line(const std::string& file, std::uint64_t seed,
                        const std::vector<Override>& overrides, std::int64_t duration_override_ms);
 std::string format_hash(std::uint64_t hash);  // 16 lowercase hex digits
 
+// The names of the failed assertions, then "checker:<name>" for each
+// checker with a violation (once each): summary.json's "failed", which the
+// legacy-expectation CTests read.
+std::vector<std::string> failed_checks(const RunOutcome& outcome);
+
 nlohmann::json summary_json(const RunOutcome& outcome);
 void print_summary(std::ostream& out, const RunOutcome& outcome, bool quiet);
 

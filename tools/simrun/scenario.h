@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -67,6 +68,27 @@ struct AssertionSpec {
   std::optional<TimeWindow> window;
 };
 
+// The names of the two assertions `liveness` adds (the runner appends the
+// bound and the heal time to the description, not to the name), so that an
+// expectation can name them.
+inline constexpr std::string_view kLivenessLeaderName = "liveness: every group has a leader";
+inline constexpr std::string_view kLivenessProduceName = "liveness: a produce succeeds";
+// How a violated always-on checker is named among the failed checks:
+// "checker:election_safety", "checker:acked_records", ...
+inline constexpr std::string_view kCheckerPrefix = "checker:";
+
+// `expect.legacy`: the mechanism's legacy knob(s) flipped on top of the
+// scenario. With `set` applied as --set overrides, the run must fail, and
+// every name in `fails` must be among the failed checks (assertion names,
+// or "checker:<name>" for a violated checker). Read by CTest
+// (scenario_<name>_legacy); the loader checks that the overrides are valid
+// and the names exist.
+struct LegacyExpectation {
+  std::vector<Override> set;
+  std::vector<std::string> fails;
+  std::string reason;
+};
+
 struct Scenario {
   std::string file;  // as given on the command line
   nlohmann::json document;
@@ -95,6 +117,7 @@ struct Scenario {
   std::int64_t consume_grace_ms = 5000;
   // Expected outcome per profile ("pass", "fail", "any"); read by CTest.
   std::map<std::string, std::string> expect;
+  std::optional<LegacyExpectation> legacy;
 
   // Raft group names the workload creates: "__meta", "<topic>/<partition>".
   std::vector<std::string> group_names() const;

@@ -336,6 +336,62 @@ std::string default_assertion_name(const AssertionSpec& spec) {
   return name.str();
 }
 
+// The names a legacy expectation may list: the scenario's assertions, the
+// liveness assertions when it has a liveness section, and the checkers.
+std::vector<std::string> failable_names(const Scenario& scenario) {
+  std::vector<std::string> names;
+  for (const auto& spec : scenario.assertions) names.push_back(spec.name);
+  if (scenario.liveness_within_ms) {
+    names.emplace_back(kLivenessLeaderName);
+    if (!scenario.producers.empty()) names.emplace_back(kLivenessProduceName);
+  }
+  for (const char* checker :
+       {"election_safety", "state_machine_safety", "apply_order", "leader_completeness",
+        "committed_prefix", "log_matching", "acked_records", "consumer_offsets"}) {
+    names.push_back(std::string(kCheckerPrefix) + checker);
+  }
+  return names;
+}
+
+// expect.legacy, checked now rather than when CTest runs it: its overrides
+// must apply to this scenario and still satisfy the schema, and every name it
+// expects to fail must exist (a renamed assertion must not make the legacy
+// test pass vacuously).
+LegacyExpectation legacy_expectation(const json& document, const Scenario& scenario) {
+  const std::string& file = scenario.file;
+  const json& entry = document.at("expect").at("legacy");
+  LegacyExpectation legacy;
+  legacy.reason = entry.value("reason", std::string());
+  json flipped = document;
+  for (const auto& [path, value] : entry.at("set").items()) {
+    Override knob{path, value, path + "=" + value.dump()};
+    try {
+      apply_override(flipped, knob, file);
+    } catch (const InputError& error) {
+      fail(file, "/expect/legacy/set/" + path, error.what());
+    }
+    legacy.set.push_back(std::move(knob));
+  }
+  const auto errors = schema_errors(flipped);
+  if (!errors.empty()) {
+    fail(file, "/expect/legacy/set", "the overrides make the scenario invalid: " + errors.front());
+  }
+  const std::vector<std::string> known = failable_names(scenario);
+  const json& fails = entry.at("fails");
+  for (std::size_t i = 0; i < fails.size(); ++i) {
+    const std::string name = fails[i].get<std::string>();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string listed;
+      for (const auto& candidate : known)
+        listed += (listed.empty() ? "\"" : ", \"") + candidate + "\"";
+      fail(file, "/expect/legacy/fails/" + std::to_string(i),
+           "unknown check \"" + name + "\"; expected one of: " + listed);
+    }
+    legacy.fails.push_back(name);
+  }
+  return legacy;
+}
+
 Scenario convert(json document, const std::string& file, const LoadOptions& options) {
   Scenario scenario;
   scenario.file = file;
@@ -505,8 +561,10 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
   }
   const json expect = document.value("expect", json::object());
   for (const auto& [profile, outcome] : expect.items()) {
+    if (profile == "legacy") continue;
     scenario.expect[profile] = outcome.get<std::string>();
   }
+  if (expect.contains("legacy")) scenario.legacy = legacy_expectation(document, scenario);
   scenario.document = std::move(document);
   return scenario;
 }

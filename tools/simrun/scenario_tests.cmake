@@ -8,6 +8,7 @@ if(NOT SIMRUN_BUILD_TESTS)
 endif()
 set(simrun_exe $<TARGET_FILE:simrun>)
 set(check_exit ${CMAKE_CURRENT_SOURCE_DIR}/check_exit.cmake)
+set(check_fails ${CMAKE_CURRENT_SOURCE_DIR}/check_fails.cmake)
 file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.json)
 list(FILTER scenario_files EXCLUDE REGEX "scenario\\.schema\\.json$")
 foreach(file ${scenario_files})
@@ -31,6 +32,44 @@ foreach(file ${scenario_files})
              WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
     set_tests_properties(scenario_${stem}_${profile} PROPERTIES LABELS "scenario")
   endforeach()
+  # expect.legacy: the mechanism's own knob(s) flipped must fail the run on
+  # the named checks (the loader already checked that they exist).
+  string(JSON legacy ERROR_VARIABLE no_legacy GET "${text}" expect legacy)
+  if(NOT no_legacy)
+    set(args ${file})
+    string(JSON knob_count LENGTH "${legacy}" set)
+    math(EXPR last "${knob_count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON path MEMBER "${legacy}" set ${i})
+      string(JSON type TYPE "${legacy}" set ${path})
+      string(JSON value GET "${legacy}" set ${path})
+      if(type STREQUAL "BOOLEAN")
+        if(value)
+          set(value true)
+        else()
+          set(value false)
+        endif()
+      elseif(type STREQUAL "STRING")
+        set(value "\"${value}\"")
+      elseif(type STREQUAL "NULL")
+        set(value null)
+      endif()
+      list(APPEND args --set "${path}=${value}")
+    endforeach()
+    set(fails "")
+    string(JSON fail_count LENGTH "${legacy}" fails)
+    math(EXPR last "${fail_count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON name GET "${legacy}" fails ${i})
+      list(APPEND fails "${name}")
+    endforeach()
+    add_test(NAME scenario_${stem}_legacy
+             COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} "-DARGS=${args}"
+                     "-DEXPECT_FAILS=${fails}" -DDIR=${CMAKE_CURRENT_BINARY_DIR}/legacy/${stem}
+                     -P ${check_fails}
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+    set_tests_properties(scenario_${stem}_legacy PROPERTIES LABELS "scenario")
+  endif()
   add_test(NAME scenario_${stem}_deterministic
            COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} -DSCENARIO=${file}
                    -DDIR=${CMAKE_CURRENT_BINARY_DIR}/replay/${stem}
@@ -38,6 +77,17 @@ foreach(file ${scenario_files})
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(scenario_${stem}_deterministic PROPERTIES LABELS "scenario")
 endforeach()
+
+# The CI gate fails v1.3.67 for the field report's reason: timing (elections
+# per minute, term, heartbeat blocking), not merely some check.
+add_test(NAME scenario_three_node_churn_v1.3.67_timing
+         COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe}
+                 "-DARGS=${PROJECT_SOURCE_DIR}/scenarios/three_node_churn.json;--set;cluster.profile=\"v1.3.67\""
+                 "-DEXPECT_ANY=elections per minute;max term;heartbeat blocking"
+                 -DDIR=${CMAKE_CURRENT_BINARY_DIR}/timing/three_node_churn
+                 -P ${check_fails}
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(scenario_three_node_churn_v1.3.67_timing PROPERTIES LABELS "scenario")
 
 # Bad input: exit 2 with a message naming the file and the JSON path.
 set(testdata ${CMAKE_CURRENT_SOURCE_DIR}/testdata)

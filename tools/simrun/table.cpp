@@ -20,10 +20,9 @@ void print_field_table(std::ostream& out, const std::string& scenario_name,
        }},
       {"term after 3 s",
        [](const RunOutcome& o) { return std::to_string(o.metrics.totals.term_at_3s); }},
-      {"max term", [](const RunOutcome& o) { return std::to_string(o.metrics.totals.max_term); }},
-      {"worst heartbeat gap",
+      {"heartbeat blocking (worst)",
        [](const RunOutcome& o) {
-         return fmt::format("{:.0f} ms", o.metrics.totals.max_heartbeat_gap_ms);
+         return fmt::format("{:.0f} ms", o.metrics.totals.heartbeat_blocking_ms);
        }},
       {"metadata sync success",
        [](const RunOutcome& o) {
@@ -35,8 +34,6 @@ void print_field_table(std::ostream& out, const std::string& scenario_name,
        [](const RunOutcome& o) { return std::to_string(o.metrics.totals.deser_errors); }},
       {"acknowledged records lost",
        [](const RunOutcome& o) { return std::to_string(o.metrics.totals.produce.lost_acked); }},
-      {"safety violations", [](const RunOutcome& o) { return std::to_string(o.violation_count); }},
-      {"verdict", [](const RunOutcome& o) { return std::string(o.passed ? "PASS" : "FAIL"); }},
   };
   out << "field table: " << scenario_name;
   if (!columns.empty()) out << " (seed " << columns.front().outcome.seed << ")";
@@ -52,6 +49,16 @@ void print_field_table(std::ostream& out, const std::string& scenario_name,
     std::string line = fmt::format("| {:<26} |", row.label);
     for (const auto& column : columns) line += fmt::format(" {:>18} |", row.cell(column.outcome));
     out << line << "\n";
+  }
+  out << "\n";
+  for (const auto& column : columns) {
+    const RunOutcome& o = column.outcome;
+    std::string failed;
+    for (const std::string& name : failed_checks(o)) failed += (failed.empty() ? "" : "; ") + name;
+    out << fmt::format("{:<12} {} ({} safety violations, max term {}, worst gap {:.0f} ms){}\n",
+                       column.profile, o.passed ? "PASS" : "FAIL", o.violation_count,
+                       o.metrics.totals.max_term, o.metrics.totals.max_heartbeat_gap_ms,
+                       failed.empty() ? "" : ": failed " + failed);
   }
 }
 
