@@ -163,3 +163,46 @@ TEST_CASE("metric_value knows every documented name and nothing else") {
   const auto json = to_json(metrics);
   CHECK(json["produce"]["lost_acked"] == 3);
 }
+
+TEST_CASE("heartbeat blocking: beyond the heartbeat period, gaps across faults excluded") {
+  Feed feed;
+  feed.observer.set_heartbeat_period("__meta", millis(100));
+  auto gap = [&](std::int64_t at_ms, std::int64_t gap_ms) {
+    feed(
+        at_ms, "raft.heartbeat_gap",
+        {{"group", "__meta"}, {"node", 2}, {"leader", 1}, {"term", 1}, {"gap_ns", millis(gap_ms)}});
+  };
+  gap(1000, 130);  // blocked 30 ms beyond the 100 ms period
+  // A disk stall is blocking, not an excuse.
+  feed(2000, "fault", {{"action", "disk_stall"}, {"targets", "n1"}, {"duration_ms", 150}});
+  gap(2200, 160);
+  // A partition from 3 s to 6 s: the 3 s gap that spans it is not blocking.
+  feed(3000, "fault", {{"action", "partition"}, {"targets", ""}, {"duration_ms", 3000}});
+  gap(6100, 3100);
+  // The World's own fault records (no action) change nothing.
+  feed(7000, "fault", {{"type", "crash"}, {"process", 2}});
+  gap(7500, 110);
+  // A partition without a duration lasts until the next heal.
+  feed(8000, "fault", {{"action", "isolate"}, {"targets", "n2"}, {"duration_ms", std::int64_t{0}}});
+  gap(9000, 900);
+  feed(9500, "fault", {{"action", "heal"}, {"targets", ""}, {"duration_ms", std::int64_t{0}}});
+  gap(9600, 1500);  // began before the heal: excluded
+  gap(10000, 190);  // after it: counted
+  const Metrics metrics = feed.observer.finish(millis(11000));
+  CHECK(metrics.groups.at("__meta").max_heartbeat_gap_ms == doctest::Approx(3100));
+  CHECK(metrics.groups.at("__meta").heartbeat_blocking_ms == doctest::Approx(90));
+  CHECK(metrics.totals.heartbeat_blocking_ms == doctest::Approx(90));
+}
+
+TEST_CASE("term_at_3s is the highest term seen at or before 3 s, over every record kind") {
+  Feed feed;
+  feed(500, "raft.term_changed", {{"group", "orders/0"}, {"node", 1}, {"term", 2}});
+  feed.election(2999, "orders/0", 2, 4);
+  feed.role(3000, "__meta", 3, 5, "leader");  // exactly 3 s counts
+  feed.election(3001, "__meta", 1, 9);
+  const Metrics metrics = feed.observer.finish(millis(5000));
+  CHECK(metrics.groups.at("orders/0").term_at_3s == 4);
+  CHECK(metrics.groups.at("__meta").term_at_3s == 5);
+  CHECK(metrics.groups.at("__meta").max_term == 9);
+  CHECK(metrics.totals.term_at_3s == 5);
+}

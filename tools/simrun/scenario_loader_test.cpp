@@ -136,3 +136,50 @@ TEST_CASE("a missing file is an input error naming it") {
 TEST_CASE("a --set path through a scalar is an input error") {
   CHECK(contains(load_error(kValid, {"name.x=1"}), "/name"));
 }
+
+namespace {
+std::string with_expect(const std::string& expect) {
+  std::string text = kValid;
+  const std::string old = R"("expect": {"recommended": "pass", "v1.3.67": "fail"})";
+  text.replace(text.find(old), old.size(), "\"expect\": " + expect);
+  return text;
+}
+}  // namespace
+
+TEST_CASE("expect.legacy: overrides and failing check names, validated at load") {
+  const Scenario scenario = load_scenario_text(
+      with_expect(R"({"recommended": "pass", "legacy": {"set": {"cluster.raft.pre_vote": false,
+                     "cluster.broker.ready_mode": "inline_sequential"},
+                     "fails": ["max_term[__meta] <= 5", "liveness: a produce succeeds",
+                               "checker:acked_records"], "reason": "why"}})"),
+      "x.json", {});
+  REQUIRE(scenario.legacy.has_value());
+  REQUIRE(scenario.legacy->set.size() == 2);
+  CHECK(scenario.legacy->set[0].path == "cluster.broker.ready_mode");  // JSON object order
+  CHECK(scenario.legacy->set[1].value == false);
+  CHECK(scenario.legacy->fails.size() == 3);
+  CHECK(scenario.expect.count("legacy") == 0);
+  CHECK(scenario.expect.at("recommended") == "pass");
+
+  auto error_of = [](const std::string& text) {
+    try {
+      (void)load_scenario_text(text, "x.json", {});
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  const std::string unknown_name =
+      error_of(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false},
+                                          "fails": ["no such check"]}})"));
+  CHECK(unknown_name.find("/expect/legacy/fails/0") != std::string::npos);
+  CHECK(unknown_name.find("no such check") != std::string::npos);
+  const std::string bad_knob =
+      error_of(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": 3},
+                                          "fails": ["checker:acked_records"]}})"));
+  CHECK(bad_knob.find("/expect/legacy/set") != std::string::npos);
+  CHECK(bad_knob.find("/cluster/raft/pre_vote") != std::string::npos);
+  const std::string no_fails = error_of(
+      with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false}, "fails": []}})"));
+  CHECK(no_fails.find("/expect/legacy/fails") != std::string::npos);
+}
