@@ -31,6 +31,8 @@ const char* kUsage =
     "                       [--report DIR] [--trace FILE] [--quiet]\n"
     "  simrun replay DIR/summary.json   rerun exactly; exit 1 if the trace hash differs\n"
     "  simrun table SCENARIO.json       the field table: one column per broker profile\n"
+    "  simrun sweep SCENARIO.json [--seeds N] [--first-seed S]\n"
+    "                                   run seeds S..S+N-1; list each failing seed's repro line\n"
     "  simrun --help | --version\n"
     "exit status: 0 all assertions and checkers held, 1 one failed, 2 bad input\n";
 
@@ -41,6 +43,8 @@ struct Parsed {
   std::optional<std::string> duration;
   std::optional<std::string> report_dir;
   std::optional<std::string> trace_file;
+  std::uint64_t sweep_seeds = 100;
+  std::optional<std::uint64_t> first_seed;
   bool quiet = false;
   bool help = false;
   bool version = false;
@@ -55,8 +59,10 @@ po::options_description option_descriptions() {
       "duration", po::value<std::string>(), "simulated duration: 10m, 30s, 500ms or ms")(
       "report", po::value<std::string>(), "write DIR/summary.json")(
       "trace", po::value<std::string>(), "stream trace records to FILE as JSON lines")(
-      "quiet", "print only the verdict and the repro line")("help", "this help")(
-      "version", "print the version");
+      "quiet", "print only the verdict and the repro line")(
+      "seeds", po::value<std::uint64_t>(), "sweep: how many seeds to run (default 100)")(
+      "first-seed", po::value<std::uint64_t>(), "sweep: the first seed (default: the scenario's)")(
+      "help", "this help")("version", "print the version");
   return options;
 }
 
@@ -82,6 +88,8 @@ Parsed parse(const std::vector<std::string>& args) {
   if (vm.count("duration")) parsed.duration = vm["duration"].as<std::string>();
   if (vm.count("report")) parsed.report_dir = vm["report"].as<std::string>();
   if (vm.count("trace")) parsed.trace_file = vm["trace"].as<std::string>();
+  if (vm.count("seeds")) parsed.sweep_seeds = vm["seeds"].as<std::uint64_t>();
+  if (vm.count("first-seed")) parsed.first_seed = vm["first-seed"].as<std::uint64_t>();
   parsed.quiet = vm.count("quiet") != 0;
   parsed.help = vm.count("help") != 0;
   parsed.version = vm.count("version") != 0;
@@ -201,6 +209,47 @@ int command_table(const Parsed& parsed, std::ostream& out) {
   return as_expected ? kExitPass : kExitFail;
 }
 
+// Runs one scenario over consecutive seeds: the search for the seed that
+// breaks a bound. Each failing seed prints its failed checks and repro line
+// as it is found; the progress line shows on a terminal only.
+int command_sweep(const Parsed& parsed, std::ostream& out) {
+  if (parsed.positional.size() != 2)
+    throw InputError(std::string("sweep expects SCENARIO.json\n") + kUsage);
+  if (parsed.seed) throw InputError("sweep takes --first-seed and --seeds, not --seed");
+  // A bound on the loop: a sweep that never ends is a mistake, not a search.
+  constexpr std::uint64_t kMaxSweepSeeds = 1'000'000;
+  if (parsed.sweep_seeds == 0 || parsed.sweep_seeds > kMaxSweepSeeds)
+    throw InputError(fmt::format("--seeds must be in 1..{}", kMaxSweepSeeds));
+  LoadOptions options = load_options(parsed);
+  const Scenario base = load_scenario_file(parsed.positional[1], options);
+  const std::uint64_t first = parsed.first_seed.value_or(base.seed);
+  if (first > UINT64_MAX - parsed.sweep_seeds) throw InputError("--first-seed is too large");
+
+  Progress progress("sweep " + base.name);
+  std::uint64_t failed = 0;
+  for (std::uint64_t i = 0; i < parsed.sweep_seeds; ++i) {
+    options.seed = first + i;
+    const Scenario scenario = load_scenario_file(parsed.positional[1], options);
+    RunOptions run_options;
+    run_options.duration_override_ms = options.duration_ms.value_or(0);
+    const RunOutcome outcome = run_scenario(scenario, run_options);
+    if (!outcome.passed) {
+      ++failed;
+      std::string names;
+      for (const std::string& name : failed_checks(outcome)) {
+        names += names.empty() ? name : ", " + name;
+      }
+      out << "FAIL seed " << *options.seed << ": " << names << "\n  repro: " << outcome.repro
+          << "\n";
+      out.flush();
+    }
+    progress.show(fmt::format("sweep {}: {}/{} seeds, {} failed", base.name, i + 1,
+                              parsed.sweep_seeds, failed));
+  }
+  out << "sweep: " << parsed.sweep_seeds - failed << " passed, " << failed << " failed\n";
+  return failed == 0 ? kExitPass : kExitFail;
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -218,6 +267,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       throw InputError(std::string("missing scenario file\n") + kUsage);
     if (parsed.positional[0] == "replay") return command_replay(parsed, out);
     if (parsed.positional[0] == "table") return command_table(parsed, out);
+    if (parsed.positional[0] == "sweep") return command_sweep(parsed, out);
     return command_run(parsed, out);
   } catch (const InputError& error) {
     err << "simrun: " << error.what() << "\n";

@@ -18,14 +18,25 @@ bool Progress::enabled() {
   return isatty(STDERR_FILENO) != 0 && (ci == nullptr || ci[0] == '\0');
 }
 
-void Progress::update(std::int64_t now_ms, std::int64_t end_ms) {
-  if (!enabled_) return;
+bool Progress::due() {
+  if (!enabled_) return false;
   const auto now = std::chrono::steady_clock::now();
-  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(200)) return;
+  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(200)) return false;
   last_draw_ = now;
   drawn_ = true;
+  return true;
+}
+
+void Progress::update(std::int64_t now_ms, std::int64_t end_ms) {
+  if (!due()) return;
   std::fprintf(stderr, "\r\033[K%s %lld/%lld s simulated", label_.c_str(),
                static_cast<long long>(now_ms / 1000), static_cast<long long>(end_ms / 1000));
+  std::fflush(stderr);
+}
+
+void Progress::show(const std::string& text) {
+  if (!due()) return;
+  std::fprintf(stderr, "\r\033[K%s", text.c_str());
   std::fflush(stderr);
 }
 

@@ -14,6 +14,8 @@ class Progress {
   ~Progress();  // clears the line
   static bool enabled();
   void update(std::int64_t now_ms, std::int64_t end_ms);
+  // Draws `text` as the whole line (throttled like update).
+  void show(const std::string& text);
   void set_label(std::string label) { label_ = std::move(label); }
 
  private:
@@ -21,6 +23,7 @@ class Progress {
   bool enabled_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_draw_;
+  bool due();  // enabled, and the last draw is old enough
 };
 
 }  // namespace simrun::cli
