@@ -112,3 +112,13 @@ simrun_bad_input(bad_set_value "--set" "not valid JSON" ${churn} "--set" "cluste
 simrun_bad_input(bad_duration "invalid duration" "10x" ${churn} --duration 10x)
 simrun_bad_input(bad_option "unrecognised" "usage" ${churn} --frobnicate)
 simrun_bad_input(no_arguments "missing scenario" "usage")
+simrun_bad_input(bad_sweep_seeds "--seeds" "1..1000000" sweep ${churn} --seeds 0)
+
+# The CI gate holds beyond its own seed: a sweep over consecutive seeds of
+# three_node_churn under the recommended profile must pass every one.
+add_test(NAME scenario_three_node_churn_sweep
+         COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} -DEXPECT_RC=0
+                 "-DEXPECT_TEXT=sweep: 16 passed, 0 failed"
+                 "-DARGS=sweep;${churn};--seeds;16;--first-seed;2" -P ${check_exit}
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(scenario_three_node_churn_sweep PROPERTIES LABELS "scenario")
