@@ -481,7 +481,18 @@ void RaftGroup::Impl::emit_term(raft::Term term) {
 
 void RaftGroup::Impl::emit_role(raft::Role role, raft::Term term, std::string_view reason) {
   if (role == emitted_role) return;
+  const bool lost_leadership = emitted_role == raft::Role::leader;
   emitted_role = role;
+  // Leadership lost (stepped down by check-quorum, deposed by a higher
+  // term): keyed by (term, index), every pending proposal fails at once
+  // with leader_changed, as Kafka completes pending produce requests with
+  // NOT_LEADER_OR_FOLLOWER, so clients retry at the new leader instead of
+  // waiting out their timeout or a truncation at heal time. An entry may
+  // still commit later: a retried batch is then duplicated, but no
+  // acknowledged write is lost (a failure is never an acknowledgement).
+  // The legacy index-only table keeps waiting (mechanism 6).
+  if (lost_leadership && config.pending_keyed_by_term)
+    fail_pending_from(0, ProposeError::leader_changed);
   env.trace().record(events::kRoleChanged, {{"group", spec.name},
                                             {"node", as_int(self)},
                                             {"term", as_int(term)},

@@ -83,8 +83,11 @@ class RaftGroup {
   void deliver(raft::Message message);
   // Proposes `data` and blocks the calling fiber until the entry is applied
   // (success), leadership is lost, or `timeout` passes. With
-  // BrokerConfig::pending_keyed_by_term == false (legacy) completion is
-  // keyed by index only: another entry applied at that index "succeeds".
+  // BrokerConfig::pending_keyed_by_term (the default) every pending
+  // proposal fails with leader_changed as soon as this node stops being
+  // leader (the entry may still commit later). With it false (legacy)
+  // completion is keyed by index only: a proposal waits through a step-down
+  // and another entry applied at that index "succeeds".
   ProposeOutcome propose_and_wait(raft::Bytes data, sim::duration_ns timeout);
   // Proposes without waiting (acks=0/1 paths, high-watermark updates).
   ProposeOutcome propose(raft::Bytes data);

@@ -404,6 +404,107 @@ TEST_CASE("pending proposals: keyed by index acknowledge a lost write, keyed by 
   CHECK(proposal_across_leader_change(true).error == ProposeError::leader_changed);
 }
 
+// A leader cut off by a partition steps down by check-quorum (Raft 6.2).
+// Keyed by (term, index), its pending proposals fail with leader_changed at
+// the step-down, so the client can retry at the new leader at once; the
+// legacy index-only table keeps them waiting (mechanism 6). Either way no
+// acknowledged entry is lost.
+struct CutOffLeaderOutcome {
+  std::vector<ProposeOutcome> outcomes;  // of the proposals made while cut off
+  sim::time_ns stepped_down_at = -1;     // the old leader's step-down
+  std::vector<sim::time_ns> outcome_at;  // when each of them returned
+  sim::duration_ns election_timeout_ns = 0;
+};
+
+CutOffLeaderOutcome proposals_at_cut_off_leader(bool keyed_by_term) {
+  BrokerConfig config;
+  config.pending_keyed_by_term = keyed_by_term;
+  REQUIRE(config.check_quorum);
+  GroupCluster cluster(config, 3);
+  const raft::NodeId leader = elect(cluster);
+  REQUIRE(leader != raft::kNoNode);
+  // Acknowledged before the cut.
+  std::vector<raft::Bytes> acknowledged;
+  cluster.spawn_on(leader, [&] {
+    for (int i = 0; i < 3; ++i) {
+      const raft::Bytes data = bytes_of("before" + std::to_string(i));
+      if (cluster.group(leader)->propose_and_wait(data, kLongWait).error == ProposeError::none)
+        acknowledged.push_back(data);
+    }
+  });
+  cluster.run_for(sim::seconds(1));
+  REQUIRE(acknowledged.size() == 3);
+  cluster.records.clear();
+  cluster.world().network().isolate(cluster.process(leader));
+  CutOffLeaderOutcome result;
+  result.election_timeout_ns = sim::millis(config.election_timeout_ms);
+  for (int i = 0; i < 4; ++i) {
+    cluster.spawn_on(leader, [&, i] {
+      const raft::Bytes data = bytes_of("cut" + std::to_string(i));
+      const ProposeOutcome outcome = cluster.group(leader)->propose_and_wait(data, kLongWait);
+      // Legacy acknowledgements may be false (mechanism 6): not checked.
+      if (keyed_by_term && outcome.error == ProposeError::none) acknowledged.push_back(data);
+      result.outcomes.push_back(outcome);
+      result.outcome_at.push_back(cluster.world().now());
+    });
+  }
+  // Check-quorum needs an election timeout without a quorum's contact; the
+  // step-down then fails (or not) the proposals.
+  cluster.run_for(4 * result.election_timeout_ns);
+  for (const auto& record : cluster.of_kind("raft.role_changed")) {
+    if (record.n("node") == leader && record.texts.at("role") != "leader" &&
+        result.stepped_down_at < 0)
+      result.stepped_down_at = record.time;
+  }
+  // A new leader on the majority side takes writes meanwhile.
+  const raft::NodeId new_leader = cluster.leader();
+  CHECK(new_leader != raft::kNoNode);
+  CHECK(new_leader != leader);
+  if (new_leader != raft::kNoNode && new_leader != leader) {
+    cluster.spawn_on(new_leader, [&] {
+      const raft::Bytes data = bytes_of("majority");
+      if (cluster.group(new_leader)->propose_and_wait(data, kLongWait).error == ProposeError::none)
+        acknowledged.push_back(data);
+    });
+  }
+  cluster.run_for(sim::seconds(1));
+  cluster.world().network().heal();
+  cluster.run_for(sim::seconds(5));
+  // Every acknowledged entry is on every node (the old leader's uncommitted
+  // tail was truncated at heal time, never acknowledged).
+  for (raft::NodeId id = 1; id <= 3; ++id) {
+    REQUIRE(cluster.state_machine(id) != nullptr);
+    const std::vector<raft::Bytes>& records = cluster.state_machine(id)->records;
+    for (const raft::Bytes& data : acknowledged) {
+      CHECK(std::find(records.begin(), records.end(), data) != records.end());
+    }
+  }
+  check_applied_agree(cluster);
+  CHECK(std::find(acknowledged.begin(), acknowledged.end(), bytes_of("majority")) !=
+        acknowledged.end());
+  return result;
+}
+
+TEST_CASE("a leader cut off with check-quorum fails its pending proposals at the step-down") {
+  const CutOffLeaderOutcome keyed = proposals_at_cut_off_leader(true);
+  REQUIRE(keyed.stepped_down_at >= 0);
+  REQUIRE(keyed.outcomes.size() == 4);
+  for (const ProposeOutcome& outcome : keyed.outcomes)
+    CHECK(outcome.error == ProposeError::leader_changed);
+  // Promptly: at the step-down itself, well within one election timeout.
+  for (const sim::time_ns at : keyed.outcome_at) {
+    CHECK(at >= keyed.stepped_down_at);
+    CHECK(at - keyed.stepped_down_at < keyed.election_timeout_ns / 10);
+  }
+
+  // Legacy: the proposals outlive the step-down (until the truncation at
+  // heal time completes or fails them by index).
+  const CutOffLeaderOutcome legacy = proposals_at_cut_off_leader(false);
+  REQUIRE(legacy.stepped_down_at >= 0);
+  for (const sim::time_ns at : legacy.outcome_at)
+    CHECK(at - legacy.stepped_down_at > 2 * legacy.election_timeout_ns);
+}
+
 // Mechanism 5: each replica applies each new leader's empty no-op; decoding
 // it fails unless the apply path skips empty entries.
 TEST_CASE("empty entries cause deserialization errors only when not skipped") {
