@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "raft/memory_storage.h"
+
 namespace simrun::raft {
 namespace {
 
@@ -154,10 +156,7 @@ struct InteractionEnv::Node {
   NodeId id = kNoNode;
   Config config;
   std::unique_ptr<Raft> raft;  // null while crashed
-  // Durable storage: what survives a crash.
-  HardState hard_state;
-  Snapshot snapshot;
-  std::vector<Entry> entries;  // contiguous from snapshot.meta.index + 1
+  MemoryStorage storage;       // durable: what survives a crash
   // Volatile application state.
   std::vector<std::pair<Index, std::string>> applied;  // non-empty entries applied
   Index applied_index = 0;
@@ -360,48 +359,25 @@ bool InteractionEnv::process_ready(Node& n, std::string& out) {
   out += "> " + std::to_string(n.id) + " handling Ready\n";
   note_state_change(n, out);
   // 1. Persist: snapshot, then entries, then hard state (atomically here).
+  // A storage error throws, so the text printed here never outlives it.
   if (rd.snapshot) {
     const SnapshotMeta& meta = rd.snapshot->meta;
     out += "  Snapshot " + std::to_string(meta.term) + "/" + std::to_string(meta.index) +
            " voters=" + join_ids(meta.voters) + "\n";
-    if (meta.index <= n.snapshot.meta.index) fail("Ready carries an older snapshot");
-    // Keep the log suffix only if it continues from the snapshot point.
-    bool continues = false;
-    for (const Entry& e : n.entries) {
-      if (e.index == meta.index && e.term == meta.term) continues = true;
-    }
-    std::vector<Entry> kept;
-    if (continues) {
-      for (const Entry& e : n.entries) {
-        if (e.index > meta.index) kept.push_back(e);
-      }
-    }
-    n.entries = std::move(kept);
-    n.snapshot = *rd.snapshot;
-    n.applied = decode_image(rd.snapshot->data);
-    n.applied_index = meta.index;
   }
   if (!rd.entries.empty()) {
     out += "  Entries:\n";
     for (const Entry& e : rd.entries) out += "    " + format_entry(e) + "\n";
-    Index first_new = rd.entries.front().index;
-    Index storage_last = n.entries.empty() ? n.snapshot.meta.index : n.entries.back().index;
-    if (first_new <= n.snapshot.meta.index || first_new > storage_last + 1) {
-      fail("Ready entries start at " + std::to_string(first_new) + " but storage holds " +
-           std::to_string(n.snapshot.meta.index + 1) + ".." + std::to_string(storage_last));
-    }
-    while (!n.entries.empty() && n.entries.back().index >= first_new) n.entries.pop_back();
-    for (const Entry& e : rd.entries) {
-      Index expected = n.entries.empty() ? n.snapshot.meta.index + 1 : n.entries.back().index + 1;
-      if (e.index != expected) fail("Ready entries are not contiguous");
-      n.entries.push_back(e);
-    }
   }
   if (rd.hard_state_changed) {
     out += "  HardState term=" + std::to_string(rd.hard_state.term) +
            " vote=" + std::to_string(rd.hard_state.vote) +
            " commit=" + std::to_string(rd.hard_state.commit) + "\n";
-    n.hard_state = rd.hard_state;
+  }
+  n.storage.persist(rd);
+  if (rd.snapshot) {
+    n.applied = decode_image(rd.snapshot->data);
+    n.applied_index = rd.snapshot->meta.index;
   }
   // 2. Apply committed entries, in order.
   if (!rd.committed_entries.empty()) {
@@ -528,34 +504,24 @@ void InteractionEnv::crash(Node& n, std::string& out) {
   n.applied.clear();
   n.applied_index = 0;
   n.last_state.clear();
-  out += "crashed " + std::to_string(n.id) + ": durable term=" + std::to_string(n.hard_state.term) +
-         " vote=" + std::to_string(n.hard_state.vote) +
-         " commit=" + std::to_string(n.hard_state.commit) +
-         " snapshot=" + std::to_string(n.snapshot.meta.index) + " last_index=" +
-         std::to_string(n.entries.empty() ? n.snapshot.meta.index : n.entries.back().index) + "\n";
+  const HardState& durable = n.storage.hard_state();
+  out += "crashed " + std::to_string(n.id) + ": durable term=" + std::to_string(durable.term) +
+         " vote=" + std::to_string(durable.vote) + " commit=" + std::to_string(durable.commit) +
+         " snapshot=" + std::to_string(n.storage.snapshot().meta.index) +
+         " last_index=" + std::to_string(n.storage.last_index()) + "\n";
 }
 
 void InteractionEnv::restart(Node& n, std::string& out) {
-  RestoredState restored{n.hard_state, n.snapshot, n.entries};
-  n.raft = std::make_unique<Raft>(n.config, std::move(restored));
-  n.applied = decode_image(n.snapshot.data);
-  n.applied_index = n.snapshot.meta.index;
+  n.raft = std::make_unique<Raft>(n.config, n.storage.restored());
+  n.applied = decode_image(n.storage.snapshot().data);
+  n.applied_index = n.storage.snapshot().meta.index;
   note_state_change(n, out);
 }
 
 void InteractionEnv::compact(Node& n, Index index, std::string& out) {
   if (index > n.applied_index) fail("compact: index beyond applied");
-  if (index <= n.snapshot.meta.index) fail("compact: index not above the current snapshot");
-  auto it = std::find_if(n.entries.begin(), n.entries.end(),
-                         [index](const Entry& e) { return e.index == index; });
-  if (it == n.entries.end()) fail("compact: index not in the log");
-  Snapshot snap;
-  snap.meta.index = index;
-  snap.meta.term = it->term;
-  snap.meta.voters = n.config.voters;
-  snap.data = encode_image(n.applied, index);
-  n.entries.erase(n.entries.begin(), it + 1);
-  n.snapshot = snap;
+  // Throws unless index is stored above the current snapshot.
+  const Snapshot& snap = n.storage.compact(index, encode_image(n.applied, index), n.config.voters);
   n.raft->compact(index, snap.data);
   out += "compacted " + std::to_string(n.id) + " to " + std::to_string(snap.meta.term) + "/" +
          std::to_string(index) + "; first_index=" + std::to_string(n.raft->first_index()) + "\n";
@@ -580,11 +546,12 @@ void InteractionEnv::print_state(std::string& out) const {
 
 void InteractionEnv::print_log(const Node& n, std::string& out) const {
   // What is durable (the storage), which is also what a restart sees.
-  if (n.snapshot.meta.index != 0) {
-    out += "snapshot " + std::to_string(n.snapshot.meta.term) + "/" +
-           std::to_string(n.snapshot.meta.index) + "\n";
+  const Snapshot& snapshot = n.storage.snapshot();
+  if (snapshot.meta.index != 0) {
+    out += "snapshot " + std::to_string(snapshot.meta.term) + "/" +
+           std::to_string(snapshot.meta.index) + "\n";
   }
-  for (const Entry& e : n.entries) out += format_entry(e) + "\n";
+  for (const Entry& e : n.storage.entries()) out += format_entry(e) + "\n";
   if (out.empty()) out = "empty\n";
 }
 

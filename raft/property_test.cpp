@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "raft/memory_storage.h"
 #include "raft/raft.h"
 #include "sim/hash.h"
 #include "sim/random.h"
@@ -95,10 +96,7 @@ struct Node {
   NodeId id = kNoNode;
   Config config;
   std::unique_ptr<Raft> raft;  // null while crashed
-  // Durable storage.
-  HardState hard_state;
-  Snapshot snapshot;
-  std::vector<Entry> entries;  // contiguous from snapshot.meta.index + 1
+  MemoryStorage storage;       // durable
   // Volatile application state.
   AppliedList applied;
   Index applied_index = 0;
@@ -400,37 +398,13 @@ class Cluster {
     }
   }
 
-  void persist(Node& n, const Ready& rd) {
-    if (rd.snapshot) {
-      const SnapshotMeta& meta = rd.snapshot->meta;
-      ensure(meta.index > n.snapshot.meta.index, "older snapshot in Ready");
-      bool continues = false;
-      for (const Entry& e : n.entries) {
-        if (e.index == meta.index && e.term == meta.term) continues = true;
-      }
-      std::vector<Entry> kept;
-      if (continues) {
-        for (const Entry& e : n.entries) {
-          if (e.index > meta.index) kept.push_back(e);
-        }
-      }
-      n.entries = std::move(kept);
-      n.snapshot = *rd.snapshot;
+  // A Ready the storage rejects is a harness failure, reported with the seed.
+  static void persist(Node& n, const Ready& rd) {
+    try {
+      n.storage.persist(rd);
+    } catch (const std::runtime_error& error) {
+      throw HarnessFailure(error.what());
     }
-    if (!rd.entries.empty()) {
-      Index first_new = rd.entries.front().index;
-      Index storage_last = n.entries.empty() ? n.snapshot.meta.index : n.entries.back().index;
-      ensure(first_new > n.snapshot.meta.index && first_new <= storage_last + 1,
-             "Ready entries start at " + std::to_string(first_new) + " but storage holds " +
-                 std::to_string(n.snapshot.meta.index + 1) + ".." + std::to_string(storage_last));
-      while (!n.entries.empty() && n.entries.back().index >= first_new) n.entries.pop_back();
-      for (const Entry& e : rd.entries) {
-        ensure(e.index == (n.entries.empty() ? n.snapshot.meta.index : n.entries.back().index) + 1,
-               "Ready entries not contiguous");
-        n.entries.push_back(e);
-      }
-    }
-    if (rd.hard_state_changed) n.hard_state = rd.hard_state;
   }
 
   void process_ready(Node& n) {
@@ -492,10 +466,14 @@ class Cluster {
 
   void restart(Node& n) {
     log("restart " + std::to_string(n.id));
-    if (options_.mutant_forget_vote) n.hard_state.vote = kNoNode;
-    n.raft = std::make_unique<Raft>(n.config, RestoredState{n.hard_state, n.snapshot, n.entries});
-    n.applied = decode_image(n.snapshot.data);
-    n.applied_index = n.snapshot.meta.index;
+    if (options_.mutant_forget_vote) {
+      HardState lost = n.storage.hard_state();
+      lost.vote = kNoNode;
+      n.storage.overwrite_hard_state(lost);
+    }
+    n.raft = std::make_unique<Raft>(n.config, n.storage.restored());
+    n.applied = decode_image(n.storage.snapshot().data);
+    n.applied_index = n.storage.snapshot().meta.index;
     n.commit_observed = 0;
     checker_.observe_restart(kGroup, n.id, n.applied_index);
   }
@@ -504,17 +482,10 @@ class Cluster {
     // Compact to the applied index, keeping a short tail so that some
     // followers still catch up by log and others need the snapshot.
     Index index = n.applied_index;
-    if (index <= n.snapshot.meta.index + 2) return;
-    auto it = std::find_if(n.entries.begin(), n.entries.end(),
-                           [index](const Entry& e) { return e.index == index; });
-    if (it == n.entries.end()) return;  // applied but not persisted yet is impossible here
-    Snapshot snap;
-    snap.meta.index = index;
-    snap.meta.term = it->term;
-    snap.meta.voters = voters_;
-    snap.data = encode_image(n.applied, index);
-    n.entries.erase(n.entries.begin(), it + 1);
-    n.snapshot = snap;
+    if (index <= n.storage.snapshot().meta.index + 2) return;
+    // applied but not persisted yet is impossible here
+    if (!n.storage.term_at(index)) return;
+    const Snapshot& snap = n.storage.compact(index, encode_image(n.applied, index), voters_);
     log("compact " + std::to_string(n.id) + " to " + std::to_string(index));
     n.raft->compact(index, snap.data);
   }

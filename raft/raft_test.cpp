@@ -590,7 +590,7 @@ TEST_SUITE("7 snapshots and log compaction") {
     REQUIRE(applied == 11);
     const Term term = *leader.term_at(applied);
     leader.compact(applied, Bytes{0xAA});
-    net.node(1).storage.compact(applied, Bytes{0xAA}, term, {1, 2, 3});
+    CHECK(net.node(1).storage.compact(applied, Bytes{0xAA}, {1, 2, 3}).meta.term == term);
     CHECK(leader.first_index() == 12);
     CHECK(leader.term_at(5) == std::nullopt);
     CHECK(leader.entry_at(5) == nullptr);
@@ -639,7 +639,7 @@ TEST_SUITE("7 snapshots and log compaction") {
         const Index applied = raft.applied_index();
         const Term term = *raft.term_at(applied);
         raft.compact(applied, Bytes{});
-        net.node(id).storage.compact(applied, Bytes{}, term, {1, 2, 3});
+        CHECK(net.node(id).storage.compact(applied, Bytes{}, {1, 2, 3}).meta.term == term);
         net.node(id).applied.clear();
       }
     }
@@ -659,7 +659,8 @@ TEST_SUITE("7 snapshots, lost messages") {
     Raft& leader = net.raft(1);
     const Index applied = leader.applied_index();
     leader.compact(applied, Bytes{1});
-    net.node(1).storage.compact(applied, Bytes{1}, *leader.term_at(applied), {1, 2, 3});
+    CHECK(net.node(1).storage.compact(applied, Bytes{1}, {1, 2, 3}).meta.term ==
+          *leader.term_at(applied));
     net.heal();
     int dropped = 0;
     net.drop_if = [&dropped](const Message& m) {
@@ -815,7 +816,7 @@ class AsyncCluster {
     n.raft = std::make_unique<Raft>(config, n.storage.restored());
     n.up = true;
     n.persisting.reset();
-    n.applied_through = n.storage.snapshot.meta.index;
+    n.applied_through = n.storage.snapshot().meta.index;
   }
   void crash(NodeId id) {
     nodes_.at(id).up = false;
@@ -892,7 +893,7 @@ class AsyncCluster {
  private:
   struct Node {
     std::unique_ptr<Raft> raft;
-    testing::Storage storage;
+    MemoryStorage storage;
     std::optional<Ready> persisting;
     Index applied_through = 0;
     bool up = true;

@@ -1,9 +1,9 @@
 #pragma once
-// Test-only helper: a handful of Raft nodes with in-memory "disks", and a
-// network that delivers Ready messages between them in FIFO order. Honours
-// the persistence contract trivially (everything is persisted before any
-// message is queued). Used by raft/*_test.cpp and the benchmark; never by the
-// library itself.
+// Test-only helper: a handful of Raft nodes with in-memory "disks"
+// (raft/memory_storage.h), and a network that delivers Ready messages between
+// them in FIFO order. Honours the persistence contract trivially (everything
+// is persisted before any message is queued). Used by raft/*_test.cpp and the benchmark; never by
+// the library itself.
 
 #include <algorithm>
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "raft/memory_storage.h"
 #include "raft/raft.h"
 
 namespace simrun::raft::testing {
@@ -42,36 +43,9 @@ inline Config make_config(NodeId id, std::vector<NodeId> voters, std::uint64_t s
   return config;
 }
 
-// What one node has made durable.
-struct Storage {
-  HardState hard_state;
-  Snapshot snapshot;
-  std::vector<Entry> entries;  // contiguous after snapshot.meta.index
-
-  void persist(const Ready& rd) {
-    if (rd.snapshot.has_value()) {
-      snapshot = *rd.snapshot;
-      entries.clear();
-    }
-    if (!rd.entries.empty()) {
-      const Index first = rd.entries.front().index;
-      while (!entries.empty() && entries.back().index >= first) entries.pop_back();
-      entries.insert(entries.end(), rd.entries.begin(), rd.entries.end());
-    }
-    if (rd.hard_state_changed) hard_state = rd.hard_state;
-  }
-  void compact(Index index, const Bytes& image, Term term, std::vector<NodeId> voters) {
-    snapshot = Snapshot{SnapshotMeta{index, term, std::move(voters)}, image};
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [index](const Entry& e) { return e.index <= index; }),
-                  entries.end());
-  }
-  RestoredState restored() const { return RestoredState{hard_state, snapshot, entries}; }
-};
-
 struct Node {
   std::unique_ptr<Raft> raft;
-  Storage storage;
+  MemoryStorage storage;       // what the node has made durable
   std::vector<Entry> applied;  // committed entries in apply order
   std::uint64_t applied_snapshots = 0;
 };
