@@ -33,6 +33,7 @@
 #include "broker/events.h"
 #include "broker/metadata.h"
 #include "broker/node.h"
+#include "broker/sim_presets.h"
 #include "broker/timing.h"
 #include "sim/world.h"
 
@@ -150,22 +151,6 @@ struct RunOptions {
   std::function<void(BrokerConfig&)> adjust;
 };
 
-sim::WorldConfig world_config(std::uint64_t seed) {
-  sim::WorldConfig config;
-  config.seed = seed;
-  config.default_link.latency =
-      sim::DurationDistribution::uniform(sim::micros(500), sim::millis(2));
-  // A decent SSD: 0.5 ms + lognormal(median 1 ms, sigma 0.6), at most 20 ms.
-  sim::DurationDistribution fsync;
-  fsync.kind = sim::DurationDistribution::Kind::lognormal;
-  fsync.base_ns = sim::micros(500);
-  fsync.median_ns = sim::millis(1);
-  fsync.sigma = 0.6;
-  fsync.max_ns = sim::millis(20);
-  config.default_disk.fsync_latency = fsync;
-  return config;
-}
-
 // The node index leading `group` now (highest term if several), or -1.
 int leader_of(const Cluster& cluster, std::string_view group) {
   int best = -1;
@@ -197,7 +182,7 @@ sim::duration_ns heartbeat_period_ns(const BrokerConfig& config, const Cluster& 
 
 Table run(const RunOptions& options) {
   Collector collector;  // before the World: its teardown may still trace
-  sim::World world(world_config(options.seed));
+  sim::World world(lan_with_decent_ssd(options.seed));  // broker/sim_presets.h
   world.trace().add_observer(
       [&collector](const sim::TraceRecord& record) { collector.observe(record); });
   ClusterConfig config;

@@ -134,6 +134,33 @@ DurationDistribution DurationDistribution::uniform(duration_ns low, duration_ns 
   return d;
 }
 
+DurationDistribution DurationDistribution::exponential(duration_ns base, duration_ns mean,
+                                                       duration_ns max) {
+  SIMRUN_ASSERT(base >= 0 && mean >= 0, "exponential duration needs base >= 0 and mean >= 0");
+  SIMRUN_ASSERT(max >= 0, "exponential duration: max_ns 0 means unclamped, never negative");
+  DurationDistribution d;
+  d.kind = Kind::exponential;
+  d.base_ns = base;
+  d.mean_ns = mean;
+  d.max_ns = max;
+  return d;
+}
+
+DurationDistribution DurationDistribution::lognormal(duration_ns base, duration_ns median,
+                                                     double sigma, duration_ns max) {
+  SIMRUN_ASSERT(base >= 0, "lognormal duration needs base >= 0");
+  SIMRUN_ASSERT(median > 0, "lognormal duration needs a positive median");
+  SIMRUN_ASSERT(sigma >= 0.0, "lognormal duration needs sigma >= 0");
+  SIMRUN_ASSERT(max >= 0, "lognormal duration: max_ns 0 means unclamped, never negative");
+  DurationDistribution d;
+  d.kind = Kind::lognormal;
+  d.base_ns = base;
+  d.median_ns = median;
+  d.sigma = sigma;
+  d.max_ns = max;
+  return d;
+}
+
 duration_ns DurationDistribution::sample(Rng& rng) const {
   duration_ns value = base_ns;
   switch (kind) {

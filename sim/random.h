@@ -53,6 +53,12 @@ struct DurationDistribution {
 
   static DurationDistribution fixed(duration_ns value);
   static DurationDistribution uniform(duration_ns low, duration_ns high);
+  // base + exponential(mean); max_ns 0 means unclamped.
+  static DurationDistribution exponential(duration_ns base, duration_ns mean, duration_ns max = 0);
+  // base + lognormal with that median and shape, clamped to max (0: unclamped).
+  // A long right tail with a hard ceiling, as disk latencies have.
+  static DurationDistribution lognormal(duration_ns base, duration_ns median, double sigma,
+                                        duration_ns max);
   duration_ns sample(Rng& rng) const;  // always >= 0
 };
 

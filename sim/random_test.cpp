@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "sim/hash.h"
@@ -51,15 +52,9 @@ TEST_CASE("every distribution's golden values for seed 7") {
   CHECK(rng.weighted_choice(weights) == 2);
 
   const DurationDistribution uniform = DurationDistribution::uniform(100, 200);
-  DurationDistribution exponential;
-  exponential.kind = DurationDistribution::Kind::exponential;
-  exponential.base_ns = 10;
-  exponential.mean_ns = 1000;
-  DurationDistribution lognormal;
-  lognormal.kind = DurationDistribution::Kind::lognormal;
-  lognormal.median_ns = 1'000'000;
-  lognormal.sigma = 0.5;
-  lognormal.max_ns = 1'500'000;
+  const DurationDistribution exponential = DurationDistribution::exponential(10, 1000);
+  const DurationDistribution lognormal =
+      DurationDistribution::lognormal(0, 1'000'000, 0.5, 1'500'000);
   CHECK(uniform.sample(rng) == 123);
   CHECK(uniform.sample(rng) == 138);
   CHECK(exponential.sample(rng) == 102);
@@ -167,6 +162,27 @@ TEST_CASE("duration distributions respect their bounds") {
     CHECK(value >= millis(1));
     CHECK(value <= millis(2));
   }
+  // Lognormal with a base and a ceiling: never below the base, never above
+  // the ceiling, and the median sits near base + median.
+  const DurationDistribution lognormal =
+      DurationDistribution::lognormal(micros(500), millis(1), 0.6, millis(20));
+  CHECK(lognormal.kind == DurationDistribution::Kind::lognormal);
+  CHECK(lognormal.base_ns == micros(500));
+  CHECK(lognormal.median_ns == millis(1));
+  CHECK(lognormal.sigma == 0.6);
+  CHECK(lognormal.max_ns == millis(20));
+  std::size_t below_median = 0;
+  const DurationDistribution exponential = DurationDistribution::exponential(millis(1), millis(2));
+  CHECK(exponential.kind == DurationDistribution::Kind::exponential);
+  CHECK(exponential.max_ns == 0);
+  for (int i = 0; i < 10'000; ++i) {
+    const duration_ns value = lognormal.sample(rng);
+    CHECK(value >= micros(500));
+    CHECK(value <= millis(20));
+    if (value < micros(1500)) ++below_median;
+    CHECK(exponential.sample(rng) >= millis(1));
+  }
+  CHECK(static_cast<double>(below_median) / 10'000.0 == doctest::Approx(0.5).epsilon(0.05));
 }
 
 }  // namespace simrun::sim

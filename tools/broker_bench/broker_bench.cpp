@@ -13,6 +13,7 @@
 #include <string>
 
 #include "broker/cluster.h"
+#include "broker/sim_presets.h"
 #include "sim/world.h"
 
 namespace {
@@ -53,18 +54,7 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace simrun;
   const Options options = parse(argc, argv);
-  sim::WorldConfig world_config;
-  world_config.seed = options.seed;
-  world_config.default_link.latency =
-      sim::DurationDistribution::uniform(sim::micros(500), sim::millis(2));
-  sim::DurationDistribution fsync;
-  fsync.kind = sim::DurationDistribution::Kind::lognormal;
-  fsync.base_ns = sim::micros(500);
-  fsync.median_ns = sim::millis(1);
-  fsync.sigma = 0.6;
-  fsync.max_ns = sim::millis(20);
-  world_config.default_disk.fsync_latency = fsync;
-  sim::World world(world_config);
+  sim::World world(broker::lan_with_decent_ssd(options.seed));
 
   broker::ClusterConfig config;
   config.nodes = 3;
