@@ -16,6 +16,15 @@ constexpr sim::time_ns kTermSampleAt = sim::seconds(3);
 // Bound on stored latency samples per group; beyond it, later samples are
 // not kept (deterministically), so percentiles describe the first ones.
 constexpr std::size_t kMaxLatencySamples = 1u << 20;
+// Bound on remembered (voter, term) grants per group; beyond it new terms
+// are not tracked (deterministically), so later double votes go uncounted.
+constexpr std::size_t kMaxTrackedVotes = 1u << 20;
+// broker/node.h kUnknownGroupDrop; spelled here because simrun_core depends
+// on the simulator kernel only, not on the broker's headers.
+constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
+// The reason broker/group.cpp gives a granted pre-vote (raft/raft.cpp
+// handle_vote_request): a pre-vote binds nothing, so it is never a double vote.
+constexpr std::string_view kPreVoteReason = "pre-vote";
 
 double ns_to_ms(sim::time_ns ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -56,6 +65,8 @@ std::vector<std::string> metric_names() {
           "time_to_first_leader_ms",
           "term_at_3s",
           "deser_errors",
+          "double_votes",
+          "unknown_group_drops",
           "metadata_sync.attempts",
           "metadata_sync.succeeded",
           "metadata_sync.failed",
@@ -82,6 +93,8 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   if (name == "time_to_first_leader_ms") return m.time_to_first_leader_ms;
   if (name == "term_at_3s") return d(m.term_at_3s);
   if (name == "deser_errors") return d(m.deser_errors);
+  if (name == "double_votes") return d(m.double_votes);
+  if (name == "unknown_group_drops") return d(m.unknown_group_drops);
   if (name == "metadata_sync.attempts") return d(m.metadata_sync.attempts);
   if (name == "metadata_sync.succeeded") return d(m.metadata_sync.succeeded);
   if (name == "metadata_sync.failed") return d(m.metadata_sync.failed);
@@ -109,6 +122,8 @@ nlohmann::json to_json(const GroupMetrics& m) {
       {"time_to_first_leader_ms", m.time_to_first_leader_ms},
       {"term_at_3s", m.term_at_3s},
       {"deser_errors", m.deser_errors},
+      {"double_votes", m.double_votes},
+      {"unknown_group_drops", m.unknown_group_drops},
       {"metadata_sync",
        {{"attempts", m.metadata_sync.attempts},
         {"succeeded", m.metadata_sync.succeeded},
@@ -262,6 +277,11 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   if (kind == events::kElectionStarted) {
     GroupState& state = group(record.text("group"), now);
     note_term(state, record.number("term"), now);
+    if (record.number("pre_vote") == 0) {
+      // A candidate votes for itself in its new term: that vote binds too.
+      note_vote(state, static_cast<int>(record.number("node")), record.number("term"),
+                record.number("node"), counted);
+    }
     if (counted) {
       if (record.number("pre_vote") != 0) {
         ++state.metrics.pre_vote_campaigns;
@@ -273,6 +293,12 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
   if (kind == events::kTermChanged) {
     note_term(group(record.text("group"), now), record.number("term"), now);
+    return;
+  }
+  if (kind == events::kVote) {
+    // Grants before the window are remembered: a second grant inside it is
+    // still a double vote.
+    observe_vote(record, counted);
     return;
   }
   if (!counted) return;  // everything below is a plain count inside the window
@@ -289,6 +315,8 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
       state.metrics.heartbeat_blocking_ms = std::max(
           state.metrics.heartbeat_blocking_ms, ns_to_ms(std::max<sim::duration_ns>(0, beyond)));
     }
+  } else if (kind == kUnknownGroupDrop) {
+    ++group(record.text("group"), now).metrics.unknown_group_drops;
   } else if (kind == events::kDeserError) {
     ++group(record.text("group"), now).metrics.deser_errors;
   } else if (kind == events::kMetaSyncAttempt) {
@@ -310,6 +338,26 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   } else if (kind == events::kProduceFailed) {
     ++group(partition_group(record), now).metrics.produce.failed;
   }
+}
+
+void MetricsObserver::observe_vote(const sim::TraceRecord& record, bool counted) {
+  if (record.number("granted") == 0 || record.text("reason") == kPreVoteReason) return;
+  note_vote(group(record.text("group"), record.time), static_cast<int>(record.number("node")),
+            record.number("term"), record.number("candidate"), counted);
+}
+
+void MetricsObserver::note_vote(GroupState& state, int voter, std::int64_t term,
+                                std::int64_t candidate, bool counted) {
+  const auto key = std::make_pair(voter, term);
+  auto it = state.votes_granted.find(key);
+  if (it == state.votes_granted.end()) {
+    if (state.votes_granted.size() >= kMaxTrackedVotes) return;
+    it = state.votes_granted.emplace(key, std::set<std::int64_t>{}).first;
+  }
+  // Each further candidate is one more double vote; granting a candidate
+  // again (a retried request) is the same vote.
+  const bool new_candidate = it->second.insert(candidate).second;
+  if (counted && new_candidate && it->second.size() > 1) ++state.metrics.double_votes;
 }
 
 Metrics MetricsObserver::finish(sim::time_ns end) const {
@@ -350,6 +398,8 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
         std::max(totals.time_to_first_leader_ms, metrics.time_to_first_leader_ms);
     totals.term_at_3s = std::max(totals.term_at_3s, metrics.term_at_3s);
     totals.deser_errors += metrics.deser_errors;
+    totals.double_votes += metrics.double_votes;
+    totals.unknown_group_drops += metrics.unknown_group_drops;
     totals.metadata_sync.attempts += metrics.metadata_sync.attempts;
     totals.metadata_sync.succeeded += metrics.metadata_sync.succeeded;
     totals.metadata_sync.failed += metrics.metadata_sync.failed;

@@ -4,7 +4,8 @@
 // scenarios/README.md ("Metrics"); in short, per Raft group and in total:
 // elections (real, not pre-vote), leader changes, terms, heartbeat gaps,
 // leaderless time, metadata sync outcomes, produce outcomes and latencies,
-// deserialization errors, and the term at 3 s for the field table.
+// deserialization errors, the term at 3 s for the field table, double votes
+// (mechanism 7) and messages dropped for unknown groups (mechanism 8).
 //
 // An observer can be restricted to a time window: counts then include only
 // records inside [from, to), leaderless time is clipped to it, and max_term
@@ -16,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -58,6 +60,13 @@ struct GroupMetrics {
   double time_to_first_leader_ms = 0.0;  // the whole window when no leader ever
   std::int64_t term_at_3s = 0;
   std::int64_t deser_errors = 0;
+  // Mechanism 7: real (not pre-) votes by a node for a second, different
+  // candidate in a term it had already voted in (a grant, or its own vote
+  // as a candidate: raft.election_started with pre_vote == 0).
+  std::int64_t double_votes = 0;
+  // Mechanism 8: peer Raft messages a node dropped because it had no
+  // replica of their group yet ("Replica not found", or a full buffer).
+  std::int64_t unknown_group_drops = 0;
   MetadataSyncMetrics metadata_sync;
   ProduceMetrics produce;
 };
@@ -104,7 +113,15 @@ class MetricsObserver {
     std::int64_t last_leader_term = -1;
     bool term_at_3s_frozen = false;
     std::vector<double> latencies_ms;
+    // (voter node, term) -> the candidates it granted its vote to.
+    std::map<std::pair<int, std::int64_t>, std::set<std::int64_t>> votes_granted;
   };
+
+  // Real vote grants; `counted` when inside the window.
+  void observe_vote(const sim::TraceRecord& record, bool counted);
+  // One real vote of `voter` in `term` (a grant, or a candidate's own vote).
+  void note_vote(GroupState& state, int voter, std::int64_t term, std::int64_t candidate,
+                 bool counted);
 
   bool in_window(sim::time_ns time) const;
   GroupState& group(std::string_view name, sim::time_ns now);

@@ -206,3 +206,90 @@ TEST_CASE("term_at_3s is the highest term seen at or before 3 s, over every reco
   CHECK(metrics.groups.at("__meta").max_term == 9);
   CHECK(metrics.totals.term_at_3s == 5);
 }
+
+TEST_CASE("double votes: a real grant to a second candidate in one term, per voter and group") {
+  Feed feed;
+  auto vote = [&](std::int64_t at_ms, std::string_view group, int node, int term, int candidate,
+                  int granted, const char* reason) {
+    feed(at_ms, "raft.vote",
+         {{"group", group},
+          {"node", node},
+          {"term", term},
+          {"candidate", candidate},
+          {"granted", granted},
+          {"reason", reason}});
+  };
+  feed.election(100, "__meta", 1, 2);
+  vote(101, "__meta", 3, 2, 1, 1, "vote");
+  vote(102, "__meta", 3, 2, 1, 1, "vote");                 // the same candidate again: one vote
+  vote(103, "__meta", 3, 2, 2, 0, "already voted for 1");  // a refusal
+  vote(104, "__meta", 3, 1, 2, 1, "pre-vote");             // pre-votes bind nothing
+  vote(105, "__meta", 3, 1, 1, 1, "pre-vote");
+  vote(106, "__meta", 2, 2, 2, 1, "vote");    // another voter: its own vote
+  vote(107, "__meta", 3, 3, 2, 1, "vote");    // another term
+  vote(108, "orders/0", 3, 2, 2, 1, "vote");  // another group
+  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 0);
+  // The restarted voter 3 forgot its vote for 1 in term 2 (mechanism 7).
+  vote(500, "__meta", 3, 2, 2, 1, "vote");
+  vote(501, "__meta", 3, 2, 2, 1, "vote");  // still the same double vote's candidate
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.groups.at("__meta").double_votes == 1);
+  CHECK(metrics.groups.at("orders/0").double_votes == 0);
+  CHECK(metrics.totals.double_votes == 1);
+  CHECK(metric_value(metrics.totals, "double_votes") == 1.0);
+}
+
+TEST_CASE("double votes: a grant before the window still makes a later one double") {
+  Feed feed(TimeWindow{1000, 2000});
+  auto grant = [&](std::int64_t at_ms, int candidate) {
+    feed(at_ms, "raft.vote",
+         {{"group", "__meta"},
+          {"node", 3},
+          {"term", 4},
+          {"candidate", candidate},
+          {"granted", 1},
+          {"reason", "vote"}});
+  };
+  grant(500, 1);
+  grant(1500, 2);  // inside the window: counted
+  grant(2500, 1);  // after it: not counted
+  CHECK(feed.observer.finish(millis(3000)).totals.double_votes == 1);
+}
+
+TEST_CASE("unknown-group drops are counted per group") {
+  Feed feed;
+  auto drop = [&](std::int64_t at_ms, std::string_view group) {
+    feed(at_ms, "broker.unknown_group_drop",
+         {{"node", 3}, {"group", group}, {"reason", "replica not found"}});
+  };
+  drop(10, "orders/0");
+  drop(20, "orders/0");
+  drop(30, "orders/1");
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.groups.at("orders/0").unknown_group_drops == 2);
+  CHECK(metrics.groups.at("orders/1").unknown_group_drops == 1);
+  CHECK(metrics.totals.unknown_group_drops == 3);
+  CHECK(to_json(metrics)["unknown_group_drops"] == 3);
+}
+
+TEST_CASE("double votes: a candidate's own vote binds its term") {
+  Feed feed;
+  feed.election(100, "__meta", 2, 5);                  // node 2 votes for itself in term 5
+  feed.election(150, "__meta", 2, 6, /*pre_vote=*/1);  // a pre-vote campaign binds nothing
+  feed(200, "raft.vote",
+       {{"group", "__meta"},
+        {"node", 2},
+        {"term", 5},
+        {"candidate", 3},
+        {"granted", 1},
+        {"reason", "vote"}});
+  feed(300, "raft.vote",
+       {{"group", "__meta"},
+        {"node", 1},
+        {"term", 6},
+        {"candidate", 3},
+        {"granted", 1},
+        {"reason", "vote"}});
+  feed.election(400, "__meta", 1, 6);  // node 1 granted 3 in term 6, then runs in it itself
+  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 2);
+}
