@@ -64,14 +64,18 @@ void EventLoop::push(std::uint32_t slot_index, time_ns at) {
   sift_up(heap_.size() - 1, item);
 }
 
-TimerId EventLoop::schedule_at(time_ns at, Callback callback) {
-  SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
+TimerId EventLoop::schedule_callback(time_ns at, Callback&& callback) {
   const std::uint32_t slot_index = claim_slot(at);
   Slot& slot = slots_[slot_index];
   slot.callback = std::move(callback);
   slot.action = nullptr;
   push(slot_index, at);
   return TimerId{slot_index, slot.generation};
+}
+
+TimerId EventLoop::schedule_at(time_ns at, Callback callback) {
+  SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
+  return schedule_callback(at, std::move(callback));
 }
 
 TimerId EventLoop::schedule_action_at(time_ns at, Action action, void* context,
@@ -91,13 +95,7 @@ TimerId EventLoop::schedule_after(duration_ns delay, Callback callback) {
   SIMRUN_ASSERT(delay <= kTimeMax - now_ns_, "delay overflows the timeline");
   // Not through schedule_at: that would move the std::function once more.
   SIMRUN_ASSERT(callback != nullptr, "an event needs a callback");
-  const time_ns at = now_ns_ + delay;
-  const std::uint32_t slot_index = claim_slot(at);
-  Slot& slot = slots_[slot_index];
-  slot.callback = std::move(callback);
-  slot.action = nullptr;
-  push(slot_index, at);
-  return TimerId{slot_index, slot.generation};
+  return schedule_callback(now_ns_ + delay, std::move(callback));
 }
 
 bool EventLoop::cancel(TimerId id) {

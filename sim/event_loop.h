@@ -76,6 +76,9 @@ class EventLoop {
   static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
   std::uint32_t claim_slot(time_ns at);
   void push(std::uint32_t slot_index, time_ns at);
+  // Claims a slot for `callback` and queues it at `at`. Takes an rvalue
+  // reference so the std::function is moved exactly once, into the slot.
+  TimerId schedule_callback(time_ns at, Callback&& callback);
   void sift_up(std::size_t hole, HeapItem item);
   static time_ns due(HeapItem item) { return static_cast<time_ns>(item >> 64); }
   static std::uint64_t order(HeapItem item) { return static_cast<std::uint64_t>(item); }
