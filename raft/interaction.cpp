@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "raft/applied_image.h"
 #include "raft/memory_storage.h"
 
 namespace simrun::raft {
@@ -82,35 +83,6 @@ const char* to_string(ProgressState state) {
   return "unknown";
 }
 
-// The state machine image in a snapshot: one "index:data" line per applied
-// non-empty entry.
-Bytes encode_image(const std::vector<std::pair<Index, std::string>>& applied, Index upto) {
-  Bytes image;
-  for (const auto& [index, data] : applied) {
-    if (index > upto) break;
-    std::string line = std::to_string(index) + ":" + data + "\n";
-    image.insert(image.end(), line.begin(), line.end());
-  }
-  return image;
-}
-
-std::vector<std::pair<Index, std::string>> decode_image(const Bytes& image) {
-  std::vector<std::pair<Index, std::string>> applied;
-  std::string text(image.begin(), image.end());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    std::size_t colon = text.find(':', pos);
-    if (end == std::string::npos || colon == std::string::npos || colon > end) {
-      fail("corrupt snapshot image");
-    }
-    applied.emplace_back(parse_number(text.substr(pos, colon - pos)),
-                         text.substr(colon + 1, end - colon - 1));
-    pos = end + 1;
-  }
-  return applied;
-}
-
 }  // namespace
 
 std::string format_entry(const Entry& entry) {
@@ -158,7 +130,7 @@ struct InteractionEnv::Node {
   std::unique_ptr<Raft> raft;  // null while crashed
   MemoryStorage storage;       // durable: what survives a crash
   // Volatile application state.
-  std::vector<std::pair<Index, std::string>> applied;  // non-empty entries applied
+  AppliedList applied;  // non-empty entries applied
   Index applied_index = 0;
   std::string last_state;  // last printed "State:" line
 };
@@ -376,7 +348,7 @@ bool InteractionEnv::process_ready(Node& n, std::string& out) {
   }
   n.storage.persist(rd);
   if (rd.snapshot) {
-    n.applied = decode_image(rd.snapshot->data);
+    n.applied = decode_applied_image(rd.snapshot->data);
     n.applied_index = rd.snapshot->meta.index;
   }
   // 2. Apply committed entries, in order.
@@ -513,7 +485,7 @@ void InteractionEnv::crash(Node& n, std::string& out) {
 
 void InteractionEnv::restart(Node& n, std::string& out) {
   n.raft = std::make_unique<Raft>(n.config, n.storage.restored());
-  n.applied = decode_image(n.storage.snapshot().data);
+  n.applied = decode_applied_image(n.storage.snapshot().data);
   n.applied_index = n.storage.snapshot().meta.index;
   note_state_change(n, out);
 }
@@ -521,7 +493,8 @@ void InteractionEnv::restart(Node& n, std::string& out) {
 void InteractionEnv::compact(Node& n, Index index, std::string& out) {
   if (index > n.applied_index) fail("compact: index beyond applied");
   // Throws unless index is stored above the current snapshot.
-  const Snapshot& snap = n.storage.compact(index, encode_image(n.applied, index), n.config.voters);
+  const Snapshot& snap =
+      n.storage.compact(index, encode_applied_image(n.applied, index), n.config.voters);
   n.raft->compact(index, snap.data);
   out += "compacted " + std::to_string(n.id) + " to " + std::to_string(snap.meta.term) + "/" +
          std::to_string(index) + "; first_index=" + std::to_string(n.raft->first_index()) + "\n";

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "raft/applied_image.h"
 #include "raft/memory_storage.h"
 #include "raft/raft.h"
 #include "sim/hash.h"
@@ -63,33 +64,14 @@ void ensure(bool condition, const std::string& what) {
 
 std::uint64_t entry_hash(const Entry& entry) { return sim::hash_bytes(entry.data); }
 
-// Application state: the applied non-empty entries. Its snapshot image is
-// the list as "index:data\n" lines.
-using AppliedList = std::vector<std::pair<Index, std::string>>;
-
-Bytes encode_image(const AppliedList& applied, Index upto) {
-  Bytes image;
-  for (const auto& [index, data] : applied) {
-    if (index > upto) break;
-    std::string line = std::to_string(index) + ":" + data + "\n";
-    image.insert(image.end(), line.begin(), line.end());
-  }
-  return image;
-}
-
+// Application state: the applied non-empty entries (raft/applied_image.h).
+// A corrupt image is a harness failure, reported with the seed.
 AppliedList decode_image(const Bytes& image) {
-  AppliedList applied;
-  std::string text(image.begin(), image.end());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    std::size_t colon = text.find(':', pos);
-    ensure(end != std::string::npos && colon < end, "corrupt snapshot image");
-    applied.emplace_back(std::stoull(text.substr(pos, colon - pos)),
-                         text.substr(colon + 1, end - colon - 1));
-    pos = end + 1;
+  try {
+    return decode_applied_image(image);
+  } catch (const std::runtime_error& error) {
+    throw HarnessFailure(error.what());
   }
-  return applied;
 }
 
 struct Node {
@@ -485,7 +467,8 @@ class Cluster {
     if (index <= n.storage.snapshot().meta.index + 2) return;
     // applied but not persisted yet is impossible here
     if (!n.storage.term_at(index)) return;
-    const Snapshot& snap = n.storage.compact(index, encode_image(n.applied, index), voters_);
+    const Snapshot& snap =
+        n.storage.compact(index, encode_applied_image(n.applied, index), voters_);
     log("compact " + std::to_string(n.id) + " to " + std::to_string(index));
     n.raft->compact(index, snap.data);
   }
