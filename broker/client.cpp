@@ -10,11 +10,15 @@ namespace simrun::broker {
 
 using protocol::ErrorCode;
 
-// One waiting call: the dispatcher fills `response` and notifies.
+// One waiting call: the dispatcher fills `response` (or sets
+// `connection_reset`) and notifies.
 struct Client::Pending {
-  Pending(sim::Scheduler& scheduler, protocol::ApiKey key) : api_key(key), done(scheduler) {}
+  Pending(sim::Scheduler& scheduler, protocol::ApiKey key, sim::ProcessId destination)
+      : api_key(key), to(destination), done(scheduler) {}
   protocol::ApiKey api_key;
+  sim::ProcessId to;
   std::optional<protocol::Response> response;
+  bool connection_reset = false;
   sim::WaitQueue done;
 };
 
@@ -50,6 +54,10 @@ void Client::start() {
 }
 
 void Client::handle_envelope(const sim::Envelope& envelope) {
+  if (envelope.reset) {
+    handle_reset(envelope.from);
+    return;
+  }
   if (envelope.payload.empty() ||
       envelope.payload[0] != static_cast<std::uint8_t>(FrameKind::client_response)) {
     ++stats_.undecodable;
@@ -69,6 +77,19 @@ void Client::handle_envelope(const sim::Envelope& envelope) {
   ++stats_.responses_matched;
   it->second->response = std::move(*decoded);
   it->second->done.notify_one();
+}
+
+// The node crashed (sim::Network::reset_connections): no answer will come
+// to any call outstanding there, so every one fails now instead of at its
+// timeout (up to 31 s for a produce), like a Kafka client whose connection
+// is closed under in-flight requests.
+void Client::handle_reset(sim::ProcessId from) {
+  ++stats_.connection_resets;
+  for (auto& [correlation_id, pending] : pending_) {
+    if (pending->to != from || pending->response || pending->connection_reset) continue;
+    pending->connection_reset = true;
+    pending->done.notify_one();
+  }
 }
 
 std::uint32_t Client::next_correlation_id() {
@@ -94,7 +115,7 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
     }
   }
   protocol::Request request{next_correlation_id(), std::move(body)};
-  Pending pending(env_.scheduler(), request.api_key());
+  Pending pending(env_.scheduler(), request.api_key(), to);
   pending_.emplace(request.correlation_id, &pending);
   // A crash (or the World's teardown) unwinds this fiber out of wait_for:
   // the entry must leave pending_ then too, not only on the normal path.
@@ -106,13 +127,19 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
   ++stats_.requests_sent;
   env_.send(to, protocol::encode_request(request));
   // Loop because a wake-up may come from notify_one racing a timeout.
-  while (!pending.response) {
+  while (!pending.response && !pending.connection_reset) {
     const sim::duration_ns left = deadline - env_.now();
     if (left <= 0) break;
     (void)pending.done.wait_for(left);
   }
   pending_.erase(request.correlation_id);
   slot_free_->notify_one();
+  if (!pending.response && pending.connection_reset) {
+    ++stats_.calls_reset;
+    // Retriable, and it makes the routed callers forget this node as the
+    // leader and refresh metadata (observe_partition_outcome).
+    return CallResult{std::nullopt, ErrorCode::leader_not_available};
+  }
   if (!pending.response) {
     ++stats_.timeouts;
     return CallResult{std::nullopt, ErrorCode::request_timed_out};

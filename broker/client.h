@@ -8,6 +8,10 @@
 // per-request timeout; a response that arrives after its request timed out
 // (or with a mismatched api key, or undecodable) is counted and dropped.
 // In-flight requests are bounded: a caller beyond the bound waits for a slot.
+// A connection reset from a node (sim::Envelope::reset: the node's process
+// crashed) fails every call outstanding there at once with
+// leader_not_available (retriable; routed callers refresh metadata), so
+// producers and consumers move on without waiting for the timeout.
 //
 // It also keeps the metadata cache: brokers (node id -> process), the
 // __meta leader ("controller") and each partition's leader and epoch. The
@@ -51,7 +55,8 @@ struct ClientConfig {
 struct CallResult {
   std::optional<protocol::Response> response;
   // none when a response arrived; otherwise request_timed_out (nothing
-  // came back in time) or leader_not_available (no known leader to ask).
+  // came back in time) or leader_not_available (no known leader to ask, or
+  // the node's connection was reset: it crashed).
   protocol::ErrorCode error = protocol::ErrorCode::none;
 
   protocol::ErrorCode effective_error() const { return response ? response->error() : error; }
@@ -70,6 +75,8 @@ struct ClientStats {
   std::uint64_t undecodable = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t metadata_refreshes = 0;
+  std::uint64_t connection_resets = 0;  // reset envelopes received
+  std::uint64_t calls_reset = 0;        // calls failed by a reset
 };
 
 class Client {
@@ -122,6 +129,7 @@ class Client {
  private:
   struct Pending;
   void handle_envelope(const sim::Envelope& envelope);
+  void handle_reset(sim::ProcessId from);
   void apply_metadata(const protocol::MetadataResponse& metadata);
   std::optional<sim::ProcessId> process_of(protocol::NodeId node) const;
   std::uint32_t next_correlation_id();

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "broker/fake_broker_for_tests.h"
 #include "sim/world.h"
 
@@ -76,6 +78,43 @@ TEST_CASE("a request with no answer times out after its timeout; a late answer i
     f.cluster.response_delay_ms = 0;
     result = client.call(f.brokers[0], protocol::MetadataRequest{}, sim::millis(100));
     CHECK(result.response);
+    done = true;
+  });
+  CHECK(done);
+}
+
+// A node crashes under an outstanding call: its connection reset fails the
+// call at once (retriable), not at the 5 s timeout; a call outstanding at
+// another node is untouched and gets its answer.
+TEST_CASE("a connection reset fails the calls outstanding at the crashed node at once") {
+  Fixture f;
+  f.cluster.response_delay_ms = 300;
+  f.world.loop().schedule_at(sim::millis(50), [&f] { f.world.crash(f.brokers[0]); });
+  bool done = false;
+  f.run_client([&](sim::Env& env, Client& client) {
+    std::optional<CallResult> at_other_node;
+    sim::time_ns other_answered_at = 0;
+    env.spawn("other", [&] {
+      at_other_node = client.call(f.brokers[1], protocol::MetadataRequest{}, sim::seconds(5));
+      other_answered_at = env.now();
+    });
+    const sim::time_ns before = env.now();
+    const CallResult result =
+        client.call(f.brokers[0], protocol::MetadataRequest{}, sim::seconds(5));
+    CHECK_FALSE(result.response);
+    CHECK(result.error == ErrorCode::leader_not_available);
+    CHECK(protocol::is_retriable(result.error));
+    // Crash at 50 ms, reset after one 1 ms hop.
+    CHECK(env.now() - before == sim::millis(51));
+    CHECK(client.stats().connection_resets == 1);
+    CHECK(client.stats().calls_reset == 1);
+    CHECK(client.stats().timeouts == 0);
+    CHECK(client.in_flight() == 1);  // the call at the other node still waits
+    env.sleep_for(sim::seconds(1));
+    REQUIRE(at_other_node.has_value());
+    CHECK(at_other_node->response.has_value());
+    CHECK(other_answered_at - before == sim::millis(302));
+    CHECK(client.stats().connection_resets == 1);
     done = true;
   });
   CHECK(done);

@@ -78,6 +78,12 @@ void Node::boot() {
 // ---------------------------------------------------------------- routing
 
 void Node::dispatch(sim::Envelope envelope) {
+  // A peer's connection reset (it crashed) is ignored on purpose: Raft
+  // treats a dead peer as lost messages, and the legacy blocking RPC model
+  // (Transport::send_blocking, mechanism 9) must keep waiting for its
+  // connect and request timeouts, since that is how the legacy RPC client
+  // noticed a dead peer.
+  if (envelope.reset) return;
   if (envelope.payload.empty()) return;
   switch (static_cast<FrameKind>(envelope.payload[0])) {
     case FrameKind::raft_message: {

@@ -143,6 +143,9 @@ bool Transport::send_blocking(std::string_view group, const raft::Message& messa
 }
 
 std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelope& envelope) {
+  // Resets carry no frame; send_blocking does not shorten its wait for one
+  // (the legacy RPC client only noticed a dead peer by its timeouts).
+  if (envelope.reset) return std::nullopt;
   SIMRUN_ASSERT(!envelope.payload.empty() &&
                     envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_message),
                 "receive_message takes raft_message frames");
@@ -162,6 +165,7 @@ std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelop
 }
 
 void Transport::receive_ack(const sim::Envelope& envelope) {
+  if (envelope.reset) return;  // see receive_message
   SIMRUN_ASSERT(!envelope.payload.empty() &&
                     envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_ack),
                 "receive_ack takes raft_ack frames");

@@ -73,6 +73,22 @@ void Network::send(ProcessId from, ProcessId to, Bytes payload) {
     drop(envelope, "sender_down");
     return;
   }
+  // A message between two live processes connects them (the connection a
+  // TCP client opens; recorded even if the message is lost on the way).
+  const ProcessState receiver = world_.state(to);
+  if (from != to && (receiver == ProcessState::running || receiver == ProcessState::paused)) {
+    connections_[from].insert(to);
+    connections_[to].insert(from);
+  }
+  route(std::move(envelope));
+}
+
+// The path from the sender's side on: partition, random loss, clog,
+// latency, reordering and duplication. Resets are never duplicated (one
+// per connection).
+void Network::route(Envelope envelope) {
+  const ProcessId from = envelope.from;
+  const ProcessId to = envelope.to;
   if (!link_up(from, to)) {
     ++stats_.dropped_partition;
     drop(envelope, "partition");
@@ -106,7 +122,7 @@ void Network::send(ProcessId from, ProcessId to, Bytes payload) {
         {{"from", from}, {"to", to}, {"id", as_number(envelope.message_id)}, {"extra_ns", extra}});
     latency += extra;
   }
-  if (random.bernoulli(config.duplicate_probability)) {
+  if (!envelope.reset && random.bernoulli(config.duplicate_probability)) {
     ++stats_.duplicated;
     const duration_ns copy_latency = config.latency.sample(random);
     world_.trace().record("net.duplicate", {{"from", from},
@@ -169,6 +185,33 @@ void Network::deliver(std::uint32_t slot) {
                                         {"latency_ns", world_.now() - envelope.sent_at}});
   const bool pushed = inbox.try_push(std::move(envelope));
   SIMRUN_ASSERT(pushed, "inbox refused a message it had room for");
+}
+
+void Network::reset_connections(ProcessId process) {
+  SIMRUN_ASSERT(process < world_.process_count(), "reset of an unknown process");
+  SIMRUN_ASSERT(world_.state(process) == ProcessState::crashed,
+                "connections are reset only when their process has crashed");
+  const auto found = connections_.find(process);
+  if (found == connections_.end()) return;
+  const std::set<ProcessId> peers = std::move(found->second);
+  connections_.erase(found);
+  for (const ProcessId peer : peers) {
+    // The peer's side of the connection is gone too: its next message to
+    // the restarted process opens a new one.
+    const auto peer_connections = connections_.find(peer);
+    if (peer_connections != connections_.end()) peer_connections->second.erase(process);
+    Envelope envelope{process, peer, next_message_id_++, world_.now(), {}};
+    envelope.reset = true;
+    ++stats_.resets;
+    world_.trace().record(
+        "net.reset", {{"from", process}, {"to", peer}, {"id", as_number(envelope.message_id)}});
+    route(std::move(envelope));
+  }
+}
+
+std::set<ProcessId> Network::connected_peers(ProcessId process) const {
+  const auto found = connections_.find(process);
+  return found == connections_.end() ? std::set<ProcessId>{} : found->second;
 }
 
 void Network::partition(const std::vector<std::vector<ProcessId>>& groups) {

@@ -5,6 +5,12 @@
 // stream. Partitions and clogs are states of the network that faults set and
 // heal. A message to a crashed process vanishes; a message to a paused
 // process waits in its inbox.
+//
+// Connection resets: processes that exchanged a message are "connected"
+// (like a TCP connection). When a process crashes, its host's kernel resets
+// its connections: every peer gets one reset envelope from it (see
+// Envelope::reset), so a client learns of the crash before its request
+// timeout. A pause or a partition sends nothing: those stay timeouts.
 
 #include <cstdint>
 #include <map>
@@ -28,6 +34,9 @@ struct Envelope {
   std::uint64_t message_id = 0;  // unique per run, in send order
   time_ns sent_at = 0;           // global simulated time
   Bytes payload;
+  // A connection reset from `from` (it crashed): empty payload. Receivers
+  // must check it before decoding the payload.
+  bool reset = false;
 };
 
 struct LinkConfig {
@@ -49,6 +58,7 @@ struct NetworkStats {
   std::uint64_t duplicated = 0;
   std::uint64_t reordered = 0;
   std::uint64_t clogged = 0;  // held by a clog window
+  std::uint64_t resets = 0;   // reset envelopes sent (crash of a connected peer)
 };
 
 class World;
@@ -80,10 +90,20 @@ class Network {
   void heal();  // removes every cut and releases every clog now
   bool link_up(ProcessId from, ProcessId to) const;
 
+  // Called by World::crash once `process` is down: sends a reset from it to
+  // every process connected to it (ascending id), after link latency,
+  // dropped if the link is cut (a real RST is lost too), then forgets its
+  // connections on both sides.
+  void reset_connections(ProcessId process);
+  // Processes `process` is connected to: it sent them a message or received
+  // one from them since it (and they) last crashed.
+  std::set<ProcessId> connected_peers(ProcessId process) const;
+
   const NetworkStats& stats() const { return stats_; }
   std::size_t in_flight() const { return in_flight_count_; }
 
  private:
+  void route(Envelope envelope);
   void schedule_delivery(Envelope envelope, time_ns at);
   void deliver(std::uint32_t slot);
   static void deliver_action(void* network, std::uint64_t slot);
@@ -97,6 +117,9 @@ class Network {
   std::set<std::pair<ProcessId, ProcessId>> cuts_;
   std::map<std::pair<ProcessId, ProcessId>, std::vector<Envelope>> clogged_;
   std::map<std::pair<ProcessId, ProcessId>, time_ns> clog_until_;
+  // Connections, both directions recorded (std::set: deterministic order of
+  // the resets).
+  std::map<ProcessId, std::set<ProcessId>> connections_;
   // Messages on the wire, in reusable slots, so that a delivery event only
   // captures a slot number (no allocation per message beyond its payload).
   std::vector<Envelope> in_flight_;

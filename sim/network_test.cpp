@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "sim/world.h"
@@ -12,8 +15,9 @@ namespace simrun::sim {
 namespace {
 struct Received {
   ProcessId from;
-  std::uint8_t tag;
+  std::uint8_t tag;  // 0 for a reset (empty payload)
   time_ns at;
+  bool reset = false;
   bool operator==(const Received&) const = default;
 };
 
@@ -24,6 +28,11 @@ struct Fixture {
       const ProcessId id = world.add_process("p", [this](Env& env) {
         while (true) {
           const Envelope envelope = env.inbox().receive();
+          if (envelope.reset) {
+            CHECK(envelope.payload.empty());
+            received[env.id()].push_back(Received{envelope.from, 0, env.now(), true});
+            continue;
+          }
           received[env.id()].push_back(Received{envelope.from, envelope.payload.at(0), env.now()});
         }
       });
@@ -35,6 +44,14 @@ struct Fixture {
     world.network().send(from, to, Bytes{tag});
   }
   std::size_t count(ProcessId to) const { return received[to].size(); }
+  // Resets `to` received, by sender.
+  std::map<ProcessId, int> resets(ProcessId to) const {
+    std::map<ProcessId, int> from;
+    for (const Received& r : received[to]) {
+      if (r.reset) ++from[r.from];
+    }
+    return from;
+  }
   World world;
   std::vector<std::vector<Received>> received;
 };
@@ -202,6 +219,89 @@ TEST_CASE("a full inbox drops and counts") {
   world.run_until(seconds(1));
   CHECK(world.inbox(b).size() == 3);
   CHECK(world.network().stats().dropped_dead == 2);
+}
+
+TEST_CASE("a crash resets each connection once: to peers it sent to or heard from") {
+  Fixture f(5);
+  LinkConfig slow;
+  slow.latency = DurationDistribution::fixed(millis(7));
+  f.world.network().set_link(0, 2, slow);
+  f.send(0, 1, 1);  // 0 -> 1
+  f.send(2, 0, 2);  // 2 -> 0
+  f.send(0, 2, 3);  // and back: still one connection
+  f.send(3, 4, 4);  // 3 and 4 never talk to 0
+  f.world.run_until(millis(10));
+  CHECK(f.world.network().connected_peers(0) == std::set<ProcessId>{1, 2});
+  f.world.crash(0);
+  CHECK(f.world.network().connected_peers(0).empty());
+  CHECK(f.world.network().connected_peers(1).empty());  // 1's side is gone too
+  f.world.run_until(millis(30));
+  CHECK(f.resets(1) == std::map<ProcessId, int>{{0, 1}});
+  CHECK(f.resets(2) == std::map<ProcessId, int>{{0, 1}});
+  CHECK(f.resets(3).empty());
+  CHECK(f.resets(4).empty());
+  CHECK(f.world.network().stats().resets == 2);
+  // After the link latency, from the crashed process's side.
+  REQUIRE(f.count(1) == 2);
+  CHECK(f.received[1][1] == Received{0, 0, millis(11), true});
+  REQUIRE(f.count(2) == 2);
+  CHECK(f.received[2][1] == Received{0, 0, millis(17), true});
+  // A second incarnation resets only its own connections: none so far.
+  f.world.restart(0);
+  f.world.crash(0);
+  f.world.run_until(millis(60));
+  CHECK(f.world.network().stats().resets == 2);
+  // 3 <-> 4 is still connected: 4's crash resets 3 only.
+  f.world.crash(4);
+  f.world.run_until(millis(90));
+  CHECK(f.resets(3) == std::map<ProcessId, int>{{4, 1}});
+  CHECK(f.world.network().stats().resets == 3);
+}
+
+TEST_CASE("no reset for a pause or a partition; a reset across a cut link is lost") {
+  Fixture f(4);
+  f.send(0, 1, 1);
+  f.send(0, 2, 2);
+  f.send(3, 1, 3);
+  f.world.run_until(millis(10));
+  f.world.pause(1);
+  f.world.network().partition({{0}, {2}});
+  f.world.run_until(seconds(1));
+  f.world.resume(1);
+  f.world.run_until(seconds(2));
+  CHECK(f.world.network().stats().resets == 0);
+  for (ProcessId p = 0; p < 4; ++p) CHECK(f.resets(p).empty());
+  // 0 crashes while cut off from 2: 1 hears of it, 2 does not (the RST is
+  // dropped like any message on a cut link).
+  f.world.crash(0);
+  f.world.run_until(seconds(3));
+  CHECK(f.world.network().stats().resets == 2);
+  CHECK(f.resets(1) == std::map<ProcessId, int>{{0, 1}});
+  CHECK(f.resets(2).empty());
+  CHECK(f.world.network().stats().dropped_partition == 1);
+}
+
+TEST_CASE("resets are deterministic: same seed, same trace") {
+  auto run = [] {
+    WorldConfig config;
+    config.seed = 42;
+    config.default_link.latency = DurationDistribution::uniform(millis(1), millis(9));
+    Fixture f(4, config);
+    std::vector<std::string> trace;
+    f.world.trace().add_observer([&](const TraceRecord& record) {
+      if (record.kind == "net.reset" || record.kind == "net.deliver")
+        trace.push_back(std::string(record.kind) + " " + std::to_string(record.number("to")) + " " +
+                        std::to_string(record.time));
+    });
+    for (ProcessId p = 1; p < 4; ++p) f.send(p, 0, 1);
+    f.world.run_until(millis(20));
+    f.world.crash(0);
+    f.world.run_until(millis(40));
+    return trace;
+  };
+  const auto first = run();
+  CHECK(first.size() == 9);  // 3 requests delivered, 3 resets sent and delivered
+  CHECK(first == run());
 }
 
 }  // namespace simrun::sim

@@ -100,6 +100,8 @@ void World::crash(ProcessId id) {
   scheduler_->kill_fibers(id);
   crashed.inbox.clear();
   crashed.disk.on_crash();
+  // The host stays up: its kernel resets the dead process's connections.
+  network_->reset_connections(id);
 }
 
 void World::restart(ProcessId id) {

@@ -54,7 +54,9 @@ class World {
   void start(ProcessId process);
 
   // Lifecycle faults.
-  void crash(ProcessId process);    // fibers unwound, inbox emptied, unsynced disk lost
+  // Fibers unwound, inbox emptied, unsynced disk lost, and every connected
+  // peer sent a connection reset (Network::reset_connections).
+  void crash(ProcessId process);
   void restart(ProcessId process);  // fresh main fiber over the durable disk
   void pause(ProcessId process);    // no fiber runs; due wake-ups wait for resume
   void resume(ProcessId process);   // deferred wake-ups fire now, in order

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/scheduler.h"
@@ -168,6 +169,57 @@ TEST_CASE("every fault is traced") {
   world.jump_clock(p, 1);
   CHECK(types == std::vector<std::string>{"pause", "resume", "crash", "restart", "clock_offset",
                                           "clock_drift", "clock_jump"});
+}
+
+// The connection-reset contract as a process sees it through Env: a client
+// that sent a request to a server gets one reset envelope when the server
+// crashes (not when it pauses), and a bystander that never talked to it
+// gets none.
+TEST_CASE("crash sends each connected peer one reset; pause sends none") {
+  World world(WorldConfig{});
+  std::vector<std::pair<ProcessId, bool>> client_got;  // (from, reset)
+  int bystander_got = 0;
+  const ProcessId server = world.add_process("server", [](Env& env) {
+    while (true) {
+      const Envelope request = env.inbox().receive();
+      if (!request.reset) env.send(request.from, Bytes{2});
+    }
+  });
+  const ProcessId client = world.add_process("client", [&](Env& env) {
+    env.send(0, Bytes{1});
+    while (true) {
+      const Envelope envelope = env.inbox().receive();
+      client_got.emplace_back(envelope.from, envelope.reset);
+    }
+  });
+  const ProcessId bystander = world.add_process("bystander", [&](Env& env) {
+    while (true) {
+      (void)env.inbox().receive();
+      ++bystander_got;
+    }
+  });
+  REQUIRE(server == 0);
+  world.start(server);
+  world.start(client);
+  world.start(bystander);
+  world.run_until(seconds(1));
+  REQUIRE(client_got == std::vector<std::pair<ProcessId, bool>>{{server, false}});
+  world.pause(server);
+  world.run_until(seconds(2));
+  world.resume(server);
+  world.run_until(seconds(3));
+  CHECK(client_got.size() == 1);
+  world.crash(server);
+  world.run_until(seconds(4));
+  CHECK(client_got == std::vector<std::pair<ProcessId, bool>>{{server, false}, {server, true}});
+  CHECK(bystander_got == 0);
+  // The restarted server has no connections: crashing it again resets nothing.
+  world.restart(server);
+  world.run_until(seconds(5));
+  world.crash(server);
+  world.run_until(seconds(6));
+  CHECK(client_got.size() == 2);
+  CHECK(world.network().stats().resets == 1);
 }
 
 }  // namespace simrun::sim
