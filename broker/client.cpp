@@ -175,6 +175,14 @@ bool Client::refresh_metadata(int attempts) {
   bool answered = false;
   for (int attempt = 0; attempt < attempts && !answered; ++attempt) {
     const std::vector<sim::ProcessId> candidates = metadata_candidates();
+    // Not the node that just failed a partition request as not the leader:
+    // cut off from __meta (a deposed leader in a minority), it answers with
+    // its stale view, naming itself, and the client would go round between
+    // its produce and its metadata for the whole partition.
+    if (candidates.size() > 1 && metadata_avoid_ &&
+        candidates[next_metadata_node_ % candidates.size()] == *metadata_avoid_) {
+      ++next_metadata_node_;
+    }
     const sim::ProcessId to = candidates[next_metadata_node_ % candidates.size()];
     CallResult result =
         call(to, protocol::MetadataRequest{}, sim::millis(config_.metadata_timeout_ms));
@@ -295,6 +303,12 @@ CallResult Client::call_partition_leader(const std::string& topic, std::int32_t 
                                                : ErrorCode::leader_not_available;
   } else {
     result = call(*to, std::move(body), timeout);
+    const ErrorCode error = result.effective_error();
+    if (error == ErrorCode::none) {
+      if (metadata_avoid_ == *to) metadata_avoid_.reset();
+    } else if (error == ErrorCode::not_leader || error == ErrorCode::leader_not_available) {
+      metadata_avoid_ = *to;
+    }
   }
   observe_partition_outcome(topic, partition, result);
   return result;

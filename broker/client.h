@@ -153,6 +153,9 @@ class Client {
   sim::time_ns last_refresh_at_ = 0;
   bool refresh_in_progress_ = false;
   std::size_t next_metadata_node_ = 0;  // rotation over metadata_candidates()
+  // The node whose last partition request failed as not the leader: skipped
+  // by refresh_metadata while another node can be asked.
+  std::optional<sim::ProcessId> metadata_avoid_;
   std::vector<sim::ProcessId> metadata_candidates() const;
 };
 

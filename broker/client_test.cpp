@@ -115,6 +115,13 @@ TEST_CASE("a connection reset fails the calls outstanding at the crashed node at
     CHECK(at_other_node->response.has_value());
     CHECK(other_answered_at - before == sim::millis(302));
     CHECK(client.stats().connection_resets == 1);
+    // A call to the node while it is down is not reset (nothing was
+    // connected to it any more): it times out.
+    const CallResult later =
+        client.call(f.brokers[0], protocol::MetadataRequest{}, sim::millis(100));
+    CHECK(later.error == ErrorCode::request_timed_out);
+    CHECK(client.stats().connection_resets == 1);
+    CHECK(client.stats().calls_reset == 1);
     done = true;
   });
   CHECK(done);

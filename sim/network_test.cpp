@@ -199,6 +199,9 @@ TEST_CASE("messages to a crashed process vanish; to a paused one they wait in it
   f.send(0, 2, 2);
   f.world.run_until(millis(10));
   CHECK(f.world.network().stats().dropped_dead == 1);
+  // Never connected (1 crashed before 0 wrote to it): no reset either.
+  CHECK(f.count(0) == 0);
+  CHECK(f.world.network().stats().resets == 0);
   CHECK(f.count(2) == 0);
   CHECK(f.world.inbox(2).size() == 1);
   f.world.resume(2);
