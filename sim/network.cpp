@@ -170,6 +170,10 @@ void Network::deliver(std::uint32_t slot) {
   if (receiver != ProcessState::running && receiver != ProcessState::paused) {
     ++stats_.dropped_dead;
     drop(envelope, "receiver_down");
+    // The host is up but nothing listens: it refuses the connection (a TCP
+    // RST), so the sender learns at once instead of waiting for a timeout.
+    // A reset is never answered with another reset.
+    if (!envelope.reset) refuse(envelope);
     return;
   }
   Mailbox<Envelope>& inbox = world_.inbox(envelope.to);
@@ -207,6 +211,17 @@ void Network::reset_connections(ProcessId process) {
         "net.reset", {{"from", process}, {"to", peer}, {"id", as_number(envelope.message_id)}});
     route(std::move(envelope));
   }
+}
+
+void Network::refuse(const Envelope& refused) {
+  Envelope envelope{refused.to, refused.from, next_message_id_++, world_.now(), {}};
+  envelope.reset = true;
+  ++stats_.resets;
+  world_.trace().record("net.reset", {{"from", envelope.from},
+                                      {"to", envelope.to},
+                                      {"id", as_number(envelope.message_id)},
+                                      {"reason", "refused"}});
+  route(std::move(envelope));
 }
 
 std::set<ProcessId> Network::connected_peers(ProcessId process) const {

@@ -3,14 +3,16 @@
 // Messages are byte strings with a size; every link has a latency
 // distribution and fault probabilities drawn from the world's "network"
 // stream. Partitions and clogs are states of the network that faults set and
-// heal. A message to a crashed process vanishes; a message to a paused
-// process waits in its inbox.
+// heal. A message to a crashed (or not yet started) process is lost and
+// refused: its sender gets a reset back, as from a host whose port is
+// closed. A message to a paused process waits in its inbox.
 //
 // Connection resets: processes that exchanged a message are "connected"
 // (like a TCP connection). When a process crashes, its host's kernel resets
 // its connections: every peer gets one reset envelope from it (see
 // Envelope::reset), so a client learns of the crash before its request
 // timeout. A pause or a partition sends nothing: those stay timeouts.
+// Resets are never answered with resets.
 
 #include <cstdint>
 #include <map>
@@ -58,7 +60,7 @@ struct NetworkStats {
   std::uint64_t duplicated = 0;
   std::uint64_t reordered = 0;
   std::uint64_t clogged = 0;  // held by a clog window
-  std::uint64_t resets = 0;   // reset envelopes sent (crash of a connected peer)
+  std::uint64_t resets = 0;   // reset envelopes sent (crash of a connected peer, or refused)
 };
 
 class World;
@@ -103,6 +105,9 @@ class Network {
   std::size_t in_flight() const { return in_flight_count_; }
 
  private:
+  // Answers a message that reached a process with nothing listening (not
+  // started, or crashed) with a reset back to its sender.
+  void refuse(const Envelope& refused);
   void route(Envelope envelope);
   void schedule_delivery(Envelope envelope, time_ns at);
   void deliver(std::uint32_t slot);

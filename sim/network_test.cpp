@@ -191,7 +191,7 @@ TEST_CASE("drop, duplicate and reorder happen at their configured rates") {
   CHECK(inversions > 50);
 }
 
-TEST_CASE("messages to a crashed process vanish; to a paused one they wait in its inbox") {
+TEST_CASE("messages to a crashed process are refused; to a paused one they wait in its inbox") {
   Fixture f(3);
   f.world.crash(1);
   f.world.pause(2);
@@ -199,9 +199,11 @@ TEST_CASE("messages to a crashed process vanish; to a paused one they wait in it
   f.send(0, 2, 2);
   f.world.run_until(millis(10));
   CHECK(f.world.network().stats().dropped_dead == 1);
-  // Never connected (1 crashed before 0 wrote to it): no reset either.
-  CHECK(f.count(0) == 0);
-  CHECK(f.world.network().stats().resets == 0);
+  // Never connected (1 crashed before 0 wrote to it), but the message itself
+  // is refused: exactly one reset comes back to the sender, and nothing
+  // answers that reset.
+  CHECK(f.world.network().stats().resets == 1);
+  CHECK(f.world.network().stats().dropped_dead == 1);
   CHECK(f.count(2) == 0);
   CHECK(f.world.inbox(2).size() == 1);
   f.world.resume(2);
