@@ -174,7 +174,12 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   emitted_term = callback_term = raft->term();
   emitted_role = callback_role = raft->role();
 
-  next_tick_at = env.now() + tick_ns;
+  // The first tick comes after a random fraction of a tick: real processes
+  // never boot in the same nanosecond, and nodes whose tick timers share a
+  // phase turn every equal draw of the randomized election timeout into a
+  // split vote (both campaign within the same instant).
+  next_tick_at = env.now() + tick_ns +
+                 static_cast<sim::duration_ns>(rng.below(static_cast<std::uint64_t>(tick_ns)));
   env.spawn("raft/" + spec.name, [self_ptr] { self_ptr->run_driver(); });
   if (config.ready_mode == ReadyMode::pipelined) {
     env.spawn("persist/" + spec.name, [self_ptr] { self_ptr->run_persist(); });
