@@ -330,6 +330,22 @@ PartitionReplica* Node::find_replica(std::string_view topic, int partition) {
 }
 
 template <typename Response>
+bool Node::serves_offsets_of(std::string_view topic, int partition, Response& response) {
+  // Consumer-group offsets live in __meta: only its leader can commit or
+  // read them consistently, and only for partitions that exist.
+  if (!meta_group_->is_leader()) {
+    response.error = ErrorCode::not_leader;
+    response.leader_hint = meta_group_->leader();
+    return false;
+  }
+  if (metadata().find_partition(topic, partition) == nullptr) {
+    response.error = ErrorCode::unknown_topic_or_partition;
+    return false;
+  }
+  return true;
+}
+
+template <typename Response>
 PartitionReplica* Node::leader_replica(std::string_view topic, int partition, Response& response) {
   PartitionReplica* replica = find_replica(topic, partition);
   if (replica == nullptr) {
@@ -488,15 +504,7 @@ protocol::ResponseBody Node::handle(const protocol::FetchRequest& request) {
 
 protocol::ResponseBody Node::handle(const protocol::OffsetCommitRequest& request) {
   protocol::OffsetCommitResponse response;
-  if (!meta_group_->is_leader()) {
-    response.error = ErrorCode::not_leader;
-    response.leader_hint = meta_group_->leader();
-    return response;
-  }
-  if (metadata().find_partition(request.topic, request.partition) == nullptr) {
-    response.error = ErrorCode::unknown_topic_or_partition;
-    return response;
-  }
+  if (!serves_offsets_of(request.topic, request.partition, response)) return response;
   const ProposeOutcome outcome = meta_group_->propose_and_wait(
       encode_meta_command(MetaCommand::offset_commit(request.group_id, request.topic,
                                                      request.partition, request.offset)),
@@ -508,15 +516,7 @@ protocol::ResponseBody Node::handle(const protocol::OffsetCommitRequest& request
 
 protocol::ResponseBody Node::handle(const protocol::OffsetFetchRequest& request) {
   protocol::OffsetFetchResponse response;
-  if (!meta_group_->is_leader()) {
-    response.error = ErrorCode::not_leader;
-    response.leader_hint = meta_group_->leader();
-    return response;
-  }
-  if (metadata().find_partition(request.topic, request.partition) == nullptr) {
-    response.error = ErrorCode::unknown_topic_or_partition;
-    return response;
-  }
+  if (!serves_offsets_of(request.topic, request.partition, response)) return response;
   response.offset =
       metadata().committed_offset(request.group_id, request.topic, request.partition).value_or(-1);
   return response;

@@ -140,6 +140,10 @@ class Node {
   // error and leader hint set for the client (produce and fetch).
   template <typename Response>
   PartitionReplica* leader_replica(std::string_view topic, int partition, Response& response);
+  // True when this node leads __meta and the partition exists; otherwise
+  // sets `response`'s error and leader hint (offset commit and fetch).
+  template <typename Response>
+  bool serves_offsets_of(std::string_view topic, int partition, Response& response);
   sim::duration_ns meta_timeout() const;
 
   sim::Env& env_;
