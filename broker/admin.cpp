@@ -16,7 +16,7 @@ std::vector<std::string> create_topics(sim::Env& env, Client& client,
     protocol::ErrorCode error = protocol::ErrorCode::request_timed_out;
     int attempts = 0;
     while (attempts < options.max_attempts_per_topic && env.now() < deadline) {
-      if (attempts > 0) env.sleep_for(sim::millis(options.retry_backoff_ms));
+      if (attempts > 0) env.sleep(sim::millis(options.retry_backoff_ms));
       ++attempts;
       const sim::duration_ns timeout =
           std::min<sim::duration_ns>(sim::millis(client.config().request_timeout_ms),

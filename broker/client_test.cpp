@@ -72,7 +72,7 @@ TEST_CASE("a request with no answer times out after its timeout; a late answer i
     CHECK(result.error == ErrorCode::request_timed_out);
     CHECK(env.now() - before == sim::millis(100));
     CHECK(client.stats().timeouts == 1);
-    env.sleep_for(sim::millis(500));  // the late answer arrives meanwhile
+    env.sleep(sim::millis(500));  // the late answer arrives meanwhile
     CHECK(client.stats().responses_unmatched == 1);
     CHECK(client.stats().responses_matched == 0);
     f.cluster.response_delay_ms = 0;
@@ -110,7 +110,7 @@ TEST_CASE("a connection reset fails the calls outstanding at the crashed node at
     CHECK(client.stats().calls_reset == 1);
     CHECK(client.stats().timeouts == 0);
     CHECK(client.in_flight() == 1);  // the call at the other node still waits
-    env.sleep_for(sim::seconds(1));
+    env.sleep(sim::seconds(1));
     REQUIRE(at_other_node.has_value());
     CHECK(at_other_node->response.has_value());
     CHECK(other_answered_at - before == sim::millis(302));
@@ -180,7 +180,7 @@ TEST_CASE("not_leader with a hint redirects at once; without a hint it refreshes
     result = client.call_partition_leader("orders", 0, fetch, sim::millis(100));
     CHECK(result.effective_error() == ErrorCode::leader_not_available);
     CHECK_FALSE(result.response);
-    env.sleep_for(sim::millis(client.config().metadata_min_refresh_interval_ms));
+    env.sleep(sim::millis(client.config().metadata_min_refresh_interval_ms));
     result = client.call_partition_leader("orders", 0, fetch, sim::millis(100));
     CHECK(result.effective_error() == ErrorCode::none);
     CHECK(client.stats().metadata_refreshes == refreshes + 1);
@@ -229,7 +229,7 @@ TEST_CASE("in-flight requests are bounded; callers beyond the bound wait for a s
     env.spawn("monitor", [&] {
       while (running > 0) {
         max_in_flight_seen = std::max(max_in_flight_seen, client.in_flight());
-        env.sleep_for(sim::millis(1));
+        env.sleep(sim::millis(1));
       }
     });
     all_done.wait();

@@ -26,12 +26,12 @@ class Consumer {
 
   void run(sim::time_ns stop_at) {
     const sim::time_ns start_at = sim::millis(spec_.start_ms);
-    if (env_.now() < start_at) env_.sleep_for(start_at - env_.now());
+    if (env_.now() < start_at) env_.sleep(start_at - env_.now());
     const sim::duration_ns poll = sim::millis(std::max<std::int64_t>(1, spec_.poll_interval_ms));
     while (client_.partition_count(spec_.topic) == 0) {
       if (env_.now() >= stop_at) return;
       if (!client_.refresh_metadata() || client_.partition_count(spec_.topic) == 0) {
-        env_.sleep_for(poll);
+        env_.sleep(poll);
       }
     }
     cursors_.resize(static_cast<std::size_t>(client_.partition_count(spec_.topic)));
@@ -44,7 +44,7 @@ class Consumer {
           cursors_[p].position = std::max<std::int64_t>(0, *committed);
           break;
         }
-        env_.sleep_for(poll);
+        env_.sleep(poll);
       }
     }
     for (std::uint64_t round = 1; env_.now() < stop_at; ++round) {
@@ -55,7 +55,7 @@ class Consumer {
         for (std::size_t p = 0; p < cursors_.size(); ++p) verify(static_cast<std::int32_t>(p));
       }
       if (stop_at - env_.now() <= poll) break;
-      env_.sleep_for(poll);
+      env_.sleep(poll);
     }
   }
 

@@ -81,7 +81,7 @@ struct FakeCluster {
           }
         }
         protocol::Response response{request->correlation_id, handle(node, *request)};
-        if (response_delay_ms > 0) env.sleep_for(sim::millis(response_delay_ms));
+        if (response_delay_ms > 0) env.sleep(sim::millis(response_delay_ms));
         env.send(envelope.from, protocol::encode_response(response));
       }
     };

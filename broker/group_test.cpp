@@ -140,7 +140,7 @@ StallOutcome disk_stall(ReadyMode mode, bool stall_leader) {
         return;
       }
       ++outcome.proposed;
-      env.sleep_for(sim::millis(20));
+      env.sleep(sim::millis(20));
     }
   });
   cluster.run_for(sim::millis(300));
@@ -588,7 +588,7 @@ ProfileRun run_profile(const std::string& name, std::uint64_t seed) {
           (void)group->propose_and_wait(bytes_of(std::to_string(id) + ":" + std::to_string(i)),
                                         sim::seconds(1));
         }
-        cluster.world().env(cluster.process(id)).sleep_for(sim::millis(7));
+        cluster.world().env(cluster.process(id)).sleep(sim::millis(7));
       }
     });
   }

@@ -230,7 +230,7 @@ bool run_assignment_sync(sim::Env& env, MetaWriter& writer, const RetryPolicy& p
     env.trace().record(
         events::kMetaSyncRetry,
         {{"node", node}, {"group", group}, {"attempt", attempt + 1}, {"delay_ns", delay}});
-    if (delay > 0) env.sleep_for(delay);
+    if (delay > 0) env.sleep(delay);
   }
   env.trace().record(
       events::kMetaSyncFailed,

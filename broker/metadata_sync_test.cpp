@@ -103,7 +103,7 @@ SyncCounts sync_without_meta_leader(const RetryPolicy& policy) {
     });
     (void)run_assignment_sync(env, writer, config.metadata_retry, 1,
                               MetaCommand::set_assignment("orders", 0, 1, 1));
-    for (;;) env.sleep_for(sim::seconds(1));  // keep the node's objects alive
+    for (;;) env.sleep(sim::seconds(1));  // keep the node's objects alive
   });
   REQUIRE(first == 0);
   for (raft::NodeId id = 2; id <= 3; ++id) {

@@ -270,7 +270,7 @@ void Node::run_high_watermark_publisher() {
   const sim::duration_ns interval =
       sim::millis(std::max<std::int64_t>(1, options_.config.high_watermark_publish_interval_ms));
   for (;;) {
-    env_.sleep_for(interval);
+    env_.sleep(interval);
     for (auto& [name, replica] : replicas_) {
       if (!replica.group->is_leader()) continue;
       const std::int64_t watermark = replica.log->high_watermark();
@@ -292,7 +292,7 @@ void Node::run_registration() {
     const auto it = brokers.find(options_.self);
     if (it != brokers.end() && it->second == process) return;
     (void)writer_->write(MetaCommand::register_broker(options_.self, process), meta_timeout());
-    env_.sleep_for(sim::millis(500));
+    env_.sleep(sim::millis(500));
   }
 }
 

@@ -65,7 +65,7 @@ void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int cl
 
   ErrorCode error = ErrorCode::none;
   for (int attempt = 0; attempt <= spec.max_retries; ++attempt) {
-    if (attempt > 0) env.sleep_for(sim::millis(spec.retry_backoff_ms));
+    if (attempt > 0) env.sleep(sim::millis(spec.retry_backoff_ms));
     CallResult result = client.call_partition_leader(
         spec.topic, partition,
         protocol::ProduceRequest{spec.topic, partition, acks, encoded, produce_timeout_ms}, wait);
@@ -139,13 +139,13 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
   SIMRUN_ASSERT(spec.max_retries >= 0, "max_retries must be >= 0");
   const sim::time_ns start_at = sim::millis(spec.start_ms);
   const sim::time_ns stop_at = spec.stop_ms < 0 ? sim::kTimeMax : sim::millis(spec.stop_ms);
-  if (env.now() < start_at) env.sleep_for(start_at - env.now());
+  if (env.now() < start_at) env.sleep(start_at - env.now());
 
   // Learn the topic's partitions; the topic may not exist yet.
   while (client.partition_count(spec.topic) == 0) {
     if (env.now() >= stop_at) return;
     if (!client.refresh_metadata() || client.partition_count(spec.topic) == 0) {
-      env.sleep_for(sim::millis(std::max<std::int64_t>(1, spec.retry_backoff_ms)));
+      env.sleep(sim::millis(std::max<std::int64_t>(1, spec.retry_backoff_ms)));
     }
   }
   const auto partitions = static_cast<std::uint64_t>(client.partition_count(spec.topic));
@@ -155,7 +155,7 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
   for (std::uint64_t sequence = 0;; ++sequence) {
     const auto gap_ns = static_cast<sim::duration_ns>(env.rng().exponential(mean_gap_ns));
     if (stop_at - env.now() <= gap_ns) break;
-    env.sleep_for(gap_ns);
+    env.sleep(gap_ns);
     while (state.in_flight >= kMaxProducerInFlightBatches) state.slot_free.wait();
     const auto partition = static_cast<std::int32_t>(sequence % partitions);
     ++state.in_flight;
@@ -166,7 +166,7 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
                 state.slot_free.notify_all();
               });
   }
-  if (stop_at != sim::kTimeMax && env.now() < stop_at) env.sleep_for(stop_at - env.now());
+  if (stop_at != sim::kTimeMax && env.now() < stop_at) env.sleep(stop_at - env.now());
   while (state.in_flight > 0) state.slot_free.wait();
 }
 

@@ -46,7 +46,7 @@ void node_main(Env& env, int process_count) {
 
   Rng& rng = env.rng();
   for (int step = 0; step < 1'000'000; ++step) {
-    env.sleep_for(rng.uniform_int(micros(500), millis(20)));
+    env.sleep(rng.uniform_int(micros(500), millis(20)));
     const auto peer = static_cast<ProcessId>(rng.below(static_cast<std::uint64_t>(process_count)));
     if (peer != env.id()) {
       Bytes payload(static_cast<std::size_t>(rng.uniform_int(1, 32)));
@@ -64,7 +64,7 @@ void node_main(Env& env, int process_count) {
       const duration_ns nap = rng.uniform_int(0, millis(5));
       env.spawn("helper", [&env, nap] {
         env.yield();
-        env.sleep_for(nap);
+        env.sleep(nap);
         env.trace().record("app.helper", {{"process", env.id()}, {"nap", nap}});
       });
     }

@@ -31,7 +31,7 @@ TEST_CASE("buffered changes are visible at once; a crash keeps synced and loses 
       CHECK_FALSE(disk.read("a").has_value());
       CHECK(disk.list() == std::vector<std::string>{"b", "log"});
       CHECK(disk.unsynced_bytes() == 12);
-      env.sleep_for(seconds(10));
+      env.sleep(seconds(10));
     } else {
       for (const std::string& name : disk.list()) {
         const Bytes content = *disk.read(name);
@@ -77,7 +77,7 @@ TEST_CASE("disk stall delays fsyncs in progress and issued during the window") {
     env.disk().append("f", bytes_of("x"));
     env.disk().fsync();  // before the stall: 0 -> 1 ms
     completions.push_back(env.now());
-    env.sleep_for(millis(9));  // now 10 ms; the stall starts at 10.5 ms
+    env.sleep(millis(9));  // now 10 ms; the stall starts at 10.5 ms
     env.disk().append("f", bytes_of("y"));
     env.disk().fsync();  // in progress when the stall starts
     completions.push_back(env.now());
@@ -103,7 +103,7 @@ TEST_CASE("torn write: a proper prefix of the last unsynced append survives a cr
     env.disk().append("log", bytes_of("head|"));
     env.disk().fsync();
     env.disk().append("log", bytes_of("0123456789abcdef"));
-    env.sleep_for(seconds(10));
+    env.sleep(seconds(10));
   });
   world.start(p);
   world.run_until(seconds(1));
@@ -126,7 +126,7 @@ TEST_CASE("bit flip: an fsynced write differs in exactly one bit after a crash")
     env.disk().write("f", original);
     env.disk().fsync();
     CHECK(env.disk().read("f") == original);  // the page cache still has good data
-    env.sleep_for(seconds(10));
+    env.sleep(seconds(10));
   });
   world.start(p);
   world.run_until(seconds(1));

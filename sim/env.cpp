@@ -15,7 +15,7 @@ std::uint64_t Env::incarnation() const { return world_.incarnation(id_); }
 
 time_ns Env::now() const { return world_.local_now(id_); }
 
-void Env::sleep_for(duration_ns duration) { world_.scheduler().sleep_for(id_, duration); }
+void Env::sleep(duration_ns duration) { world_.scheduler().sleep(id_, duration); }
 
 void Env::yield() {
   Scheduler& scheduler = world_.scheduler();

@@ -4,7 +4,7 @@
 // process's code receives its Env& in its main function and passes it down;
 // there are no globals.
 //
-// Blocking calls (sleep_for, Disk::fsync, Mailbox::receive_for, ...) must be
+// Blocking calls (sleep, Disk::fsync, Mailbox::receive_for, ...) must be
 // made from a fiber of this process. When the process crashes, its fibers
 // are unwound by an exception thrown out of the blocking call they are in:
 // node code must not swallow it (never `catch (...)` without rethrowing).
@@ -39,7 +39,7 @@ class Env {
   // The process's local clock: global time plus offset, drift and jumps.
   time_ns now() const;
   // Blocks the calling fiber for `duration` of local time.
-  void sleep_for(duration_ns duration);
+  void sleep(duration_ns duration);
   // Lets every other fiber runnable at this instant run first.
   void yield();
   // Starts a fiber of this process; it runs after the caller blocks or yields.

@@ -217,7 +217,7 @@ TEST_CASE("a full inbox drops and counts") {
   config.inbox_capacity = 3;
   World world(config);
   const ProcessId a = world.add_process("a", [](Env&) {});
-  const ProcessId b = world.add_process("b", [](Env& env) { env.sleep_for(seconds(100)); });
+  const ProcessId b = world.add_process("b", [](Env& env) { env.sleep(seconds(100)); });
   world.start(a);
   world.start(b);
   for (int i = 0; i < 5; ++i) world.network().send(a, b, Bytes{1});

@@ -287,9 +287,9 @@ void Scheduler::sleep_until(time_ns global_deadline) {
   suspend();
 }
 
-void Scheduler::sleep_for(ProcessId process, duration_ns local_duration) {
+void Scheduler::sleep(ProcessId process, duration_ns local_duration) {
   SIMRUN_ASSERT(current_ != nullptr && current_->process == process,
-                "sleep_for must be called from a fiber of this process");
+                "sleep must be called from a fiber of this process");
   Fiber& self = current_checked("sleep outside a fiber");
   SIMRUN_ASSERT(local_duration >= 0, "negative sleep");
   const duration_ns global = processes_[process].clock->global_duration(local_duration);

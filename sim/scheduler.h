@@ -54,9 +54,9 @@ class Scheduler {
 
   // Blocking calls, only from a fiber.
   void sleep_until(time_ns global_deadline);
-  // Env::sleep_for: `local_duration` of `process`'s clock; the caller must
+  // Env::sleep: `local_duration` of `process`'s clock; the caller must
   // be a fiber of `process`.
-  void sleep_for(ProcessId process, duration_ns local_duration);
+  void sleep(ProcessId process, duration_ns local_duration);
   void yield();
   // Waits on a queue until notified (true) or until `local_timeout` of the
   // calling process's clock passed (false); < 0 waits forever.

@@ -20,18 +20,18 @@ std::string label(std::string prefix, std::int64_t number) {
 }
 }  // namespace
 
-TEST_CASE("sleep_for blocks only the calling fiber, for exactly its duration") {
+TEST_CASE("sleep blocks only the calling fiber, for exactly its duration") {
   World world(WorldConfig{});
   std::vector<std::pair<std::string, time_ns>> log;
   const ProcessId p = world.add_process("p", [&](Env& env) {
     env.spawn("sleeper", [&] {
-      env.sleep_for(millis(30));
+      env.sleep(millis(30));
       log.emplace_back("sleeper", env.now());
     });
     log.emplace_back("main-start", env.now());
-    env.sleep_for(millis(10));
+    env.sleep(millis(10));
     log.emplace_back("main", env.now());
-    env.sleep_for(millis(50));
+    env.sleep(millis(50));
     log.emplace_back("main", env.now());
   });
   world.start(p);
@@ -88,7 +88,7 @@ TEST_CASE("wait_for: notify wins before the timeout, the timeout wins otherwise"
   const ProcessId p = world.add_process("p", [&](Env& env) {
     WaitQueue queue(env.scheduler());
     env.spawn("notifier", [&] {
-      env.sleep_for(millis(5));
+      env.sleep(millis(5));
       CHECK(queue.waiters() == 1);
       queue.notify_one();
     });
@@ -119,10 +119,10 @@ TEST_CASE("notify_all wakes waiters in the order they waited") {
         woke.push_back(i);
       });
     }
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
     CHECK(queue.waiters() == 3);
     queue.notify_all();
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
   });
   world.start(p);
   world.run_until(seconds(1));
@@ -138,10 +138,10 @@ TEST_CASE("a timed-out waiter leaves the queue, so notify reaches the next one")
               [&] { log.push_back(queue.wait_for(millis(1)) ? "i:notified" : "i:timeout"); });
     env.spawn("patient",
               [&] { log.push_back(queue.wait_for(millis(100)) ? "p:notified" : "p:timeout"); });
-    env.sleep_for(millis(10));
+    env.sleep(millis(10));
     CHECK(queue.waiters() == 1);
     queue.notify_one();
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
   });
   world.start(p);
   world.run_until(seconds(1));
@@ -162,18 +162,18 @@ TEST_CASE("waiters leaving from the middle, head and tail keep the rest in FIFO 
         log.push_back(label(queue.wait_for(timeout) ? "notified:w" : "timeout:w", i));
       });
     }
-    env.sleep_for(millis(10));
+    env.sleep(millis(10));
     CHECK(queue.waiters() == 2);
     queue.notify_one();
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
     CHECK(queue.waiters() == 1);
     // A fresh waiter goes behind the one still waiting.
     env.spawn("late",
               [&] { log.push_back(queue.wait_for(-1) ? "notified:late" : "timeout:late"); });
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
     CHECK(queue.waiters() == 2);
     queue.notify_all();
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
     CHECK(queue.waiters() == 0);
   });
   world.start(p);
@@ -190,12 +190,12 @@ TEST_CASE("a crash unlinks waiters, and the queue keeps working for survivors") 
     WaitQueue queue(env.scheduler());
     shared = &queue;
     env.spawn("own-waiter", [&] { log.push_back(queue.wait_for(-1) ? "own:n" : "own:t"); });
-    env.sleep_for(millis(5));
+    env.sleep(millis(5));
     queue.notify_all();
-    env.sleep_for(seconds(10));  // keeps the queue alive
+    env.sleep(seconds(10));  // keeps the queue alive
   });
   const ProcessId victim = world.add_process("victim", [&](Env& env) {
-    env.sleep_for(millis(1));
+    env.sleep(millis(1));
     (void)shared->wait_for(-1);
     log.push_back("victim woke");  // must never happen: it is crashed first
   });
@@ -224,7 +224,7 @@ TEST_CASE("mailbox: bounded, FIFO, back-pressure and timeouts") {
     CHECK_FALSE(box.push_for(3, millis(5)));
     CHECK(env.now() == millis(5));
     env.spawn("consumer", [&] {
-      env.sleep_for(millis(10));
+      env.sleep(millis(10));
       log.push_back(label("got ", box.receive()));
       log.push_back(label("got ", box.receive()));
       log.push_back(label("got ", box.receive()));
@@ -234,7 +234,7 @@ TEST_CASE("mailbox: bounded, FIFO, back-pressure and timeouts") {
     // Blocks until the consumer takes one item at 15 ms.
     CHECK(box.push_for(3, millis(100)));
     log.push_back(label("pushed 3 at ", to_millis(env.now())));
-    env.sleep_for(millis(50));
+    env.sleep(millis(50));
   });
   world.start(p);
   world.run_until(seconds(1));
@@ -251,7 +251,7 @@ TEST_CASE("fibers of different processes interleave deterministically") {
     const ProcessId p = world.add_process(label("n", n), [&log, n](Env& env) {
       for (int i = 0; i < 3; ++i) {
         log.push_back(label(label("", n) + "@", to_millis(env.now())));
-        env.sleep_for(millis(10));
+        env.sleep(millis(10));
       }
     });
     world.start(p);
@@ -271,12 +271,12 @@ TEST_CASE("many fibers, many wake-ups, stacks reused") {
       for (int i = 0; i < 150; ++i) {
         env.spawn("worker", [&env, &wakes, i] {
           for (int k = 0; k < 10; ++k) {
-            env.sleep_for(micros(i + 1));
+            env.sleep(micros(i + 1));
             ++wakes;
           }
         });
       }
-      env.sleep_for(millis(5));  // all workers of this round are done by now
+      env.sleep(millis(5));  // all workers of this round are done by now
       CHECK(world.scheduler().fiber_count(p) == 1);
     }
   });

@@ -16,14 +16,14 @@ TEST_CASE("a paused process's timers fire late, at resume, in their original ord
   std::vector<std::pair<int, time_ns>> fired;
   const ProcessId p = world.add_process("p", [&](Env& env) {
     env.spawn("a", [&] {
-      env.sleep_for(millis(10));
+      env.sleep(millis(10));
       fired.emplace_back(1, env.now());
     });
     env.spawn("b", [&] {
-      env.sleep_for(millis(20));
+      env.sleep(millis(20));
       fired.emplace_back(2, env.now());
     });
-    env.sleep_for(millis(30));
+    env.sleep(millis(30));
     fired.emplace_back(3, env.now());
   });
   world.start(p);
@@ -60,7 +60,7 @@ TEST_CASE("crash unwinds every fiber (children first); restart boots fresh over 
       env.disk().write("state", Bytes{1, 2, 3});
       env.disk().fsync();
       env.disk().write("volatile", Bytes{9});
-      env.sleep_for(seconds(100));
+      env.sleep(seconds(100));
       log.push_back("main must not get here");
     } else {
       log.push_back("boot " + std::to_string(env.incarnation()) + " sees " +
@@ -93,7 +93,7 @@ TEST_CASE("crash of a fiber that never ran, and of a paused process") {
   int ran = 0;
   const ProcessId p = world.add_process("p", [&](Env& env) {
     env.spawn("never", [&] { ++ran; });
-    env.sleep_for(seconds(1));
+    env.sleep(seconds(1));
   });
   world.start(p);
   world.run_until(0, 1);  // one event: main ran and spawned; "never" is due, not run
@@ -110,11 +110,11 @@ TEST_CASE("clock offset, drift and jump are seen through Env::now and sleep dura
   std::vector<std::pair<time_ns, time_ns>> readings;  // (local, global)
   const ProcessId p = world.add_process("p", [&](Env& env) {
     readings.emplace_back(env.now(), env.world().now());
-    env.sleep_for(seconds(1));  // offset only: 1 s local == 1 s global
+    env.sleep(seconds(1));  // offset only: 1 s local == 1 s global
     readings.emplace_back(env.now(), env.world().now());
-    env.sleep_for(seconds(1));  // drift +100,000 ppm: 1 s local is 1/1.1 s global
+    env.sleep(seconds(1));  // drift +100,000 ppm: 1 s local is 1/1.1 s global
     readings.emplace_back(env.now(), env.world().now());
-    env.sleep_for(seconds(1));  // after a jump: the rate is unchanged
+    env.sleep(seconds(1));  // after a jump: the rate is unchanged
     readings.emplace_back(env.now(), env.world().now());
   });
   world.set_clock_offset(p, seconds(50));
@@ -158,7 +158,7 @@ TEST_CASE("every fault is traced") {
   world.trace().add_observer([&](const TraceRecord& record) {
     if (record.kind == "fault") types.emplace_back(record.text("type"));
   });
-  const ProcessId p = world.add_process("p", [](Env& env) { env.sleep_for(seconds(100)); });
+  const ProcessId p = world.add_process("p", [](Env& env) { env.sleep(seconds(100)); });
   world.start(p);
   world.pause(p);
   world.resume(p);

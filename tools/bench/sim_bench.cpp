@@ -112,7 +112,7 @@ void bench_fibers(std::uint64_t total_wakeups) {
     for (int i = 0; i < 1000; ++i) {
       const duration_ns period = 1000 + (i * 7919) % 5000;
       env.spawn("sleeper", [&env, period] {
-        while (true) env.sleep_for(period);
+        while (true) env.sleep(period);
       });
     }
   });
@@ -142,7 +142,7 @@ void bench_network(std::uint64_t total_deliveries) {
           const auto peer = static_cast<simrun::sim::ProcessId>(rng.below(kNetworkProcesses));
           if (peer != env.id()) env.send(peer, simrun::sim::Bytes(32, 7));
         }
-        env.sleep_for(simrun::sim::micros(100));
+        env.sleep(simrun::sim::micros(100));
       }
     });
     world.start(id);
