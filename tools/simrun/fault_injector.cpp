@@ -4,36 +4,9 @@
 
 #include "sim/hash.h"
 #include "tools/simrun/duration.h"
+#include "tools/simrun/scenario_loader.h"
 
 namespace simrun::cli {
-
-namespace {
-
-sim::DurationDistribution spike_latency(const nlohmann::json& value) {
-  // The loader validated the shape; this mirrors its conversion.
-  sim::DurationDistribution result;
-  auto ns = [](double ms) { return static_cast<sim::duration_ns>(ms * 1e6 + 0.5); };
-  const std::string kind = value.at("kind").get<std::string>();
-  result.base_ns = ns(value.value("base_ms", 0.0));
-  if (kind == "fixed") {
-    result.base_ns += ns(value.value("value_ms", 0.0));
-  } else if (kind == "uniform") {
-    result.kind = sim::DurationDistribution::Kind::uniform;
-    result.base_ns += ns(value.value("low_ms", 0.0));
-    result.jitter_ns = ns(value.value("high_ms", 0.0) - value.value("low_ms", 0.0));
-  } else if (kind == "exponential") {
-    result.kind = sim::DurationDistribution::Kind::exponential;
-    result.mean_ns = ns(value.value("mean_ms", 0.0));
-  } else {
-    result.kind = sim::DurationDistribution::Kind::lognormal;
-    result.median_ns = ns(value.value("median_ms", 0.0));
-    result.sigma = value.value("sigma", 0.0);
-  }
-  if (value.contains("max_ms")) result.max_ns = ns(value["max_ms"].get<double>());
-  return result;
-}
-
-}  // namespace
 
 FaultInjector::FaultInjector(sim::World& world, broker::Cluster& cluster,
                              const MetricsObserver& leadership)
@@ -200,7 +173,8 @@ void FaultInjector::apply(const ScheduledFault& fault) {
   } else if (action == "disk_stall") {
     for (sim::ProcessId p : targets) world_.disk(p).stall(sim::millis(duration));
   } else if (action == "latency_spike") {
-    const sim::DurationDistribution latency = spike_latency(fault.params.at("latency"));
+    const sim::DurationDistribution latency =
+        distribution_from_json(fault.params.at("latency"), "", fault.origin + "/params/latency");
     std::vector<std::tuple<sim::ProcessId, sim::ProcessId, sim::LinkConfig>> saved;
     const auto count = static_cast<sim::ProcessId>(world_.process_count());
     for (sim::ProcessId p : targets) {

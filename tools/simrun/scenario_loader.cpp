@@ -192,8 +192,10 @@ sim::duration_ns ms_to_ns(double ms) {
   return static_cast<sim::duration_ns>(std::llround(ms * 1e6));
 }
 
-sim::DurationDistribution distribution(const json& value, const std::string& file,
-                                       const std::string& pointer) {
+}  // namespace
+
+sim::DurationDistribution distribution_from_json(const json& value, const std::string& file,
+                                                 const std::string& pointer) {
   sim::DurationDistribution result;
   const std::string kind = value.at("kind").get<std::string>();
   auto need = [&](const char* key) {
@@ -225,10 +227,12 @@ sim::DurationDistribution distribution(const json& value, const std::string& fil
   return result;
 }
 
+namespace {
+
 void apply_link_fields(const json& value, sim::LinkConfig& link, const std::string& file,
                        const std::string& pointer) {
   if (value.contains("latency"))
-    link.latency = distribution(value["latency"], file, pointer + "/latency");
+    link.latency = distribution_from_json(value["latency"], file, pointer + "/latency");
   link.drop_probability = value.value("drop_probability", link.drop_probability);
   link.duplicate_probability = value.value("duplicate_probability", link.duplicate_probability);
   link.reorder_probability = value.value("reorder_probability", link.reorder_probability);
@@ -310,7 +314,7 @@ void check_fault_shape(const std::string& action, const json& entry, const Scena
     }
   }
   if (params.contains("latency")) {
-    (void)distribution(params["latency"], scenario.file, pointer + "/params/latency");
+    (void)distribution_from_json(params["latency"], scenario.file, pointer + "/params/latency");
   }
 }
 
@@ -442,7 +446,8 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
 
   const json disk = document.value("disk", json::object());
   if (disk.contains("fsync_latency")) {
-    scenario.disk.fsync_latency = distribution(disk["fsync_latency"], file, "/disk/fsync_latency");
+    scenario.disk.fsync_latency =
+        distribution_from_json(disk["fsync_latency"], file, "/disk/fsync_latency");
   }
   scenario.disk.torn_write_probability = disk.value("torn_write_probability", 0.0);
   scenario.disk.bit_flip_probability = disk.value("bit_flip_probability", 0.0);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/random.h"
 #include "tools/simrun/overrides.h"
 #include "tools/simrun/scenario.h"
 
@@ -29,6 +30,14 @@ Scenario load_scenario_file(const std::string& file, const LoadOptions& options)
 // The same from text already read (`file` names it in messages).
 Scenario load_scenario_text(std::string_view text, const std::string& file,
                             const LoadOptions& options);
+
+// A latency distribution as scenarios write it ({"kind": "fixed"|"uniform"|
+// "exponential"|"lognormal", ... in milliseconds}); an InputError names
+// `file` and `pointer` when a field is missing or out of order. The fault
+// injector reuses it for latency_spike parameters the loader already checked.
+sim::DurationDistribution distribution_from_json(const nlohmann::json& value,
+                                                 const std::string& file,
+                                                 const std::string& pointer);
 
 // Schema validation alone; returns human-readable errors, "/json/path: what"
 // (empty when valid).
