@@ -15,6 +15,7 @@
 
 #include "broker/client.h"
 #include "broker/record_batch.h"
+#include "broker/trace_capture_for_tests.h"
 #include "sim/world.h"
 
 namespace simrun::broker::testing {
@@ -197,32 +198,6 @@ inline std::vector<sim::ProcessId> start_fake_brokers(sim::World& world, FakeClu
   }
   for (sim::ProcessId process : processes) world.start(process);
   return processes;
-}
-
-// Every trace record, copied out of the observer call.
-struct CapturedRecord {
-  sim::time_ns time = 0;
-  std::string kind;
-  std::map<std::string, std::int64_t> numbers;
-  std::map<std::string, std::string> texts;
-  std::int64_t number(const std::string& name) const { return numbers.at(name); }
-  const std::string& text(const std::string& name) const { return texts.at(name); }
-};
-
-inline void capture_trace(sim::World& world, std::vector<CapturedRecord>& out) {
-  world.trace().add_observer([&out](const sim::TraceRecord& record) {
-    CapturedRecord copy;
-    copy.time = record.time;
-    copy.kind = std::string(record.kind);
-    for (const sim::TraceField& field : record.fields) {
-      if (field.is_string) {
-        copy.texts[std::string(field.name)] = std::string(field.text);
-      } else {
-        copy.numbers[std::string(field.name)] = field.number;
-      }
-    }
-    out.push_back(std::move(copy));
-  });
 }
 
 inline std::vector<CapturedRecord> of_kind(const std::vector<CapturedRecord>& records,

@@ -16,6 +16,7 @@
 
 #include "broker/frame.h"
 #include "broker/group.h"
+#include "broker/trace_capture_for_tests.h"
 #include "broker/transport.h"
 #include "sim/world.h"
 
@@ -50,16 +51,7 @@ class ListStateMachine : public StateMachine {
   std::vector<raft::Bytes> records;
 };
 
-struct Record {
-  sim::time_ns time = 0;
-  std::string kind;
-  std::map<std::string, std::int64_t> numbers;
-  std::map<std::string, std::string> texts;
-  std::int64_t n(const std::string& name) const {
-    auto it = numbers.find(name);
-    return it == numbers.end() ? -1 : it->second;
-  }
-};
+using Record = CapturedRecord;
 
 struct ReceivedMessage {
   raft::NodeId at = 0;  // the scripted node that received it
@@ -87,19 +79,7 @@ class GroupCluster {
                                              [this, i](sim::Env& env) { node_main(env, i); });
       processes_.push_back(nodes_[i].process);
     }
-    world_.trace().add_observer([this](const sim::TraceRecord& record) {
-      Record copy;
-      copy.time = record.time;
-      copy.kind = std::string(record.kind);
-      for (const sim::TraceField& field : record.fields) {
-        if (field.is_string) {
-          copy.texts[std::string(field.name)] = std::string(field.text);
-        } else {
-          copy.numbers[std::string(field.name)] = field.number;
-        }
-      }
-      records.push_back(std::move(copy));
-    });
+    capture_trace(world_, records);
     for (const auto& node : nodes_) world_.start(node.process);
   }
 
