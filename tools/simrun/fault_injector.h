@@ -20,6 +20,9 @@ class FaultInjector {
   // `leadership` answers "who leads group G now" (the run's metrics observer).
   FaultInjector(sim::World& world, broker::Cluster& cluster, const MetricsObserver& leadership);
   void schedule(const std::vector<ScheduledFault>& faults);
+  // Applies one fault at the current simulated time (a script's inject);
+  // call from the scheduler context, never from a fiber.
+  void apply_now(const ScheduledFault& fault) { apply(fault); }
   std::uint64_t applied() const { return applied_; }
   std::uint64_t skipped() const { return skipped_; }
 

@@ -1,0 +1,484 @@
+#include "tools/simrun/simulation.h"
+
+#include <algorithm>
+#include <set>
+
+#include "broker/config_json.h"
+#include "broker/events.h"
+#include "broker/node.h"
+#include "broker/timing.h"
+#include "sim/assert.h"
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/scenario_loader.h"
+
+namespace simrun::cli {
+
+namespace {
+
+broker::ClusterConfig cluster_config(const Scenario& scenario) {
+  broker::ClusterConfig config = scenario.cluster;
+  try {
+    config.broker = broker::config_from_json(scenario.cluster_knobs,
+                                             broker::profile(scenario.profile), "cluster");
+  } catch (const std::invalid_argument& error) {
+    throw InputError(scenario.file + ": /cluster: " + error.what());
+  }
+  const bool replication_set = scenario.cluster_knobs.contains("broker") &&
+                               scenario.cluster_knobs["broker"].contains("replication_factor");
+  if (!replication_set) {
+    config.broker.replication_factor = std::min(config.broker.replication_factor, config.nodes);
+  }
+  return config;
+}
+
+// Event kinds and their names: the one table the Python module and its
+// stub are checked against.
+constexpr std::pair<SimEventKind, std::string_view> kEventKindNames[] = {
+    {SimEventKind::election_started, "election_started"},
+    {SimEventKind::leader_elected, "leader_elected"},
+    {SimEventKind::leader_lost, "leader_lost"},
+    {SimEventKind::fault_applied, "fault_applied"},
+    {SimEventKind::violation, "violation"},
+};
+
+nlohmann::json record_fields(const sim::TraceRecord& record) {
+  nlohmann::json fields = nlohmann::json::object();
+  for (const sim::TraceField& field : record.fields) {
+    if (field.is_string) {
+      fields[std::string(field.name)] = std::string(field.text);
+    } else {
+      fields[std::string(field.name)] = field.number;
+    }
+  }
+  return fields;
+}
+
+std::string_view process_state_name(sim::ProcessState state) {
+  switch (state) {
+    case sim::ProcessState::created:
+      return "created";
+    case sim::ProcessState::running:
+      return "running";
+    case sim::ProcessState::paused:
+      return "paused";
+    case sim::ProcessState::crashed:
+      return "crashed";
+  }
+  SIMRUN_ASSERT(false, "unknown process state");
+  return "";
+}
+
+}  // namespace
+
+std::string_view to_string(SimEventKind kind) {
+  for (const auto& [each, name] : kEventKindNames) {
+    if (each == kind) return name;
+  }
+  SIMRUN_ASSERT(false, "every event kind has a name");
+  return "";
+}
+
+SimEventKind sim_event_kind_from_string(std::string_view name) {
+  for (const auto& [kind, each] : kEventKindNames) {
+    if (each == name) return kind;
+  }
+  std::string known;
+  for (const auto& [kind, each] : kEventKindNames)
+    known += (known.empty() ? "" : ", ") + std::string(each);
+  throw InputError("unknown event \"" + std::string(name) + "\" (expected one of " + known + ")");
+}
+
+std::vector<std::string> sim_event_kind_names() {
+  std::vector<std::string> names;
+  for (const auto& [kind, name] : kEventKindNames) names.emplace_back(name);
+  return names;
+}
+
+Simulation::Simulation(const Scenario& scenario, RunOptions options)
+    : scenario_(scenario),
+      options_(std::move(options)),
+      wall_start_(std::chrono::steady_clock::now()),
+      config_(cluster_config(scenario_)) {
+  build_world();
+  build_faults_and_liveness();
+  build_checkers();
+  build_cluster();
+}
+
+Simulation::~Simulation() {
+  tearing_down_ = true;
+  injector_.reset();
+  cluster_.reset();
+  world_.reset();
+}
+
+// The simulated world: seed, network and disk defaults.
+void Simulation::build_world() {
+  sim::WorldConfig world_config;
+  world_config.seed = scenario_.seed;
+  world_config.default_link = scenario_.default_link;
+  world_config.default_disk = scenario_.disk;
+  // v2.0.0 spawns one apply fiber per committed entry; under churn that
+  // exceeds the kernel default.
+  world_config.max_fibers_per_process = 1u << 15;
+  world_ = std::make_unique<sim::World>(world_config);
+}
+
+// `faults`, `nemesis` and `liveness`: the schedule is drawn before anything
+// else uses the "faults" stream, so it depends only on (seed, scenario
+// faults); liveness extends the run past the last fault's end.
+void Simulation::build_faults_and_liveness() {
+  schedule_ = build_fault_schedule(scenario_, world_->stream("faults"));
+  end_ms_ = scenario_.duration_ms;
+  assertions_ = scenario_.assertions;
+  if (!scenario_.liveness_within_ms) return;
+  // Liveness: after the last fault is over, every group has a leader and
+  // a produce succeeds within the bound. The run lasts long enough to see it.
+  const std::int64_t heal_ms = last_fault_end_ms(schedule_);
+  const TimeWindow window{heal_ms, heal_ms + *scenario_.liveness_within_ms};
+  end_ms_ = std::max(end_ms_, window.to_ms);
+  const auto within = static_cast<double>(*scenario_.liveness_within_ms);
+  // Stable names (an expectation can list them); the bound and the heal
+  // time show in the printed value and bound.
+  assertions_.push_back(AssertionSpec{std::string(kLivenessLeaderName), "time_to_first_leader_ms",
+                                      "<", within, "", window});
+  if (!scenario_.producers.empty()) {
+    assertions_.push_back(
+        AssertionSpec{std::string(kLivenessProduceName), "produce.acked", ">=", 1, "", window});
+  }
+}
+
+// `assertions` and the always-on checkers: metrics over the whole run and
+// over each assertion window, Raft safety, acknowledged data.
+void Simulation::build_checkers() {
+  for (const auto& spec : assertions_) {
+    if (spec.window) windowed_.try_emplace(*spec.window, *spec.window);
+  }
+  // Heartbeat blocking is measured beyond each group's own heartbeat period.
+  for (const std::string& group : scenario_.group_names()) {
+    const sim::duration_ns period = heartbeat_period(group);
+    metrics_.set_heartbeat_period(group, period);
+    for (auto& [window, observer] : windowed_) observer.set_heartbeat_period(group, period);
+  }
+  world_->trace().add_observer([this](const sim::TraceRecord& record) { observe(record); });
+  if (options_.trace_sink != nullptr) world_->trace().set_json_sink(options_.trace_sink);
+}
+
+// `cluster`, `network.links`, `producers`, `consumers`, then the fault
+// schedule on the loop, then the nodes start.
+void Simulation::build_cluster() {
+  cluster_ = std::make_unique<broker::Cluster>(*world_, config_);
+  for (const auto& link : scenario_.links) {
+    world_->network().set_link(cluster_->node_process(link.from_node),
+                               cluster_->node_process(link.to_node), link.config);
+  }
+  for (const auto& producer : scenario_.producers) cluster_->add_producer(producer);
+  for (const auto& consumer : scenario_.consumers) cluster_->add_consumer(consumer);
+  injector_ = std::make_unique<FaultInjector>(*world_, *cluster_, metrics_);
+  injector_->schedule(schedule_);
+  cluster_->start();
+}
+
+sim::duration_ns Simulation::heartbeat_period(const std::string& group) const {
+  return broker::tick_counts(config_.broker, group).heartbeat_ticks *
+         broker::tick_interval_ns(config_.broker);
+}
+
+void Simulation::observe(const sim::TraceRecord& record) {
+  metrics_.observe(record);
+  for (auto& [window, observer] : windowed_) observer.observe(record);
+  safety_.observe(record);
+  data_.observe(record);
+  for (const auto& observer : extra_observers_) observer(record);
+  if (!callbacks_.empty() && !tearing_down_) note_events(record);
+}
+
+// Turns a record into the events callbacks wait for. Only kinds with a
+// callback are queued; the loop stops after the running event so they are
+// delivered from the scheduler context.
+void Simulation::note_events(const sim::TraceRecord& record) {
+  const std::int64_t time_ms = sim::to_millis(record.time);
+  auto queue = [&](SimEventKind kind, std::string group, int node, std::int64_t term) {
+    if (callbacks_.find(kind) == callbacks_.end()) return;
+    pending_events_.push_back(
+        SimEvent{kind, time_ms, std::move(group), node, term, record_fields(record)});
+  };
+  const std::string_view kind = record.kind;
+  if (kind == broker::events::kElectionStarted && record.number("pre_vote") == 0) {
+    queue(SimEventKind::election_started, std::string(record.text("group")),
+          static_cast<int>(record.number("node")), record.number("term"));
+  } else if (kind == broker::events::kRoleChanged && record.text("role") == "leader") {
+    queue(SimEventKind::leader_elected, std::string(record.text("group")),
+          static_cast<int>(record.number("node")), record.number("term"));
+  } else if (kind == "fault" && record.has("action")) {
+    queue(SimEventKind::fault_applied, "", 0, 0);
+  }
+  if (kind == broker::events::kRoleChanged || kind == broker::events::kNodeCrashed) {
+    // Leadership as the metrics observer tracks it (highest-term self-
+    // believed leader); a loss is a group going from some leader to none.
+    for (const std::string& group : scenario_.group_names()) {
+      const bool has = metrics_.has_leader(group);
+      bool& had = had_leader_[group];
+      if (had && !has) {
+        queue(SimEventKind::leader_lost, group, static_cast<int>(record.number("node")),
+              record.number("term"));
+      }
+      had = has;
+    }
+  }
+  const std::uint64_t violations = violation_count();
+  if (violations > violations_seen_) {
+    violations_seen_ = violations;
+    queue(SimEventKind::violation, std::string(record.text("group")),
+          static_cast<int>(record.number("node")), record.number("term"));
+  }
+  if (!pending_events_.empty()) world_->loop().stop();
+}
+
+void Simulation::deliver_events() {
+  // A callback may cause more events (a fault it injects is traced at once);
+  // they are delivered in order after the ones already queued. The queue is
+  // emptied even when a callback throws (a script's exception), so nothing
+  // is delivered twice.
+  std::vector<SimEvent> delivering;
+  while (!pending_events_.empty()) {
+    delivering.swap(pending_events_);
+    pending_events_.clear();
+    for (const SimEvent& event : delivering) {
+      const auto found = callbacks_.find(event.kind);
+      if (found == callbacks_.end()) continue;
+      // Callbacks can register more callbacks: iterate over a copy.
+      const auto callbacks = found->second;
+      for (const auto& callback : callbacks) callback(event);
+    }
+    delivering.clear();
+  }
+}
+
+std::int64_t Simulation::now_ms() const { return sim::to_millis(world_->now()); }
+
+void Simulation::run_until(std::int64_t time_ms) {
+  SIMRUN_ASSERT(!finished_, "a finished simulation does not run");
+  deliver_events();
+  const sim::time_ns target = sim::millis(std::clamp<std::int64_t>(time_ms, 0, end_ms_));
+  if (target < world_->now()) return;
+  // Slices end on whole simulated seconds, only to report progress; the
+  // events run are the same however the run is sliced.
+  for (;;) {
+    const sim::time_ns next_second = (world_->now() / sim::seconds(1) + 1) * sim::seconds(1);
+    const sim::time_ns slice_end = std::min(target, next_second);
+    const sim::RunResult result = world_->run_until(slice_end);
+    if (result.reason == sim::StopReason::stopped) {
+      deliver_events();
+      continue;
+    }
+    if (options_.progress) options_.progress(now_ms(), end_ms_);
+    if (slice_end >= target) break;
+  }
+}
+
+bool Simulation::run_until_condition(const std::function<bool()>& condition,
+                                     std::int64_t check_every_ms, std::int64_t limit_ms) {
+  if (check_every_ms <= 0) throw InputError("check_every_ms must be positive");
+  const std::int64_t limit = std::min(limit_ms, end_ms_);
+  deliver_events();
+  if (condition()) return true;
+  while (now_ms() < limit) {
+    const std::int64_t step_end = std::min(limit, now_ms() + check_every_ms);
+    const sim::time_ns target = sim::millis(step_end);
+    // Stop at every delivered event too, so the condition sees the state
+    // right after it.
+    for (;;) {
+      const sim::RunResult result = world_->run_until(target);
+      if (result.reason != sim::StopReason::stopped) break;
+      deliver_events();
+      if (condition()) return true;
+    }
+    if (options_.progress) options_.progress(now_ms(), end_ms_);
+    if (condition()) return true;
+  }
+  return false;
+}
+
+bool Simulation::inject(const nlohmann::json& fault) {
+  SIMRUN_ASSERT(!finished_, "a finished simulation takes no faults");
+  if (!fault.is_object()) throw InputError(scenario_.file + ": injected fault: expected an object");
+  if (fault.contains("at")) {
+    throw InputError(scenario_.file + ": injected fault: \"at\" is not allowed (it applies now)");
+  }
+  // Validated as one more entry of the scenario's `faults`, at the current
+  // time: the loader's schema and checks, with their messages.
+  nlohmann::json document = scenario_.document;
+  nlohmann::json entry = fault;
+  entry["at"] = now_ms();
+  if (!document.contains("faults")) document["faults"] = nlohmann::json::array();
+  document["faults"].push_back(entry);
+  LoadOptions options;
+  options.seed = scenario_.seed;
+  const Scenario checked = load_scenario_text(document.dump(), scenario_.file, options);
+  const FaultSpec& spec = checked.faults.back();
+  ScheduledFault scheduled;
+  scheduled.at_ms = now_ms();
+  scheduled.action = spec.action;
+  scheduled.targets = spec.targets;
+  scheduled.duration_ms = spec.duration_ms;
+  scheduled.params = spec.params;
+  scheduled.origin = "script/" + std::to_string(injected_++);
+  // "random" targets draw from their own stream, so injecting never moves
+  // the scenario's fault schedule or any other stream.
+  scheduled.random_draw = world_->stream("script_faults").next_u64();
+  const std::uint64_t applied_before = injector_->applied();
+  injector_->apply_now(scheduled);
+  return injector_->applied() > applied_before;
+}
+
+void Simulation::add_assertion(AssertionSpec assertion) {
+  SIMRUN_ASSERT(!finished_, "a finished simulation takes no assertions");
+  if (metric_value(GroupMetrics{}, assertion.metric) == std::nullopt) {
+    std::string known;
+    for (const auto& name : metric_names()) known += (known.empty() ? "" : ", ") + name;
+    throw InputError("assertion \"" + assertion.name + "\": unknown metric \"" + assertion.metric +
+                     "\" (expected one of " + known + ")");
+  }
+  compare(0, assertion.op, 0);  // throws for an unknown operator
+  if (assertion.window && !windowed_.contains(*assertion.window)) {
+    if (world_->now() > sim::millis(assertion.window->from_ms)) {
+      throw InputError("assertion \"" + assertion.name +
+                       "\": its window starts before the current simulated time");
+    }
+    auto [it, inserted] = windowed_.try_emplace(*assertion.window, *assertion.window);
+    for (const std::string& group : scenario_.group_names()) {
+      it->second.set_heartbeat_period(group, heartbeat_period(group));
+    }
+  }
+  assertions_.push_back(std::move(assertion));
+}
+
+void Simulation::add_check(AssertionResult check) {
+  SIMRUN_ASSERT(!finished_, "a finished simulation takes no checks");
+  checks_.push_back(std::move(check));
+}
+
+void Simulation::on_event(SimEventKind kind, std::function<void(const SimEvent&)> callback) {
+  if (kind == SimEventKind::leader_lost && callbacks_.find(kind) == callbacks_.end()) {
+    for (const std::string& group : scenario_.group_names()) {
+      had_leader_[group] = metrics_.has_leader(group);
+    }
+  }
+  if (kind == SimEventKind::violation) violations_seen_ = violation_count();
+  callbacks_[kind].push_back(std::move(callback));
+}
+
+void Simulation::add_trace_observer(sim::Trace::Observer observer) {
+  extra_observers_.push_back(std::move(observer));
+}
+
+Metrics Simulation::metrics_now() const { return metrics_.finish(world_->now()); }
+
+std::optional<int> Simulation::leader(std::string_view group) const {
+  return metrics_.current_leader(group);
+}
+
+std::vector<std::string> Simulation::group_names() const { return scenario_.group_names(); }
+
+int Simulation::node_count() const { return cluster_->node_count(); }
+
+NodeState Simulation::node_state(int node_index) const {
+  if (node_index < 0 || node_index >= cluster_->node_count()) {
+    throw InputError("node " + std::to_string(node_index + 1) +
+                     " does not exist (the cluster has " + std::to_string(cluster_->node_count()) +
+                     " nodes)");
+  }
+  NodeState state;
+  state.node = node_index + 1;
+  const sim::ProcessState process = world_->state(cluster_->node_process(node_index));
+  state.process_state = process_state_name(process);
+  state.up = process == sim::ProcessState::running;
+  const broker::Node* node = cluster_->node(node_index);
+  if (node == nullptr) return state;
+  for (const std::string& name : node->group_names()) {
+    const broker::RaftGroup* group = node->group(name);
+    if (group == nullptr) continue;
+    const raft::Raft& raft = group->raft();
+    state.replicas.push_back(ReplicaState{
+        name, state.node, raft::to_string(raft.role()), static_cast<std::int64_t>(raft.term()),
+        static_cast<int>(raft.leader()), static_cast<std::int64_t>(raft.commit_index()),
+        static_cast<std::int64_t>(group->applied_index())});
+  }
+  return state;
+}
+
+std::uint64_t Simulation::trace_hash() const { return world_->trace().hash(); }
+
+std::uint64_t Simulation::violation_count() const {
+  return safety_.violation_count() + data_.violation_count();
+}
+
+// End-of-run metrics: the whole run and each window, with the acknowledged
+// records the data checker finds lost at the end.
+Metrics Simulation::finish_metrics(std::map<TimeWindow, Metrics>& windowed_metrics) {
+  const sim::time_ns end = sim::millis(end_ms_);
+  Metrics metrics = metrics_.finish(end);
+  std::set<std::string> consumer_topics;
+  for (const auto& consumer : scenario_.consumers) consumer_topics.insert(consumer.topic);
+  const auto lost = data_.finish(end, scenario_.consume_grace_ms, consumer_topics,
+                                 [&](const std::string& topic, int partition) {
+                                   return cluster_->committed_records(topic, partition);
+                                 });
+  for (const auto& [group, count] : lost) {
+    metrics.groups[group].produce.lost_acked = count;
+    metrics.totals.produce.lost_acked += count;
+  }
+  for (auto& [window, observer] : windowed_) {
+    Metrics window_metrics = observer.finish(end);
+    for (const auto& [group, count] : lost) {
+      window_metrics.groups[group].produce.lost_acked = count;
+      window_metrics.totals.produce.lost_acked += count;
+    }
+    windowed_metrics.emplace(window, std::move(window_metrics));
+  }
+  return metrics;
+}
+
+RunOutcome Simulation::finish() {
+  SIMRUN_ASSERT(!finished_, "finish() runs once");
+  run_to_end();
+  finished_ = true;
+  RunOutcome outcome;
+  std::map<TimeWindow, Metrics> windowed_metrics;
+  outcome.metrics = finish_metrics(windowed_metrics);
+  outcome.assertions = evaluate_assertions(
+      assertions_, [&](const std::optional<TimeWindow>& window) -> const Metrics& {
+        return window ? windowed_metrics.at(*window) : outcome.metrics;
+      });
+  for (const AssertionResult& check : checks_) outcome.assertions.push_back(check);
+
+  outcome.violations = safety_.violations();
+  for (const auto& violation : data_.violations()) outcome.violations.push_back(violation);
+  std::stable_sort(outcome.violations.begin(), outcome.violations.end(),
+                   [](const Violation& a, const Violation& b) { return a.time_ms < b.time_ms; });
+  outcome.violation_count = violation_count();
+
+  outcome.passed = outcome.violation_count == 0;
+  for (const auto& result : outcome.assertions) outcome.passed = outcome.passed && result.passed;
+  outcome.scenario_name = scenario_.name;
+  outcome.scenario_file = scenario_.file;
+  outcome.profile = scenario_.profile;
+  outcome.seed = scenario_.seed;
+  outcome.overrides = scenario_.overrides;
+  outcome.duration_ms = end_ms_;
+  outcome.trace_hash = world_->trace().hash();
+  outcome.events = world_->trace().records();
+  outcome.sim_time_ms = sim::to_millis(world_->now());
+  outcome.faults_applied = injector_->applied();
+  outcome.faults_skipped = injector_->skipped();
+  outcome.repro = repro_line(scenario_.file, scenario_.seed, scenario_.overrides,
+                             options_.duration_override_ms);
+  world_->trace().set_json_sink(nullptr);
+  outcome.wall_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - wall_start_)
+                             .count();
+  return outcome;
+}
+
+}  // namespace simrun::cli
