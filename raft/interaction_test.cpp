@@ -24,8 +24,12 @@ namespace {
 
 std::filesystem::path testdata_dir() {
   // __FILE__ is this source's path as the build saw it, so the transcripts
-  // are found whatever the working directory.
-  return std::filesystem::path(__FILE__).parent_path() / "testdata";
+  // are found whatever the working directory. A compiler cache with a
+  // base_dir (ccache) makes it relative to the build directory instead;
+  // CTest runs the test from the source root, where raft/testdata is.
+  const std::filesystem::path beside = std::filesystem::path(__FILE__).parent_path() / "testdata";
+  if (beside.is_absolute() || std::filesystem::is_directory(beside)) return beside;
+  return std::filesystem::path("raft") / "testdata";
 }
 
 bool rewrite_requested() {
