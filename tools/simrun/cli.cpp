@@ -9,10 +9,13 @@
 
 #include "broker/config.h"
 #include "tools/simrun/duration.h"
+#include "tools/simrun/gate.h"
 #include "tools/simrun/input_error.h"
+#include "tools/simrun/merge.h"
 #include "tools/simrun/progress.h"
 #include "tools/simrun/runner.h"
 #include "tools/simrun/scenario_loader.h"
+#include "tools/simrun/sweep.h"
 #include "tools/simrun/table.h"
 
 namespace simrun::cli {
@@ -31,8 +34,15 @@ const char* kUsage =
     "                       [--report DIR] [--trace FILE] [--quiet]\n"
     "  simrun replay DIR/summary.json   rerun exactly; exit 1 if the trace hash differs\n"
     "  simrun table SCENARIO.json       the field table: one column per broker profile\n"
-    "  simrun sweep SCENARIO.json [--seeds N] [--first-seed S]\n"
-    "                                   run seeds S..S+N-1; list each failing seed's repro line\n"
+    "  simrun sweep SCENARIO.json [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
+    "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail]\n"
+    "               [--max-events N] [--seed-wall-budget 10m]\n"
+    "                                   seeds in worker processes: metric quantiles over\n"
+    "                                   seeds, each failing seed's first failure and repro\n"
+    "  simrun merge DIR... --report OUT  shards' report folders -> OUT/sweep.json\n"
+    "  simrun gate --baseline A --candidate B [--scenario FILE] [--report DIR]\n"
+    "                                   compare two sweeps (folders or sweep.json) seed by seed\n"
+    "                                   against the scenario's gates; Markdown + DIR/gate.json\n"
     "  simrun --help | --version\n"
     "exit status: 0 all assertions and checkers held, 1 one failed, 2 bad input\n";
 
@@ -43,8 +53,17 @@ struct Parsed {
   std::optional<std::string> duration;
   std::optional<std::string> report_dir;
   std::optional<std::string> trace_file;
-  std::uint64_t sweep_seeds = 100;
+  std::string sweep_seeds = "100";
   std::optional<std::uint64_t> first_seed;
+  unsigned jobs = 0;
+  std::optional<std::string> shard;
+  std::optional<std::uint64_t> shards;
+  bool until_fail = false;
+  std::optional<std::uint64_t> max_events;
+  std::optional<std::string> seed_wall_budget;
+  std::optional<std::string> baseline;
+  std::optional<std::string> candidate;
+  std::optional<std::string> scenario_option;
   bool quiet = false;
   bool help = false;
   bool version = false;
@@ -59,10 +78,21 @@ po::options_description option_descriptions() {
       "duration", po::value<std::string>(), "simulated duration: 10m, 30s, 500ms or ms")(
       "report", po::value<std::string>(), "write DIR/summary.json")(
       "trace", po::value<std::string>(), "stream trace records to FILE as JSON lines")(
-      "quiet", "print only the verdict and the repro line")(
-      "seeds", po::value<std::uint64_t>(), "sweep: how many seeds to run (default 100)")(
+      "quiet", "print only the verdict and the repro line")("seeds", po::value<std::string>(),
+                                                            "sweep: N seeds (default 100) or A..B")(
       "first-seed", po::value<std::uint64_t>(), "sweep: the first seed (default: the scenario's)")(
-      "help", "this help")("version", "print the version");
+      "jobs", po::value<unsigned>(), "sweep, shrink: worker processes (default: the cores)")(
+      "shard", po::value<std::string>(), "sweep: run shard I/N of the seeds (I from 1)")(
+      "shards", po::value<std::uint64_t>(),
+      "sweep: N shards, this one's index (from 0) in JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")(
+      "until-fail", "sweep: stop at the first failing seed")(
+      "max-events", po::value<std::uint64_t>(), "sweep: per-seed budget of simulated events")(
+      "seed-wall-budget", po::value<std::string>(), "sweep: per-seed wall-time budget (10m)")(
+      "baseline", po::value<std::string>(), "gate: the baseline sweep (folder or sweep.json)")(
+      "candidate", po::value<std::string>(), "gate: the candidate sweep (folder or sweep.json)")(
+      "scenario", po::value<std::string>(),
+      "gate: the scenario with the gates (default: the "
+      "baseline's)")("help", "this help")("version", "print the version");
   return options;
 }
 
@@ -88,7 +118,17 @@ Parsed parse(const std::vector<std::string>& args) {
   if (vm.count("duration")) parsed.duration = vm["duration"].as<std::string>();
   if (vm.count("report")) parsed.report_dir = vm["report"].as<std::string>();
   if (vm.count("trace")) parsed.trace_file = vm["trace"].as<std::string>();
-  if (vm.count("seeds")) parsed.sweep_seeds = vm["seeds"].as<std::uint64_t>();
+  if (vm.count("seeds")) parsed.sweep_seeds = vm["seeds"].as<std::string>();
+  if (vm.count("jobs")) parsed.jobs = vm["jobs"].as<unsigned>();
+  if (vm.count("shard")) parsed.shard = vm["shard"].as<std::string>();
+  if (vm.count("shards")) parsed.shards = vm["shards"].as<std::uint64_t>();
+  parsed.until_fail = vm.count("until-fail") != 0;
+  if (vm.count("baseline")) parsed.baseline = vm["baseline"].as<std::string>();
+  if (vm.count("candidate")) parsed.candidate = vm["candidate"].as<std::string>();
+  if (vm.count("scenario")) parsed.scenario_option = vm["scenario"].as<std::string>();
+  if (vm.count("max-events")) parsed.max_events = vm["max-events"].as<std::uint64_t>();
+  if (vm.count("seed-wall-budget"))
+    parsed.seed_wall_budget = vm["seed-wall-budget"].as<std::string>();
   if (vm.count("first-seed")) parsed.first_seed = vm["first-seed"].as<std::uint64_t>();
   parsed.quiet = vm.count("quiet") != 0;
   parsed.help = vm.count("help") != 0;
@@ -209,45 +249,72 @@ int command_table(const Parsed& parsed, std::ostream& out) {
   return as_expected ? kExitPass : kExitFail;
 }
 
-// Runs one scenario over consecutive seeds: the search for the seed that
-// breaks a bound. Each failing seed prints its failed checks and repro line
-// as it is found; the progress line shows on a terminal only.
-int command_sweep(const Parsed& parsed, std::ostream& out) {
+// Runs one scenario over many seeds in worker processes (sweep.cpp).
+int command_sweep(const Parsed& parsed, std::ostream& out, std::ostream& err) {
   if (parsed.positional.size() != 2)
     throw InputError(std::string("sweep expects SCENARIO.json\n") + kUsage);
-  if (parsed.seed) throw InputError("sweep takes --first-seed and --seeds, not --seed");
-  // A bound on the loop: a sweep that never ends is a mistake, not a search.
-  constexpr std::uint64_t kMaxSweepSeeds = 1'000'000;
-  if (parsed.sweep_seeds == 0 || parsed.sweep_seeds > kMaxSweepSeeds)
-    throw InputError(fmt::format("--seeds must be in 1..{}", kMaxSweepSeeds));
-  LoadOptions options = load_options(parsed);
-  const Scenario base = load_scenario_file(parsed.positional[1], options);
-  const std::uint64_t first = parsed.first_seed.value_or(base.seed);
-  if (first > UINT64_MAX - parsed.sweep_seeds) throw InputError("--first-seed is too large");
-
-  Progress progress("sweep " + base.name);
-  std::uint64_t failed = 0;
-  for (std::uint64_t i = 0; i < parsed.sweep_seeds; ++i) {
-    options.seed = first + i;
-    const Scenario scenario = load_scenario_file(parsed.positional[1], options);
-    RunOptions run_options;
-    run_options.duration_override_ms = options.duration_ms.value_or(0);
-    const RunOutcome outcome = run_scenario(scenario, run_options);
-    if (!outcome.passed) {
-      ++failed;
-      std::string names;
-      for (const std::string& name : failed_checks(outcome)) {
-        names += names.empty() ? name : ", " + name;
-      }
-      out << "FAIL seed " << *options.seed << ": " << names << "\n  repro: " << outcome.repro
-          << "\n";
-      out.flush();
-    }
-    progress.show(fmt::format("sweep {}: {}/{} seeds, {} failed", base.name, i + 1,
-                              parsed.sweep_seeds, failed));
+  SweepOptions options;
+  options.scenario_file = parsed.positional[1];
+  options.load = load_options(parsed);
+  options.override_args = parsed.sets;
+  options.seeds = parsed.sweep_seeds;
+  options.first_seed = parsed.first_seed;
+  options.jobs = parsed.jobs;
+  options.shard = parsed.shard;
+  options.shards = parsed.shards;
+  options.report_dir = parsed.report_dir;
+  options.until_fail = parsed.until_fail;
+  if (parsed.max_events) {
+    if (*parsed.max_events == 0) throw InputError("--max-events must be positive");
+    options.max_events = *parsed.max_events;
   }
-  out << "sweep: " << parsed.sweep_seeds - failed << " passed, " << failed << " failed\n";
-  return failed == 0 ? kExitPass : kExitFail;
+  if (parsed.seed_wall_budget) {
+    options.wall_budget_ms = parse_duration_ms(*parsed.seed_wall_budget);
+    if (options.wall_budget_ms <= 0) throw InputError("--seed-wall-budget must be positive");
+  }
+  return run_sweep(options, out, err);
+}
+
+// Combines shards' report folders into one sweep.json (merge.cpp).
+int command_merge(const Parsed& parsed, std::ostream& out) {
+  if (parsed.positional.size() < 2 || !parsed.report_dir)
+    throw InputError(std::string("merge expects DIR... --report OUT\n") + kUsage);
+  const std::vector<std::string> dirs(parsed.positional.begin() + 1, parsed.positional.end());
+  const nlohmann::json sweep = merge_shards(dirs);
+  std::error_code error;
+  std::filesystem::create_directories(*parsed.report_dir, error);
+  const std::string path = *parsed.report_dir + "/sweep.json";
+  std::ofstream file(path);
+  if (!file) throw InputError(path + ": cannot write the merged sweep");
+  file << sweep.dump(2) << "\n";
+  print_sweep_result(out, sweep);
+  return sweep["failed"].get<std::uint64_t>() == 0 ? kExitPass : kExitFail;
+}
+
+// Compares two sweeps against the scenario's gates (gate.cpp). gate.json
+// goes to --report DIR, else beside the candidate's sweep.json.
+int command_gate(const Parsed& parsed, std::ostream& out) {
+  if (parsed.positional.size() != 1 || !parsed.baseline || !parsed.candidate)
+    throw InputError(std::string("gate expects --baseline A --candidate B\n") + kUsage);
+  std::string baseline_path, candidate_path;
+  const nlohmann::json baseline = read_sweep_json(*parsed.baseline, &baseline_path);
+  const nlohmann::json candidate = read_sweep_json(*parsed.candidate, &candidate_path);
+  const std::string scenario_file =
+      parsed.scenario_option.value_or(baseline.at("scenario").get<std::string>());
+  const Scenario scenario = load_scenario_file(scenario_file, LoadOptions{});
+  const GateSpec spec = gate_spec_from_json(scenario.document, scenario_file);
+  const nlohmann::json gate = compare_sweeps(baseline, candidate, spec, scenario_file);
+  const std::string dir =
+      parsed.report_dir.value_or(std::filesystem::path(candidate_path).parent_path().string());
+  std::error_code error;
+  if (!dir.empty()) std::filesystem::create_directories(dir, error);
+  const std::string path = (dir.empty() ? std::string(".") : dir) + "/gate.json";
+  std::ofstream file(path);
+  if (!file) throw InputError(path + ": cannot write the gate result");
+  file << gate.dump(2) << "\n";
+  print_gate_markdown(out, gate);
+  out << "\ngate.json: " << path << "\n";
+  return gate.at("passed").get<bool>() ? kExitPass : kExitFail;
 }
 
 }  // namespace
@@ -267,7 +334,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       throw InputError(std::string("missing scenario file\n") + kUsage);
     if (parsed.positional[0] == "replay") return command_replay(parsed, out);
     if (parsed.positional[0] == "table") return command_table(parsed, out);
-    if (parsed.positional[0] == "sweep") return command_sweep(parsed, out);
+    if (parsed.positional[0] == "sweep") return command_sweep(parsed, out, err);
+    if (parsed.positional[0] == "merge") return command_merge(parsed, out);
+    if (parsed.positional[0] == "gate") return command_gate(parsed, out);
     return command_run(parsed, out);
   } catch (const InputError& error) {
     err << "simrun: " << error.what() << "\n";

@@ -122,3 +122,13 @@ add_test(NAME scenario_three_node_churn_sweep
                  "-DARGS=sweep;${churn};--seeds;16;--first-seed;2" -P ${check_exit}
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(scenario_three_node_churn_sweep PROPERTIES LABELS "scenario")
+
+# Sweeps across machines: four shards merged give the unsharded sweep.json.
+add_test(NAME simrun_sweep_shards_merge
+         COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} -DSCENARIO=${churn} -DSEEDS=1..8
+                 -DDIR=${CMAKE_CURRENT_BINARY_DIR}/shards -P ${CMAKE_CURRENT_SOURCE_DIR}/check_shards.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(simrun_sweep_shards_merge PROPERTIES LABELS "simrun")
+simrun_bad_input(bad_sweep_range "--seeds" "A <= B" sweep ${churn} --seeds 9..3)
+simrun_bad_input(bad_shard "--shard" "I/N" sweep ${churn} --shard 5/4)
+simrun_bad_input(merge_not_a_sweep "cannot open the sweep" "sweep.json" merge ${testdata} --report ${CMAKE_CURRENT_BINARY_DIR}/no_merge)

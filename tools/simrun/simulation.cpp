@@ -255,6 +255,12 @@ void Simulation::deliver_events() {
   }
 }
 
+EventBudgetExceeded::EventBudgetExceeded(std::uint64_t budget_events, std::int64_t stuck_at_ms)
+    : std::runtime_error("event budget of " + std::to_string(budget_events) +
+                         " events exceeded at " + std::to_string(stuck_at_ms) + " ms simulated"),
+      budget(budget_events),
+      at_ms(stuck_at_ms) {}
+
 std::int64_t Simulation::now_ms() const { return sim::to_millis(world_->now()); }
 
 void Simulation::run_until(std::int64_t time_ms) {
@@ -267,7 +273,15 @@ void Simulation::run_until(std::int64_t time_ms) {
   for (;;) {
     const sim::time_ns next_second = (world_->now() / sim::seconds(1) + 1) * sim::seconds(1);
     const sim::time_ns slice_end = std::min(target, next_second);
-    const sim::RunResult result = world_->run_until(slice_end);
+    const std::uint64_t executed = world_->loop().events_executed();
+    if (options_.max_events > 0 && executed >= options_.max_events) {
+      throw EventBudgetExceeded(options_.max_events, now_ms());
+    }
+    const sim::RunResult result = world_->run_until(
+        slice_end, options_.max_events > 0 ? options_.max_events - executed : UINT64_MAX);
+    if (result.reason == sim::StopReason::event_budget) {
+      throw EventBudgetExceeded(options_.max_events, now_ms());
+    }
     if (result.reason == sim::StopReason::stopped) {
       deliver_events();
       continue;

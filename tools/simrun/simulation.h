@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,17 @@ struct RunOptions {
   // Called about once per simulated second with (now_ms, end_ms).
   std::function<void(std::int64_t, std::int64_t)> progress;
   std::int64_t duration_override_ms = 0;  // for the repro line
+  // A bound on the simulation: more executed events than this (a livelock,
+  // a retry storm) throws EventBudgetExceeded from run_until. 0: none.
+  std::uint64_t max_events = 0;
+};
+
+// The run hit RunOptions::max_events: a sweep reports it as that seed's
+// failure ("event_budget"), with the simulated time it was stuck at.
+struct EventBudgetExceeded : std::runtime_error {
+  EventBudgetExceeded(std::uint64_t budget_events, std::int64_t stuck_at_ms);
+  std::uint64_t budget;
+  std::int64_t at_ms;
 };
 
 // The events a script can wait for. Every kind is derived from trace

@@ -1,0 +1,366 @@
+#include "tools/simrun/shrink.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <ostream>
+
+#include "tools/simrun/duration.h"
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/materialise.h"
+#include "tools/simrun/report.h"
+#include "tools/simrun/runner.h"
+#include "tools/simrun/worker_pool.h"
+
+namespace simrun::cli {
+
+namespace {
+
+using nlohmann::json;
+
+// Shortest run tried when shortening: below this a scenario's startup
+// (elections, first produce) dominates and nothing is left to learn.
+constexpr std::int64_t kMinDurationMs = 1000;
+
+std::string join(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+std::int64_t duration_of(const json& value) { return duration_ms_from_json(value); }
+
+class Shrinker {
+ public:
+  Shrinker(const ShrinkOptions& options, unsigned jobs, std::ostream& log)
+      : options_(options), jobs_(jobs), log_(log) {}
+
+  std::uint64_t runs() const { return runs_; }
+  bool out_of_runs() const { return runs_ >= options_.max_runs; }
+  void set_target(std::vector<std::string> fails) { target_ = std::move(fails); }
+  const std::vector<std::string>& target() const { return target_; }
+
+  // The failed checks of one run of `document` (nullopt: it passed, or did
+  // not complete).
+  std::optional<std::vector<std::string>> failed_checks_of(const json& document) {
+    std::optional<std::vector<std::string>> failed;
+    evaluate({document}, [&](std::size_t, const json& result) {
+      if (result.contains("failed") && !result["passed"].get<bool>()) {
+        failed = result["failed"].get<std::vector<std::string>>();
+      }
+      return true;
+    });
+    return failed;
+  }
+
+  // The lowest index among `candidates` that still fails on every target
+  // check. Candidates run in index order, `jobs` at a time, and no new one
+  // starts once one reproduces, so the answer does not depend on the jobs.
+  std::optional<std::size_t> first_reproducing(const std::vector<json>& candidates) {
+    std::optional<std::size_t> best;
+    evaluate(candidates, [&](std::size_t index, const json& result) {
+      if (reproduces(result) && (!best || index < *best)) best = index;
+      return !best.has_value();
+    });
+    return best;
+  }
+
+ private:
+  bool reproduces(const json& result) const {
+    if (!result.contains("failed") || result["passed"].get<bool>()) return false;
+    const auto failed = result["failed"].get<std::vector<std::string>>();
+    return std::all_of(target_.begin(), target_.end(), [&](const std::string& name) {
+      return std::find(failed.begin(), failed.end(), name) != failed.end();
+    });
+  }
+
+  void evaluate(const std::vector<json>& candidates,
+                const std::function<bool(std::size_t, const json&)>& on_result) {
+    const std::size_t budget =
+        out_of_runs() ? 0 : static_cast<std::size_t>(options_.max_runs - runs_);
+    const std::size_t count = std::min(candidates.size(), budget);
+    WorkerPoolOptions pool;
+    pool.jobs = jobs_;
+    pool.wall_budget_ms = options_.wall_budget_ms;
+    run_in_workers(
+        count, pool,
+        [&](std::size_t index) -> std::string {
+          try {
+            const Scenario scenario =
+                load_scenario_text(candidates[index].dump(), options_.output_file, LoadOptions{});
+            RunOptions run_options;
+            run_options.max_events = options_.max_events;
+            const RunOutcome outcome = run_scenario(scenario, run_options);
+            return json{{"passed", outcome.passed}, {"failed", failed_checks(outcome)}}.dump();
+          } catch (const InputError& error) {
+            // A reduction the format rejects (a window past the end, ...).
+            return json{{"invalid", error.what()}}.dump();
+          } catch (const EventBudgetExceeded& error) {
+            return json{{"budget", error.what()}}.dump();
+          }
+        },
+        [&](std::size_t index, WorkerOutcome&& worker) {
+          ++runs_;
+          json result = json::object();
+          if (worker.end == WorkerEnd::exited && worker.exit_code == 0) {
+            result = json::parse(worker.output, nullptr, false);
+            if (result.is_discarded()) result = json::object();
+          }
+          return on_result(index, result);
+        });
+  }
+
+  const ShrinkOptions& options_;
+  unsigned jobs_;
+  std::ostream& log_;
+  std::vector<std::string> target_;
+  std::uint64_t runs_ = 0;
+};
+
+std::size_t fault_count(const json& document) {
+  return document.contains("faults") ? document["faults"].size() : 0;
+}
+
+// Removes runs of faults: halves, then quarters, ... then single faults.
+bool remove_faults(Shrinker& shrinker, json& document, std::ostream& log) {
+  bool changed = false;
+  std::size_t size = std::max<std::size_t>(1, fault_count(document) / 2);
+  while (fault_count(document) > 0 && !shrinker.out_of_runs()) {
+    const std::size_t count = fault_count(document);
+    size = std::min(size, count);
+    std::vector<json> candidates;
+    std::vector<std::pair<std::size_t, std::size_t>> removed;
+    for (std::size_t begin = 0; begin < count; begin += size) {
+      const std::size_t end = std::min(count, begin + size);
+      json candidate = document;
+      json kept = json::array();
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i < begin || i >= end) kept.push_back(document["faults"][i]);
+      }
+      candidate["faults"] = kept;
+      candidates.push_back(std::move(candidate));
+      removed.emplace_back(begin, end);
+    }
+    if (const auto found = shrinker.first_reproducing(candidates)) {
+      document = std::move(candidates[*found]);
+      changed = true;
+      log << fmt::format("  removed fault(s) {}..{}: {} left [{} runs]\n", removed[*found].first,
+                         removed[*found].second - 1, fault_count(document), shrinker.runs());
+    } else if (size > 1) {
+      size /= 2;
+    } else {
+      break;
+    }
+  }
+  return changed;
+}
+
+// Halves fault windows (durations), one fault at a time, as long as it reproduces.
+bool narrow_windows(Shrinker& shrinker, json& document, std::ostream& log) {
+  bool changed = false;
+  while (!shrinker.out_of_runs()) {
+    std::vector<json> candidates;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < fault_count(document); ++i) {
+      const json& fault = document["faults"][i];
+      if (!fault.contains("duration")) continue;
+      const std::int64_t window = duration_of(fault["duration"]);
+      if (window < 2) continue;
+      json candidate = document;
+      candidate["faults"][i]["duration"] = format_duration_ms(window / 2);
+      candidates.push_back(std::move(candidate));
+      which.push_back(i);
+    }
+    const auto found = shrinker.first_reproducing(candidates);
+    if (!found) break;
+    document = std::move(candidates[*found]);
+    changed = true;
+    log << fmt::format("  fault {}: window {} [{} runs]\n", which[*found],
+                       document["faults"][which[*found]]["duration"].get<std::string>(),
+                       shrinker.runs());
+  }
+  return changed;
+}
+
+// Drops one target of a fault with several.
+bool narrow_targets(Shrinker& shrinker, json& document, std::ostream& log) {
+  bool changed = false;
+  while (!shrinker.out_of_runs()) {
+    std::vector<json> candidates;
+    std::vector<std::string> what;
+    for (std::size_t i = 0; i < fault_count(document); ++i) {
+      const json& fault = document["faults"][i];
+      if (!fault.contains("targets") || fault["targets"].size() < 2) continue;
+      for (std::size_t t = 0; t < fault["targets"].size(); ++t) {
+        json candidate = document;
+        candidate["faults"][i]["targets"].erase(t);
+        candidates.push_back(std::move(candidate));
+        what.push_back(fmt::format("fault {}: target {} dropped", i, fault["targets"][t].dump()));
+      }
+    }
+    const auto found = shrinker.first_reproducing(candidates);
+    if (!found) break;
+    document = std::move(candidates[*found]);
+    changed = true;
+    log << "  " << what[*found] << fmt::format(" [{} runs]\n", shrinker.runs());
+  }
+  return changed;
+}
+
+// Shortens the run: a quarter, a half, three quarters of the current length.
+bool shorten(Shrinker& shrinker, json& document, std::ostream& log) {
+  bool changed = false;
+  while (!shrinker.out_of_runs()) {
+    const std::int64_t duration = duration_of(document["duration"]);
+    std::vector<json> candidates;
+    std::vector<std::int64_t> lengths;
+    for (std::int64_t quarters : {1, 2, 3}) {
+      // Rounded down to whole seconds: shorter steps buy little.
+      const std::int64_t length = duration * quarters / 4 / 1000 * 1000;
+      if (length < kMinDurationMs || length >= duration) continue;
+      json candidate = document;
+      candidate["duration"] = format_duration_ms(length);
+      candidates.push_back(std::move(candidate));
+      lengths.push_back(length);
+    }
+    const auto found = shrinker.first_reproducing(candidates);
+    if (!found) break;
+    document = std::move(candidates[*found]);
+    changed = true;
+    log << fmt::format("  duration {} [{} runs]\n", format_duration_ms(lengths[*found]),
+                       shrinker.runs());
+  }
+  return changed;
+}
+
+// Lowers the workload: halves producer rates, removes consumers and
+// producers, drops partitions.
+bool lower_workload(Shrinker& shrinker, json& document, std::ostream& log) {
+  bool changed = false;
+  while (!shrinker.out_of_runs() && document.contains("workload")) {
+    std::vector<json> candidates;
+    std::vector<std::string> what;
+    const json& workload = document["workload"];
+    for (const char* list : {"consumers", "producers"}) {
+      if (!workload.contains(list)) continue;
+      for (std::size_t i = 0; i < workload[list].size(); ++i) {
+        json candidate = document;
+        candidate["workload"][list].erase(i);
+        candidates.push_back(std::move(candidate));
+        what.push_back(fmt::format("{} {} removed", list, i));
+      }
+    }
+    if (workload.contains("producers")) {
+      for (std::size_t i = 0; i < workload["producers"].size(); ++i) {
+        const double rate = workload["producers"][i].value("rate_per_second", 0.0);
+        if (rate < 2) continue;
+        json candidate = document;
+        candidate["workload"]["producers"][i]["rate_per_second"] = std::floor(rate / 2);
+        candidates.push_back(std::move(candidate));
+        what.push_back(fmt::format("producer {}: {} records/s", i, std::floor(rate / 2)));
+      }
+    }
+    if (workload.contains("topics")) {
+      for (std::size_t i = 0; i < workload["topics"].size(); ++i) {
+        const int partitions = workload["topics"][i].value("partitions", 1);
+        if (partitions < 2) continue;
+        json candidate = document;
+        candidate["workload"]["topics"][i]["partitions"] = partitions - 1;
+        candidates.push_back(std::move(candidate));
+        what.push_back(fmt::format("topic {}: {} partitions", i, partitions - 1));
+      }
+    }
+    const auto found = shrinker.first_reproducing(candidates);
+    if (!found) break;
+    document = std::move(candidates[*found]);
+    changed = true;
+    log << "  " << what[*found] << fmt::format(" [{} runs]\n", shrinker.runs());
+  }
+  return changed;
+}
+
+}  // namespace
+
+ShrinkResult shrink(const ShrinkOptions& options, std::ostream& log) {
+  if (!options.load.seed) throw InputError("shrink needs --seed N (the failing seed)");
+  const Scenario scenario = load_scenario_file(options.scenario_file, options.load);
+  const unsigned jobs = options.jobs > 0 ? options.jobs : available_cores();
+  Shrinker shrinker(options, jobs, log);
+
+  // The original run, from the file as given: what "the same way" means.
+  json original = scenario.document;
+  original["seed"] = scenario.seed;
+  original["duration"] = format_duration_ms(scenario.duration_ms);
+  const auto failed = shrinker.failed_checks_of(original);
+  if (!failed || failed->empty()) {
+    throw InputError(fmt::format("shrink: {} --seed {} does not fail; nothing to shrink",
+                                 options.scenario_file, scenario.seed));
+  }
+  for (const std::string& name : options.fails) {
+    if (std::find(failed->begin(), failed->end(), name) == failed->end()) {
+      throw InputError(
+          fmt::format("shrink: --fails '{}': the run fails on {}, not on it", name, join(*failed)));
+    }
+  }
+  shrinker.set_target(options.fails.empty() ? std::vector<std::string>{failed->front()}
+                                            : options.fails);
+  log << fmt::format("shrink: {} seed {} fails on {}; keeping: {}\n", scenario.name, scenario.seed,
+                     join(*failed), join(shrinker.target()));
+
+  ShrinkResult result;
+  result.faults_before = materialised_schedule(scenario).size();
+  // The timeline written out; if that changes the failure (a symbolic
+  // follower target draws differently), shrink the scenario as written.
+  json document = materialised_document(scenario);
+  document.erase("expect");
+  if (!shrinker.first_reproducing({document})) {
+    log << "  the explicit timeline does not reproduce; shrinking the faults as written\n";
+    document = original;
+    document.erase("expect");
+  } else {
+    log << fmt::format("  timeline written out: {} faults [{} runs]\n", fault_count(document),
+                       shrinker.runs());
+  }
+
+  constexpr int kMaxRounds = 10;  // each round that changes something removes something
+  for (int round = 0; round < kMaxRounds && !shrinker.out_of_runs(); ++round) {
+    bool changed = remove_faults(shrinker, document, log);
+    changed = narrow_targets(shrinker, document, log) || changed;
+    changed = narrow_windows(shrinker, document, log) || changed;
+    changed = shorten(shrinker, document, log) || changed;
+    changed = lower_workload(shrinker, document, log) || changed;
+    if (!changed) break;
+  }
+  if (shrinker.out_of_runs()) log << fmt::format("  stopped at --max-runs {}\n", options.max_runs);
+
+  std::string name = scenario.name.substr(0, 56) + "_shrunk";
+  document["name"] = name;
+  std::string sets;
+  for (const Override& override_value : scenario.overrides) {
+    sets += " " + override_argument(override_value);
+  }
+  document["description"] = fmt::format(
+      "Shrunk by `simrun shrink` from {} --seed {}{} ({} runs): fails on {}.",
+      options.scenario_file, scenario.seed, sets, shrinker.runs(), join(shrinker.target()));
+  result.document = std::move(document);
+  result.runs = shrinker.runs();
+  result.fails = shrinker.target();
+  result.faults_after = fault_count(result.document);
+  return result;
+}
+
+int run_shrink(const ShrinkOptions& options, std::ostream& out) {
+  if (options.output_file.empty()) throw InputError("shrink needs -o minimal.json");
+  const ShrinkResult result = shrink(options, out);
+  std::ofstream file(options.output_file);
+  if (!file) throw InputError(options.output_file + ": cannot write the shrunk scenario");
+  file << result.document.dump(2) << "\n";
+  out << fmt::format(
+      "shrink: {} faults -> {}, duration {}, {} runs; fails on {}\n  run: simrun {}\n",
+      result.faults_before, result.faults_after, result.document["duration"].get<std::string>(),
+      result.runs, join(result.fails), options.output_file);
+  return 0;
+}
+
+}  // namespace simrun::cli
