@@ -132,3 +132,11 @@ set_tests_properties(simrun_sweep_shards_merge PROPERTIES LABELS "simrun")
 simrun_bad_input(bad_sweep_range "--seeds" "A <= B" sweep ${churn} --seeds 9..3)
 simrun_bad_input(bad_shard "--shard" "I/N" sweep ${churn} --shard 5/4)
 simrun_bad_input(merge_not_a_sweep "cannot open the sweep" "sweep.json" merge ${testdata} --report ${CMAKE_CURRENT_BINARY_DIR}/no_merge)
+
+# The gate's worked example (README): a timing change fails, a change that
+# does not affect timing passes.
+add_test(NAME simrun_gate_three_node_churn
+         COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} -DSCENARIO=${churn} -DSEEDS=1..20
+                 -DDIR=${CMAKE_CURRENT_BINARY_DIR}/gate -P ${CMAKE_CURRENT_SOURCE_DIR}/check_gate.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(simrun_gate_three_node_churn PROPERTIES LABELS "simrun" PROCESSORS 2)
