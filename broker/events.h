@@ -14,6 +14,15 @@
 //                          silence (emitted on every contact)
 //  raft.applied           {group, node, term, index, hash}: entry applied
 //  raft.log_truncated     {group, node, index}
+//  storage.damage         {group, node, kind(hard_state|snapshot|log_record|
+//                          commit|repair_marker), lost_from, lost_through,
+//                          repair_through}: synced state found damaged at load
+//  storage.torn_tail      {group, node, bytes}: an incomplete last log record
+//                          (unsynced append torn by a crash) dropped at load
+//  storage.repaired       {group, node, leader, index}: a damaged replica
+//                          caught up with the leader and votes again
+//  raft.follower_regressed {group, node(leader), follower, index}: a
+//                          follower's log ended below what it acknowledged
 //  node.started / node.crashed {node}
 //  apply.deser_error      {group, node, index, term, error, dump}
 //  meta.sync_attempt      {node, group, attempt}
@@ -36,6 +45,10 @@ inline constexpr std::string_view kVote = "raft.vote";
 inline constexpr std::string_view kHeartbeatGap = "raft.heartbeat_gap";
 inline constexpr std::string_view kApplied = "raft.applied";
 inline constexpr std::string_view kLogTruncated = "raft.log_truncated";
+inline constexpr std::string_view kStorageDamage = "storage.damage";
+inline constexpr std::string_view kStorageTornTail = "storage.torn_tail";
+inline constexpr std::string_view kStorageRepaired = "storage.repaired";
+inline constexpr std::string_view kFollowerRegressed = "raft.follower_regressed";
 inline constexpr std::string_view kNodeStarted = "node.started";
 inline constexpr std::string_view kNodeCrashed = "node.crashed";
 inline constexpr std::string_view kDeserError = "apply.deser_error";

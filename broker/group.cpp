@@ -139,6 +139,7 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   void emit_role(raft::Role role, raft::Term term, std::string_view reason);
   void fire_role_callbacks();
   void restore_snapshot(const raft::Snapshot& snapshot);
+  void trace_load_report(const LoadReport& report, const raft::RestoredState& restored);
   void apply_entry(const raft::Entry& entry);
   void mark_applied(raft::Index index);
   void maybe_request_compaction();
@@ -156,6 +157,7 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   started = true;
   LoadReport report;
   raft::RestoredState restored = storage.load(&report);
+  trace_load_report(report, restored);
   if (restored.snapshot.meta.index > 0) {
     state_machine.restore(restored.snapshot.data);
     applied_through = restored.snapshot.meta.index;
@@ -184,6 +186,26 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   if (config.ready_mode == ReadyMode::pipelined) {
     env.spawn("persist/" + spec.name, [self_ptr] { self_ptr->run_persist(); });
     env.spawn("apply/" + spec.name, [self_ptr] { self_ptr->run_apply(); });
+  }
+}
+
+// Storage damage is an operating condition the scenario must see (counted by
+// kind, scenarios/README.md), not something to swallow.
+void RaftGroup::Impl::trace_load_report(const LoadReport& report,
+                                        const raft::RestoredState& restored) {
+  for (const DamageKind kind : report.damage) {
+    env.trace().record(events::kStorageDamage,
+                       {{"group", spec.name},
+                        {"node", as_int(self)},
+                        {"kind", to_string(kind)},
+                        {"lost_from", as_int(report.lost_from)},
+                        {"lost_through", as_int(report.lost_through)},
+                        {"repair_through", as_int(restored.repair_through)}});
+  }
+  if (report.torn_tail_bytes > 0) {
+    env.trace().record(
+        events::kStorageTornTail,
+        {{"group", spec.name}, {"node", as_int(self)}, {"bytes", as_int(report.torn_tail_bytes)}});
   }
 }
 
@@ -547,6 +569,19 @@ void RaftGroup::Impl::process_events(const std::vector<raft::Event>& ready_event
         // waiting and is completed by whatever lands at that index.
         if (config.pending_keyed_by_term)
           fail_pending_from(event.index, ProposeError::leader_changed);
+        break;
+      case raft::EventKind::storage_repaired:
+        storage.clear_repair();  // durable with the next sync
+        env.trace().record(events::kStorageRepaired, {{"group", spec.name},
+                                                      {"node", as_int(self)},
+                                                      {"leader", as_int(event.peer)},
+                                                      {"index", as_int(event.index)}});
+        break;
+      case raft::EventKind::follower_log_regressed:
+        env.trace().record(events::kFollowerRegressed, {{"group", spec.name},
+                                                        {"node", as_int(self)},
+                                                        {"follower", as_int(event.peer)},
+                                                        {"index", as_int(event.index)}});
         break;
       case raft::EventKind::snapshot_installed:
       case raft::EventKind::leader_transfer_started:

@@ -1,7 +1,9 @@
 #include "broker/storage.h"
 
+#include <algorithm>
 #include <span>
 
+#include "broker/sealed.h"
 #include "raft/codec.h"
 #include "sim/assert.h"
 #include "sim/hash.h"
@@ -10,7 +12,9 @@ namespace simrun::broker {
 
 namespace {
 
-constexpr std::size_t kRecordHeaderBytes = 4 + 8;
+// length (4) | body checksum (8) | header checksum (4): a valid header
+// tells a torn body (the file ends early) from a damaged one.
+constexpr std::size_t kRecordHeaderBytes = 4 + 8 + 4;
 // Bound on one record: a length beyond this is corruption, not an entry.
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
 
@@ -26,6 +30,31 @@ std::uint64_t get_le(std::span<const std::uint8_t> in, std::size_t at, int bytes
   return value;
 }
 
+std::uint64_t header_checksum(std::span<const std::uint8_t> in, std::size_t at) {
+  return sim::hash_bytes(in.subspan(at, 12)) & 0xffffffffULL;
+}
+
+// Past a damaged record, the highest entry index still readable (records
+// whose framing and checksums hold): evidence of what the node held.
+raft::Index highest_index_after(std::span<const std::uint8_t> log, std::size_t damaged_at) {
+  raft::Index highest = 0;
+  std::size_t at = damaged_at;
+  if (log.size() - at < kRecordHeaderBytes || header_checksum(log, at) != get_le(log, at + 12, 4))
+    return 0;  // the damaged record's own length cannot be trusted: stop
+  for (int records = 0; records < 1'000'000; ++records) {
+    if (log.size() - at < kRecordHeaderBytes || header_checksum(log, at) != get_le(log, at + 12, 4))
+      break;
+    const auto length = static_cast<std::size_t>(get_le(log, at, 4));
+    if (length > kMaxRecordBytes || log.size() - at - kRecordHeaderBytes < length) break;
+    const auto body = log.subspan(at + kRecordHeaderBytes, length);
+    if (sim::hash_bytes(body) == get_le(log, at + 4, 8)) {
+      if (const auto entry = raft::decode_entry(body)) highest = std::max(highest, entry->index);
+    }
+    at += kRecordHeaderBytes + length;
+  }
+  return highest;
+}
+
 }  // namespace
 
 GroupStorage::GroupStorage(sim::Disk& disk, std::string_view group, bool persist_term_and_vote)
@@ -35,6 +64,22 @@ GroupStorage::GroupStorage(sim::Disk& disk, std::string_view group, bool persist
   SIMRUN_ASSERT(!group.empty(), "a group needs a name");
 }
 
+const char* to_string(DamageKind kind) {
+  switch (kind) {
+    case DamageKind::hard_state:
+      return "hard_state";
+    case DamageKind::snapshot:
+      return "snapshot";
+    case DamageKind::log_record:
+      return "log_record";
+    case DamageKind::commit:
+      return "commit";
+    case DamageKind::repair_marker:
+      return "repair_marker";
+  }
+  return "?";
+}
+
 sim::Bytes GroupStorage::encode_record(const raft::Entry& entry) {
   const sim::Bytes body = raft::encode_entry(entry);
   SIMRUN_ASSERT(body.size() <= kMaxRecordBytes, "entry too large for one log record");
@@ -42,6 +87,7 @@ sim::Bytes GroupStorage::encode_record(const raft::Entry& entry) {
   record.reserve(kRecordHeaderBytes + body.size());
   put_le(record, body.size(), 4);
   put_le(record, sim::hash_bytes(body), 8);
+  put_le(record, header_checksum(record, 0), 4);
   record.insert(record.end(), body.begin(), body.end());
   return record;
 }
@@ -52,54 +98,100 @@ raft::RestoredState GroupStorage::load(LoadReport* report) {
   LoadReport local;
   LoadReport& out = report != nullptr ? *report : local;
   raft::RestoredState restored;
+  raft::Index repair_through = 0;
 
+  if (auto bytes = disk_.read(repair_file())) {
+    out.repair_pending = true;
+    if (auto body = unseal(*bytes); body && body->size() == 8) {
+      repair_through = get_le(*body, 0, 8);
+    } else {
+      out.repair_marker_corrupt = true;
+      out.damage.push_back(DamageKind::repair_marker);
+    }
+  }
   if (auto bytes = disk_.read(snapshot_file())) {
-    if (auto snapshot = raft::decode_snapshot(*bytes)) {
+    const auto body = unseal(*bytes);
+    auto snapshot = body ? raft::decode_snapshot(*body) : std::nullopt;
+    if (snapshot) {
       restored.snapshot = std::move(*snapshot);
     } else {
       out.snapshot_corrupt = true;
+      out.damage.push_back(DamageKind::snapshot);
     }
   }
+  raft::Index stored_commit = 0;
   if (auto bytes = disk_.read(hard_state_file())) {
-    if (auto state = raft::decode_hard_state(*bytes)) {
+    const auto body = unseal(*bytes);
+    const auto state = body ? raft::decode_hard_state(*body) : std::nullopt;
+    if (state) {
       restored.hard_state = *state;
+      stored_commit = state->commit;
     } else {
       out.hard_state_corrupt = true;
+      out.damage.push_back(DamageKind::hard_state);
     }
   }
 
+  load_log(restored, out);
+
+  // A commit index beyond what survived (bit flip, lost tail) would make
+  // Raft apply entries it does not have: the node had them, so it is damage.
+  const raft::Index last = last_index();
+  if (restored.hard_state.commit > last) {
+    restored.hard_state.commit = last;
+    out.commit_clamped = true;
+    if (out.bad_records == 0) out.damage.push_back(DamageKind::commit);
+  }
+  if (restored.hard_state.commit < restored.snapshot.meta.index) {
+    restored.hard_state.commit = restored.snapshot.meta.index;
+  }
+
+  if (out.needs_repair()) {
+    repair_through = std::max({repair_through, out.lost_through, stored_commit, last});
+    restored.needs_repair = true;
+    restored.repair_through = repair_through;
+    // Remembered until repaired: a crash before that must not forget it.
+    sim::Bytes target;
+    put_le(target, repair_through, 8);
+    disk_.write(repair_file(), seal(target));
+  }
+  return restored;
+}
+
+void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
+  // Without its snapshot the log has no base to continue from.
   first_index_ = restored.snapshot.meta.index + 1;
   offsets_.clear();
   log_bytes_ = 0;
   const sim::Bytes log = disk_.read(log_file()).value_or(sim::Bytes{});
   const std::span<const std::uint8_t> view(log);
   std::size_t at = 0;
+  bool damaged = false;
   while (at < log.size()) {
-    bool good = log.size() - at >= kRecordHeaderBytes;
-    std::size_t length = 0;
-    if (good) {
-      length = static_cast<std::size_t>(get_le(view, at, 4));
-      good = length <= kMaxRecordBytes && log.size() - at - kRecordHeaderBytes >= length;
+    const std::size_t remaining = log.size() - at;
+    // The file ends inside this record: an append torn by a crash.
+    if (remaining < kRecordHeaderBytes) break;
+    if (header_checksum(view, at) != get_le(view, at + 12, 4)) {
+      damaged = true;
+      break;
     }
+    const auto length = static_cast<std::size_t>(get_le(view, at, 4));
+    if (length > kMaxRecordBytes) {
+      damaged = true;
+      break;
+    }
+    if (remaining - kRecordHeaderBytes < length) break;  // torn body
+    const auto body = view.subspan(at + kRecordHeaderBytes, length);
     std::optional<raft::Entry> entry;
-    if (good) {
-      const auto body = view.subspan(at + kRecordHeaderBytes, length);
-      good = sim::hash_bytes(body) == get_le(view, at + 4, 8);
-      if (good) entry = raft::decode_entry(body);
-      good = good && entry.has_value();
-    }
-    if (!good) {
-      ++out.bad_records;
+    if (sim::hash_bytes(body) == get_le(view, at + 4, 8)) entry = raft::decode_entry(body);
+    // Entries the snapshot covers (a compaction interrupted before the log
+    // rewrite was durable) are skipped; the rest must follow on.
+    if (!entry || (entry->index >= first_index_ && entry->index != last_index() + 1)) {
+      damaged = true;
       break;
     }
     const std::size_t record_bytes = kRecordHeaderBytes + length;
-    // Entries the snapshot covers (a compaction interrupted before the log
-    // rewrite was durable) are skipped; the rest must follow on.
     if (entry->index >= first_index_) {
-      if (entry->index != first_index_ + offsets_.size()) {
-        ++out.bad_records;
-        break;
-      }
       offsets_.push_back(log_bytes_);
       restored.entries.push_back(std::move(*entry));
     }
@@ -108,22 +200,18 @@ raft::RestoredState GroupStorage::load(LoadReport* report) {
   }
   out.bytes_discarded = log.size() - at;
   out.entries_loaded = restored.entries.size();
+  if (damaged) {
+    ++out.bad_records;
+    out.damage.push_back(DamageKind::log_record);
+    out.lost_from = last_index() + 1;
+    out.lost_through = std::max(out.lost_from, highest_index_after(view, at));
+  } else {
+    out.torn_tail_bytes = out.bytes_discarded;
+  }
   // Cut bad bytes off, so later appends follow the last good record.
   // (Skipped records below the snapshot stay; offsets_ already accounts
   // for them and the next compaction drops them.)
   if (at != log.size()) disk_.truncate(log_file(), at);
-
-  // A commit index beyond what survived (bit flip, lost tail) would make
-  // Raft apply entries it does not have.
-  const raft::Index last = last_index();
-  if (restored.hard_state.commit > last) {
-    restored.hard_state.commit = last;
-    out.commit_clamped = true;
-  }
-  if (restored.hard_state.commit < restored.snapshot.meta.index) {
-    restored.hard_state.commit = restored.snapshot.meta.index;
-  }
-  return restored;
 }
 
 void GroupStorage::append(const std::vector<raft::Entry>& entries) {
@@ -160,12 +248,12 @@ void GroupStorage::save_hard_state(const raft::HardState& state) {
     stored.term = 0;
     stored.vote = raft::kNoNode;
   }
-  disk_.write(hard_state_file(), raft::encode_hard_state(stored));
+  disk_.write(hard_state_file(), seal(raft::encode_hard_state(stored)));
 }
 
 void GroupStorage::install_snapshot(const raft::Snapshot& snapshot) {
   SIMRUN_ASSERT(loaded_, "load() before writing");
-  disk_.write(snapshot_file(), raft::encode_snapshot(snapshot));
+  disk_.write(snapshot_file(), seal(raft::encode_snapshot(snapshot)));
   first_index_ = snapshot.meta.index + 1;
   offsets_.clear();
   log_bytes_ = 0;
@@ -178,7 +266,7 @@ void GroupStorage::compact(const raft::Snapshot& snapshot) {
   SIMRUN_ASSERT(snapshot.meta.index <= last_index(), "compaction beyond the stored log");
   // The snapshot is written first: a crash between the two writes leaves a
   // log that still starts below the snapshot, which load() skips over.
-  disk_.write(snapshot_file(), raft::encode_snapshot(snapshot));
+  disk_.write(snapshot_file(), seal(raft::encode_snapshot(snapshot)));
   rewrite_log_from(snapshot.meta.index + 1);
 }
 
@@ -193,6 +281,11 @@ void GroupStorage::rewrite_log_from(raft::Index index) {
   first_index_ = index;
   log_bytes_ -= cut;
   disk_.write(log_file(), sim::Bytes(log.begin() + static_cast<std::ptrdiff_t>(cut), log.end()));
+}
+
+void GroupStorage::clear_repair() {
+  SIMRUN_ASSERT(loaded_, "load() before writing");
+  if (disk_.read(repair_file())) disk_.remove(repair_file());
 }
 
 void GroupStorage::sync() {

@@ -1,12 +1,29 @@
 #pragma once
 // Durable state of one Raft group on its node's simulated disk:
-//   raft/<group>/hard_state  encoded raft::HardState, replaced on each save
+//   raft/<group>/hard_state  sealed (broker/sealed.h) raft::HardState, replaced on each save
 //   raft/<group>/log         append-only records, one per entry
-//   raft/<group>/snapshot    encoded raft::Snapshot, replaced on each save
-// A log record is length(u32 LE) | checksum(u64 LE, sim::hash_bytes) |
-// encoded raft::Entry (raft/codec.h). The checksum makes a torn tail or a
-// flipped bit detectable at load: the log is cut at the first bad record
-// (counted in LoadReport), never trusted past it.
+//   raft/<group>/snapshot    sealed raft::Snapshot, replaced on each save
+//   raft/<group>/repair      sealed repair target, present while the group
+//                            is being repaired after damage (see below)
+// A log record is length(u32 LE) | body checksum(u64 LE, sim::hash_bytes) |
+// header checksum(u32 LE, of the 12 bytes before) | encoded raft::Entry
+// (raft/codec.h). Every structure carries a checksum: corruption is always
+// detected, never interpreted (partition data and consumer offsets live in
+// the entries and snapshots, so they are covered too).
+//
+// The storage fault model (scenarios/README.md) at load:
+//  - a torn tail: the file ends inside the last record (a short header, or
+//    a valid header whose body runs past the end). Only an unsynced append
+//    torn by a crash looks like that; it was never acknowledged, so it is
+//    dropped silently (counted in LoadReport::torn_tail_bytes);
+//  - damage: a complete record whose header or body checksum fails, or that
+//    breaks the index sequence; a hard state or snapshot that does not
+//    unseal; a stored commit beyond the surviving log. That is synced data
+//    the node may have acknowledged: the log is cut before the damage, and
+//    the group comes back with RestoredState::needs_repair (Protocol-Aware
+//    Recovery: it neither votes nor campaigns until a leader has brought its
+//    log past everything it may have held). The repair marker file keeps
+//    that state across further crashes until clear_repair().
 //
 // Writes only reach the page cache; sync() is the fsync that makes them
 // durable (the driver decides how often: once per Ready or once per entry).
@@ -26,13 +43,30 @@
 
 namespace simrun::broker {
 
+// What load() found. Damage kinds are the ones scenarios count
+// (storage_damage.<kind>, scenarios/README.md).
+enum class DamageKind : std::uint8_t { hard_state, snapshot, log_record, commit, repair_marker };
+inline constexpr DamageKind kAllDamageKinds[] = {DamageKind::hard_state, DamageKind::snapshot,
+                                                 DamageKind::log_record, DamageKind::commit,
+                                                 DamageKind::repair_marker};
+const char* to_string(DamageKind kind);
+
 struct LoadReport {
   std::uint64_t entries_loaded = 0;
-  std::uint64_t bad_records = 0;      // the log was cut at the first one
-  std::uint64_t bytes_discarded = 0;  // log bytes dropped from there on
+  std::uint64_t bad_records = 0;      // damaged records (the log was cut at the first one)
+  std::uint64_t bytes_discarded = 0;  // log bytes dropped (torn tail and damage)
+  std::uint64_t torn_tail_bytes = 0;  // of which an incomplete last record
   bool hard_state_corrupt = false;
   bool snapshot_corrupt = false;
   bool commit_clamped = false;  // stored commit lay beyond the recovered log
+  bool repair_marker_corrupt = false;
+  bool repair_pending = false;  // a repair marker from an earlier start
+  // Entries lost to damage: [lost_from, lost_through] (0 when none); the top
+  // is the highest index any surviving evidence shows the node held.
+  raft::Index lost_from = 0;
+  raft::Index lost_through = 0;
+  std::vector<DamageKind> damage;  // found this time, in detection order
+  bool needs_repair() const { return repair_pending || !damage.empty(); }
 };
 
 class GroupStorage {
@@ -54,6 +88,9 @@ class GroupStorage {
   void compact(const raft::Snapshot& snapshot);
   // fsync: blocks the calling fiber for the disk's latency.
   void sync();
+  // The group was repaired from its peers (raft storage_repaired): forget
+  // the repair marker (durable with the next sync).
+  void clear_repair();
 
   raft::Index first_index() const { return first_index_; }
   raft::Index last_index() const { return first_index_ + offsets_.size() - 1; }
@@ -62,11 +99,13 @@ class GroupStorage {
   std::string hard_state_file() const { return prefix_ + "hard_state"; }
   std::string log_file() const { return prefix_ + "log"; }
   std::string snapshot_file() const { return prefix_ + "snapshot"; }
+  std::string repair_file() const { return prefix_ + "repair"; }
 
   static sim::Bytes encode_record(const raft::Entry& entry);
 
  private:
   void rewrite_log_from(raft::Index index);
+  void load_log(raft::RestoredState& restored, LoadReport& out);
 
   sim::Disk& disk_;
   std::string prefix_;

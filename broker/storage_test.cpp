@@ -85,8 +85,11 @@ TEST_CASE("unsynced writes are lost at a crash; a damaged tail is cut at load") 
   LoadReport report;
   const raft::RestoredState restored = reloaded.load(&report);
   CHECK(restored.entries.size() == 1);
-  CHECK(report.bad_records == 1);
+  CHECK(report.bad_records == 0);  // a short last record is a torn tail, not damage
+  CHECK(report.torn_tail_bytes == sizeof(junk));
   CHECK(report.bytes_discarded == sizeof(junk));
+  CHECK_FALSE(report.needs_repair());
+  CHECK_FALSE(restored.needs_repair);
   reloaded.append({entry(1, 2, "b2")});  // appends continue after the cut
   reloaded.sync();
   GroupStorage again(fixture.disk, "g", true);
@@ -125,4 +128,132 @@ TEST_CASE("compaction keeps the entries after the snapshot; install replaces the
 }
 
 }  // namespace
+}  // namespace simrun::broker
+
+namespace simrun::broker {
+namespace {
+
+raft::Entry numbered(raft::Index index) {
+  return raft::Entry{1, index, raft::Bytes{static_cast<std::uint8_t>(index), 7, 7, 7}};
+}
+
+// A group with entries 1..5 synced, hard state commit 5, on a fresh disk.
+struct DamageFixture {
+  sim::World world{sim::WorldConfig{}};
+  sim::ProcessId process = world.add_process("node1", [](sim::Env&) {});
+  sim::Disk& disk = world.disk(process);
+  DamageFixture() {
+    GroupStorage storage(disk, "g", true);
+    (void)storage.load();
+    storage.append({numbered(1), numbered(2), numbered(3), numbered(4), numbered(5)});
+    storage.save_hard_state(raft::HardState{1, 2, 5});
+    storage.sync();
+  }
+  void flip(const std::string& file, std::size_t offset) {
+    sim::Bytes bytes = *disk.read(file);
+    REQUIRE(offset < bytes.size());
+    bytes[offset] = static_cast<std::uint8_t>(bytes[offset] ^ 0x80);
+    disk.write(file, bytes);
+    disk.fsync();
+  }
+  std::size_t record_bytes() const { return GroupStorage::encode_record(numbered(1)).size(); }
+};
+
+}  // namespace
+
+TEST_CASE("issue 11: a flipped bit in a synced record is damage: cut, traced, repair target kept") {
+  DamageFixture fixture;
+  // Body of record 3 (every record has the same size here).
+  fixture.flip("raft/g/log", 2 * fixture.record_bytes() + fixture.record_bytes() - 1);
+  LoadReport report;
+  GroupStorage reloaded(fixture.disk, "g", true);
+  const raft::RestoredState restored = reloaded.load(&report);
+  CHECK(restored.entries.size() == 2);
+  CHECK(report.bad_records == 1);
+  CHECK(report.torn_tail_bytes == 0);
+  CHECK(report.lost_from == 3);
+  CHECK(report.lost_through == 5);  // records 4 and 5 are still readable evidence
+  REQUIRE(report.damage.size() == 1);
+  CHECK(report.damage[0] == DamageKind::log_record);
+  CHECK(report.commit_clamped);
+  CHECK(restored.needs_repair);
+  CHECK(restored.repair_through == 5);
+  CHECK(restored.hard_state.commit == 2);
+}
+
+TEST_CASE("issue 11: a flipped bit in a record header is damage, never a torn tail") {
+  DamageFixture fixture;
+  fixture.flip("raft/g/log", 4 * fixture.record_bytes() + 1);  // length of record 5
+  LoadReport report;
+  GroupStorage reloaded(fixture.disk, "g", true);
+  const raft::RestoredState restored = reloaded.load(&report);
+  CHECK(restored.entries.size() == 4);
+  CHECK(report.torn_tail_bytes == 0);
+  CHECK(report.bad_records == 1);
+  CHECK(restored.needs_repair);
+  CHECK(restored.repair_through == 5);  // the stored commit
+}
+
+TEST_CASE("issue 11: a corrupt hard state is detected, never read as a term") {
+  DamageFixture fixture;
+  fixture.flip("raft/g/hard_state", 12 + 7);  // the bit of the issue: term byte 7
+  LoadReport report;
+  GroupStorage reloaded(fixture.disk, "g", true);
+  const raft::RestoredState restored = reloaded.load(&report);
+  CHECK(report.hard_state_corrupt);
+  CHECK(restored.hard_state == raft::HardState{});
+  CHECK(restored.entries.size() == 5);
+  CHECK(restored.needs_repair);
+  CHECK(restored.repair_through == 5);
+}
+
+TEST_CASE("issue 11: a corrupt snapshot is detected; the log without its base is dropped") {
+  DamageFixture fixture;
+  {
+    GroupStorage storage(fixture.disk, "g2", true);
+    (void)storage.load();
+    storage.append({numbered(1), numbered(2), numbered(3)});
+    raft::Snapshot snapshot;
+    snapshot.meta = raft::SnapshotMeta{2, 1, {1, 2, 3}};
+    snapshot.data = {1, 2, 3, 4};
+    storage.compact(snapshot);
+    storage.sync();
+  }
+  fixture.flip("raft/g2/snapshot", 20);
+  LoadReport report;
+  GroupStorage reloaded(fixture.disk, "g2", true);
+  const raft::RestoredState restored = reloaded.load(&report);
+  CHECK(report.snapshot_corrupt);
+  CHECK(restored.snapshot.meta.index == 0);
+  CHECK(restored.entries.empty());
+  CHECK(restored.needs_repair);
+  CHECK(restored.repair_through == 3);
+}
+
+TEST_CASE("issue 11: the repair marker outlives a crash until clear_repair()") {
+  DamageFixture fixture;
+  fixture.flip("raft/g/hard_state", 3);
+  {
+    GroupStorage first(fixture.disk, "g", true);
+    CHECK(first.load().needs_repair);
+    first.sync();
+  }
+  fixture.disk.on_crash();
+  {
+    GroupStorage second(fixture.disk, "g", true);
+    LoadReport report;
+    const raft::RestoredState restored = second.load(&report);
+    CHECK(report.repair_pending);
+    CHECK(report.damage.size() == 1);  // the hard state is still the damaged one
+    CHECK(restored.needs_repair);
+    second.save_hard_state(raft::HardState{3, 1, 5});
+    second.clear_repair();
+    second.sync();
+  }
+  GroupStorage third(fixture.disk, "g", true);
+  LoadReport report;
+  CHECK_FALSE(third.load(&report).needs_repair);
+  CHECK(report.damage.empty());
+}
+
 }  // namespace simrun::broker

@@ -20,7 +20,9 @@ constexpr std::uint32_t kMaxVoterCount = 1U << 12;
 constexpr std::uint8_t kFlagReject = 1U << 0;
 constexpr std::uint8_t kFlagHasSnapshot = 1U << 1;
 constexpr std::uint8_t kFlagLeaderTransfer = 1U << 2;
-constexpr std::uint8_t kKnownFlags = kFlagReject | kFlagHasSnapshot | kFlagLeaderTransfer;
+constexpr std::uint8_t kFlagRepairing = 1U << 3;
+constexpr std::uint8_t kKnownFlags =
+    kFlagReject | kFlagHasSnapshot | kFlagLeaderTransfer | kFlagRepairing;
 
 // Minimum encoded sizes, used to reject counts that cannot fit.
 constexpr std::size_t kMinEntrySize = 8 + 8 + 4;
@@ -158,6 +160,7 @@ Bytes encode_message(const Message& message) {
   if (message.reject) flags |= kFlagReject;
   if (message.snapshot.has_value()) flags |= kFlagHasSnapshot;
   if (message.leader_transfer) flags |= kFlagLeaderTransfer;
+  if (message.repairing) flags |= kFlagRepairing;
   w.u8(flags);
   w.u32(message.from);
   w.u32(message.to);
@@ -184,6 +187,7 @@ std::optional<Message> decode_message(std::span<const std::uint8_t> bytes) {
   if ((flags & ~kKnownFlags) != 0) return std::nullopt;
   message.reject = (flags & kFlagReject) != 0;
   message.leader_transfer = (flags & kFlagLeaderTransfer) != 0;
+  message.repairing = (flags & kFlagRepairing) != 0;
   message.from = r.u32();
   message.to = r.u32();
   message.term = r.u64();

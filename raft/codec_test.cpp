@@ -23,6 +23,7 @@ Message full_message() {
   m.reject_hint = 12;
   m.hint_term = 4;
   m.leader_transfer = true;
+  m.repairing = true;
   m.entries = {Entry{5, 78, {1, 2, 3}}, Entry{5, 79, {}}, Entry{6, 80, Bytes(300, 0xAB)}};
   m.snapshot = Snapshot{SnapshotMeta{60, 4, {1, 2, 3}}, Bytes{9, 8, 7}};
   return m;

@@ -38,6 +38,11 @@ class MemoryStorage {
   // Replaces the durable hard state outright, as a disk that lost a write
   // would. Only for harnesses that deliberately break the contract.
   void overwrite_hard_state(const HardState& hard_state) { hard_state_ = hard_state; }
+  // Drops every stored entry above `index`, as a disk whose synced log was
+  // corrupted and cut at load would. Only for harnesses.
+  void lose_entries_after(Index index) {
+    while (!entries_.empty() && entries_.back().index > index) entries_.pop_back();
+  }
 
   // What a node restarting from this storage recovers.
   RestoredState restored() const { return RestoredState{hard_state_, snapshot_, entries_}; }

@@ -87,9 +87,20 @@ bool Progress::maybe_decrease_to(Index rejected, Index match_hint) {
   }
   // Probe (or snapshot): only the answer to the latest probe counts.
   if (next == 0 || next - 1 != rejected) return false;
-  next = std::max(std::min(rejected, match_hint + 1), match + 1);
+  const Index decreased = std::max(std::min(rejected, match_hint + 1), match + 1);
+  // Clamped at match + 1, nothing moved: resending the same append at once
+  // would be rejected the same way, forever (the runaway loop of issue 11).
+  if (decreased == next) return false;
+  next = decreased;
   probe_sent = false;
   return true;
+}
+
+void Progress::regress_to(Index follower_last_index) {
+  RAFT_ASSERT(follower_last_index < match, "a regression moves match down");
+  match = follower_last_index;
+  state = ProgressState::replicate;  // so become_probe() starts at match + 1
+  become_probe();
 }
 
 void Progress::sent_entries(Index last_sent) {

@@ -56,8 +56,14 @@ struct Progress {
   // An acknowledgement up to `index`. Returns true when match moved.
   bool maybe_update(Index index);
   // A rejection of an append at `rejected`; `match_hint` is the follower's
-  // hint. Returns false when the rejection is stale.
+  // hint. Returns false when the rejection is stale or moves nothing (the
+  // caller then waits for the next heartbeat instead of resending at once,
+  // so one follower's rejections cannot drive a resend loop at network speed).
   bool maybe_decrease_to(Index rejected, Index match_hint);
+  // The follower's log went backwards to `follower_last_index`, below match
+  // (its storage lost entries it acknowledged): match drops to what it really
+  // holds and probing starts right after it.
+  void regress_to(Index follower_last_index);
   // Records an append carrying entries up to `last_sent` (count > 0).
   void sent_entries(Index last_sent);
   bool is_paused() const;

@@ -74,4 +74,32 @@ TEST_CASE("7 progress: snapshot mode pauses until the snapshot is acknowledged")
   CHECK_FALSE(pr.is_paused());
 }
 
+TEST_CASE("issue 11 progress: a rejection that moves nothing does not ask for a resend") {
+  Progress pr(4);
+  pr.match = 7;
+  pr.next = 8;  // probing right after match
+  pr.sent_entries(9);
+  // The follower lost entries: it rejects 7 with its real last index 4.
+  // Clamped at match + 1 the probe cannot move, so the caller must not
+  // resend at once (that was a resend loop at network speed).
+  CHECK_FALSE(pr.maybe_decrease_to(7, 4));
+  CHECK(pr.next == 8);
+  CHECK(pr.is_paused());  // the next heartbeat response unpauses it
+}
+
+TEST_CASE("issue 11 progress: a follower whose log went backwards is probed from its real end") {
+  Progress pr(4);
+  pr.match = 7;
+  pr.become_replicate();
+  pr.sent_entries(9);
+  pr.regress_to(4);
+  CHECK(pr.match == 4);
+  CHECK(pr.next == 5);
+  CHECK(pr.state == ProgressState::probe);
+  CHECK(pr.inflights.count() == 0);
+  CHECK_FALSE(pr.is_paused());
+  CHECK(pr.maybe_update(9));  // the resent entries are acknowledged again
+  CHECK(pr.match == 9);
+}
+
 }  // namespace simrun::raft

@@ -58,6 +58,10 @@ const char* to_string(EventKind kind) {
       return "snapshot_installed";
     case EventKind::leader_transfer_started:
       return "leader_transfer_started";
+    case EventKind::storage_repaired:
+      return "storage_repaired";
+    case EventKind::follower_log_regressed:
+      return "follower_log_regressed";
   }
   return "unknown";
 }
@@ -108,6 +112,11 @@ struct Raft::State {
   HardState last_ready_hard_state;  // as handed out by the latest ready()
   bool ready_outstanding = false;
   RaftCounters counters;
+  // Protocol-Aware Recovery (RestoredState::needs_repair): no votes, no
+  // campaigns until the durable log reaches repair_target with a leader known.
+  bool repairing = false;
+  Index repair_target = 0;
+  bool repair_target_from_leader = false;  // the leader's commit is folded in
 
   State(Config cfg, RestoredState restored)
       : config(std::move(cfg)),
@@ -136,6 +145,8 @@ struct Raft::State {
     // If term, vote or commit had to be corrected, the first Ready reports
     // the corrected HardState as changed so that it is persisted.
     last_ready_hard_state = restored.hard_state;
+    repairing = restored.needs_repair;
+    repair_target = restored.repair_through;
     reset_randomized_election_timeout();
   }
 
@@ -252,6 +263,9 @@ struct Raft::State {
 
   void campaign(CampaignKind kind, const std::string& reason) {
     if (role == Role::leader || !is_voter(config.id)) return;
+    // A node that may have forgotten a vote or acknowledged entries it lost
+    // must not lead: it could win with a log missing committed entries.
+    if (repairing) return;
     Term request_term = 0;
     MessageType request_type = MessageType::vote_request;
     if (kind == CampaignKind::pre_vote) {
@@ -303,6 +317,19 @@ struct Raft::State {
     const bool pre = m.type == MessageType::pre_vote_request;
     const MessageType response_type =
         pre ? MessageType::pre_vote_response : MessageType::vote_response;
+    if (repairing) {
+      // PAR: our vote and log may be older than what we told others; a vote
+      // now could be a second vote in a term, or elect a leader that lacks
+      // entries we helped commit. Abstain until repaired.
+      Message response;
+      response.type = response_type;
+      response.to = m.from;
+      response.term = term;
+      response.reject = true;
+      emit(EventKind::vote_rejected, m.from, 0, "repairing damaged storage");
+      send(std::move(response));
+      return;
+    }
     // Section 5.2: at most one vote per term (vote is restored from the
     // HardState). A pre-vote for a future term binds nothing.
     const bool can_vote =
@@ -433,6 +460,19 @@ struct Raft::State {
   void handle_append_response(const Message& m) {
     Progress& pr = progress.at(m.from);
     pr.recently_active = true;
+    if (m.reject && m.repairing && m.index >= pr.match && m.reject_hint < pr.match) {
+      // The follower's log ends below what it acknowledged: its storage lost
+      // synced entries (a corrupt record cut at load). Whatever it held up to
+      // its real last index is a prefix of what it acknowledged, so it still
+      // matches ours there; everything above no longer counts toward commit
+      // and is probed and resent from there (not from match + 1, which the
+      // follower can never accept).
+      emit(EventKind::follower_log_regressed, m.from, m.reject_hint,
+           "follower lost acknowledged entries");
+      pr.regress_to(m.reject_hint);
+      send_append(m.from, true);
+      return;
+    }
     if (m.reject) {
       // Fast back-off: jump over the follower's conflicting term at once.
       Index next_probe = m.reject_hint;
@@ -497,7 +537,12 @@ struct Raft::State {
         pr.inflights.free_first_one();
       }
     }
-    if (pr.match < log.last_index()) send_append(m.from, true);
+    // A repairing follower below match lost entries it acknowledged: an
+    // append makes it reject with its real last index, which re-probes it
+    // (handle_append_response). At most one per heartbeat, like the
+    // catch-up append.
+    const bool lost_entries = m.repairing && m.index < pr.match;
+    if (pr.match < log.last_index() || lost_entries) send_append(m.from, true);
   }
 
   // --- replication (follower side) -------------------------------------------
@@ -512,6 +557,7 @@ struct Raft::State {
     r.reject = reject;
     r.reject_hint = hint;
     r.hint_term = hint_term;
+    r.repairing = repairing;
     send(std::move(r));
   }
 
@@ -550,6 +596,7 @@ struct Raft::State {
     r.to = m.from;
     r.term = term;
     r.index = log.last_index();  // lets the leader notice lost appends
+    r.repairing = repairing;
     send(std::move(r));
   }
 
@@ -703,7 +750,9 @@ struct Raft::State {
       case MessageType::append:
         election_elapsed = 0;
         leader = m.from;
+        note_leader_commit(m.commit);
         handle_append(m);
+        maybe_finish_repair();
         return;
       case MessageType::heartbeat:
         election_elapsed = 0;
@@ -713,16 +762,42 @@ struct Raft::State {
       case MessageType::snapshot:
         election_elapsed = 0;
         leader = m.from;
+        note_leader_commit(m.snapshot->meta.index);
         handle_snapshot(m);
+        maybe_finish_repair();
         return;
       case MessageType::timeout_now:
         // Thesis 3.10: the leader asked us to take over; skip pre-vote.
+        if (repairing) {
+          ++counters.ignored_messages;
+          return;
+        }
         campaign(CampaignKind::transfer, "leader transfer");
         return;
       default:
         ++counters.ignored_messages;
         return;
     }
+  }
+
+  // PAR: the leader's commit index when it first reaches a repairing node
+  // bounds what that node may have helped commit; it must hold at least that.
+  void note_leader_commit(Index leader_commit) {
+    if (!repairing || repair_target_from_leader) return;
+    repair_target = std::max(repair_target, leader_commit);
+    repair_target_from_leader = true;
+  }
+
+  // Called after a leader's message and after each advance(): repaired once
+  // the durable log reaches the target. The vote goes to the leader we
+  // caught up with, so a vote we may have cast and forgotten in this term
+  // cannot be followed by one for another candidate.
+  void maybe_finish_repair() {
+    if (!repairing || !repair_target_from_leader || role != Role::follower) return;
+    if (leader == kNoNode || log.stable() < repair_target) return;
+    repairing = false;
+    if (vote == kNoNode) vote = leader;
+    emit(EventKind::storage_repaired, leader, repair_target, "caught up with leader");
   }
 
   void tick() {
@@ -733,6 +808,7 @@ struct Raft::State {
     ++election_elapsed;
     if (is_voter(config.id) && election_elapsed >= randomized_election_ticks) {
       election_elapsed = 0;
+      if (repairing) return;  // PAR: wait for a leader to repair us
       start_election("election timeout");
     }
   }
@@ -892,6 +968,7 @@ void Raft::advance(const Ready& rd) {
       if (s.maybe_commit()) s.bcast_append();
     }
   }
+  s.maybe_finish_repair();
   s.check_invariants();
 }
 
@@ -915,6 +992,7 @@ NodeId Raft::id() const { return state_->config.id; }
 Role Raft::role() const { return state_->role; }
 Term Raft::term() const { return state_->term; }
 NodeId Raft::vote() const { return state_->vote; }
+bool Raft::repairing() const { return state_->repairing; }
 NodeId Raft::leader() const { return state_->leader; }
 Index Raft::commit_index() const { return state_->log.committed(); }
 Index Raft::applied_index() const { return state_->log.applied(); }

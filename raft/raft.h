@@ -76,6 +76,16 @@ struct RestoredState {
   HardState hard_state;
   Snapshot snapshot;           // meta.index == 0 when there is none
   std::vector<Entry> entries;  // contiguous, starting at snapshot.meta.index + 1
+  // Protocol-Aware Recovery (Alagappan et al., FAST 2018): the storage found
+  // synced state damaged (a corrupt hard state, snapshot or log record, not
+  // a torn unsynced tail). The node may have acknowledged entries or cast a
+  // vote it no longer remembers, so until it is repaired from a leader it
+  // neither votes nor campaigns. Repaired once a leader is known and the
+  // node's durable log reaches both `repair_through` (the highest index the
+  // storage saw evidence of) and the commit index of the leader's first
+  // append or snapshot.
+  bool needs_repair = false;
+  Index repair_through = 0;
 };
 
 enum class ProgressState : std::uint8_t { probe, replicate, snapshot };
@@ -101,6 +111,13 @@ enum class EventKind : std::uint8_t {
   log_truncated,  // conflicting suffix removed
   snapshot_installed,
   leader_transfer_started,
+  // Protocol-Aware Recovery: this node's damaged storage caught up with the
+  // leader (index: the repair target); it votes again from now on.
+  storage_repaired,
+  // Leader: a follower rejected an append with a last index below what it
+  // had acknowledged (peer: the follower, index: its real last index); its
+  // storage lost synced entries. Probing restarts from there.
+  follower_log_regressed,
 };
 
 struct Event {
@@ -186,6 +203,9 @@ class Raft {
   Role role() const;
   Term term() const;
   NodeId vote() const;
+  // Protocol-Aware Recovery: restored with damaged storage, not yet repaired
+  // from a leader (neither votes nor campaigns meanwhile).
+  bool repairing() const;
   NodeId leader() const;
   Index commit_index() const;
   Index applied_index() const;

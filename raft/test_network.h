@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -63,10 +64,15 @@ class Network {
   const std::vector<NodeId>& ids() const { return ids_; }
 
   // (Re)starts a node from what its storage holds.
-  void start(NodeId id) {
+  // `repair_through` set: the storage reports synced state damaged
+  // (RestoredState::needs_repair), as broker/storage.h does.
+  void start(NodeId id, std::optional<Index> repair_through = std::nullopt) {
     Config config = make_config(id, ids_, seed_ + restarts_++);
     if (tweak_) tweak_(config);
-    nodes_[id].raft = std::make_unique<Raft>(config, nodes_[id].storage.restored());
+    RestoredState restored = nodes_[id].storage.restored();
+    restored.needs_repair = repair_through.has_value();
+    restored.repair_through = repair_through.value_or(0);
+    nodes_[id].raft = std::make_unique<Raft>(config, std::move(restored));
   }
 
   // Handles one node's Ready: persist, queue messages, apply, advance.
@@ -139,6 +145,13 @@ class Network {
   void recover(NodeId id) {
     down_.erase(id);
     start(id);
+  }
+  // Restarts a node whose disk lost every entry above `kept_through`: it
+  // comes back damaged, to be repaired up to `repair_through`.
+  void recover_damaged(NodeId id, Index kept_through, Index repair_through) {
+    down_.erase(id);
+    nodes_.at(id).storage.lose_entries_after(kept_through);
+    start(id, repair_through);
   }
 
   NodeId leader() const {

@@ -86,6 +86,10 @@ struct Message {
   // vote_request sent because the leader asked this node to take over
   // (timeout_now, thesis 3.10): voters skip the leader-lease check for it.
   bool leader_transfer = false;
+  // append_response / heartbeat_response from a node repairing damaged
+  // storage (RestoredState::needs_repair): a last index below what it
+  // acknowledged is real loss, not a late answer, so the leader re-probes.
+  bool repairing = false;
   bool operator==(const Message&) const = default;
 };
 

@@ -42,6 +42,20 @@ std::vector<int> FaultInjector::resolve(const std::vector<std::string>& refs,
       for (int node = 0; node < nodes; ++node) {
         if (node != *leader - 1) resolved.insert(node);
       }
+    } else if (ref.rfind("follower", 0) == 0 && ref.size() > 9 && ref[8] >= '1' && ref[8] <= '8' &&
+               ref[9] == ':') {
+      // follower<k>:<group>: the k-th follower in node order, so a scenario
+      // can hit both followers one after the other.
+      const auto leader = leadership_.current_leader(ref.substr(10));
+      if (!leader) continue;
+      int rank = ref[8] - '0';
+      for (int node = 0; node < nodes; ++node) {
+        if (node == *leader - 1) continue;
+        if (--rank == 0) {
+          resolved.insert(node);
+          break;
+        }
+      }
     } else if (ref.rfind("follower:", 0) == 0) {
       const auto leader = leadership_.current_leader(ref.substr(9));
       if (!leader || nodes < 2) continue;
