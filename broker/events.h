@@ -14,7 +14,7 @@
 //                          silence (emitted on every contact)
 //  raft.applied           {group, node, term, index, hash}: entry applied
 //  raft.log_truncated     {group, node, index}
-//  storage.damage         {group, node, kind(hard_state|snapshot|log_record|
+//  storage.damage         {group, node, damage(hard_state|snapshot|log_record|
 //                          commit|repair_marker), lost_from, lost_through,
 //                          repair_through}: synced state found damaged at load
 //  storage.torn_tail      {group, node, bytes}: an incomplete last log record

@@ -197,7 +197,7 @@ void RaftGroup::Impl::trace_load_report(const LoadReport& report,
     env.trace().record(events::kStorageDamage,
                        {{"group", spec.name},
                         {"node", as_int(self)},
-                        {"kind", to_string(kind)},
+                        {"damage", to_string(kind)},
                         {"lost_from", as_int(report.lost_from)},
                         {"lost_through", as_int(report.lost_through)},
                         {"repair_through", as_int(restored.repair_through)}});
