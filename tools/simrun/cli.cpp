@@ -13,6 +13,7 @@
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/merge.h"
 #include "tools/simrun/progress.h"
+#include "tools/simrun/run_report.h"
 #include "tools/simrun/runner.h"
 #include "tools/simrun/scenario_loader.h"
 #include "tools/simrun/sweep.h"
@@ -76,7 +77,7 @@ po::options_description option_descriptions() {
       "set", po::value<std::vector<std::string>>()->composing(),
       "PATH=JSON: override a scenario field before validation (repeatable)")(
       "duration", po::value<std::string>(), "simulated duration: 10m, 30s, 500ms or ms")(
-      "report", po::value<std::string>(), "write DIR/summary.json")(
+      "report", po::value<std::string>(), "write DIR/summary.json, junit.xml and trace.json")(
       "trace", po::value<std::string>(), "stream trace records to FILE as JSON lines")(
       "quiet", "print only the verdict and the repro line")("seeds", po::value<std::string>(),
                                                             "sweep: N seeds (default 100) or A..B")(
@@ -160,9 +161,11 @@ void write_report(const std::string& dir, const RunOutcome& outcome,
 }
 
 RunOutcome run_one(const Scenario& scenario, const Parsed& parsed,
-                   std::int64_t duration_override_ms, const std::string& label) {
+                   std::int64_t duration_override_ms, const std::string& label,
+                   std::function<void(Simulation&)> on_start = {}) {
   std::ofstream trace_file;
   RunOptions run_options;
+  run_options.on_start = std::move(on_start);
   if (parsed.trace_file) {
     trace_file.open(*parsed.trace_file);
     if (!trace_file) throw InputError(*parsed.trace_file + ": cannot open the trace file");
@@ -181,9 +184,17 @@ int command_run(const Parsed& parsed, std::ostream& out) {
     throw InputError(std::string("expected one scenario file\n") + kUsage);
   const LoadOptions options = load_options(parsed);
   const Scenario scenario = load_scenario_file(parsed.positional[0], options);
-  const RunOutcome outcome =
-      run_one(scenario, parsed, options.duration_ms.value_or(0), scenario.name);
-  if (parsed.report_dir) write_report(*parsed.report_dir, outcome, parsed.sets);
+  // --report DIR: junit.xml, trace.json and the rest, from observers of this run.
+  RunReport report;
+  const RunOutcome outcome = run_one(
+      scenario, parsed, options.duration_ms.value_or(0), scenario.name,
+      [&](Simulation& simulation) {
+        if (parsed.report_dir) report.attach(simulation);
+      });
+  if (parsed.report_dir) {
+    write_report(*parsed.report_dir, outcome, parsed.sets);
+    report.write(*parsed.report_dir, outcome);
+  }
   print_summary(out, outcome, parsed.quiet);
   return outcome.passed ? kExitPass : kExitFail;
 }

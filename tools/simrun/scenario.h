@@ -76,6 +76,11 @@ inline constexpr std::string_view kLivenessProduceName = "liveness: a produce su
 // How a violated always-on checker is named among the failed checks:
 // "checker:election_safety", "checker:acked_records", ...
 inline constexpr std::string_view kCheckerPrefix = "checker:";
+// The always-on checkers (sim/safety_checker.h, data_checker.h), by the name
+// their violations carry: the one list expectations and junit.xml use.
+inline constexpr std::string_view kCheckerNames[] = {
+    "election_safety",  "state_machine_safety", "apply_order",   "leader_completeness",
+    "committed_prefix", "log_matching",         "acked_records", "consumer_offsets"};
 
 // `expect.legacy`: the mechanism's legacy knob(s) flipped on top of the
 // scenario. With `set` applied as --set overrides, the run must fail, and

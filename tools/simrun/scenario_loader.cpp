@@ -349,10 +349,8 @@ std::vector<std::string> failable_names(const Scenario& scenario) {
     names.emplace_back(kLivenessLeaderName);
     if (!scenario.producers.empty()) names.emplace_back(kLivenessProduceName);
   }
-  for (const char* checker :
-       {"election_safety", "state_machine_safety", "apply_order", "leader_completeness",
-        "committed_prefix", "log_matching", "acked_records", "consumer_offsets"}) {
-    names.push_back(std::string(kCheckerPrefix) + checker);
+  for (const std::string_view checker : kCheckerNames) {
+    names.push_back(std::string(kCheckerPrefix) + std::string(checker));
   }
   return names;
 }

@@ -42,6 +42,8 @@
 
 namespace simrun::cli {
 
+class Simulation;
+
 struct RunOptions {
   std::ostream* trace_sink = nullptr;  // --trace FILE: JSON lines
   // Called about once per simulated second with (now_ms, end_ms).
@@ -50,6 +52,9 @@ struct RunOptions {
   // A bound on the simulation: more executed events than this (a livelock,
   // a retry storm) throws EventBudgetExceeded from run_until. 0: none.
   std::uint64_t max_events = 0;
+  // Called once the Simulation is built, before it runs: where report
+  // writers add their trace observers (run_scenario only).
+  std::function<void(Simulation&)> on_start;
 };
 
 // The run hit RunOptions::max_events: a sweep reports it as that seed's
@@ -142,6 +147,8 @@ class Simulation {
   // An extra trace observer (reports, exporters); sees every record after
   // the metrics and checkers. Add it before running.
   void add_trace_observer(sim::Trace::Observer observer);
+  // The group's heartbeat period (heartbeat ticks x tick interval).
+  sim::duration_ns heartbeat_period(const std::string& group) const;
 
   // State now.
   Metrics metrics_now() const;
@@ -166,7 +173,6 @@ class Simulation {
   void build_faults_and_liveness();
   void build_cluster();
 
-  sim::duration_ns heartbeat_period(const std::string& group) const;
   void observe(const sim::TraceRecord& record);
   void note_events(const sim::TraceRecord& record);
   void deliver_events();

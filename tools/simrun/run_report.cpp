@@ -1,0 +1,41 @@
+#include "tools/simrun/run_report.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/junit.h"
+
+namespace simrun::cli {
+
+namespace {
+
+std::ofstream open_for_writing(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw InputError(path + ": cannot write the report");
+  return out;
+}
+
+}  // namespace
+
+void RunReport::attach(Simulation& simulation) {
+  for (const std::string& group : simulation.group_names()) {
+    chrome_trace_.set_heartbeat_period(group, simulation.heartbeat_period(group));
+  }
+  simulation.add_trace_observer(
+      [this](const sim::TraceRecord& record) { chrome_trace_.observe(record); });
+}
+
+void RunReport::write(const std::string& dir, const RunOutcome& outcome) const {
+  {
+    std::ofstream out = open_for_writing(dir + "/junit.xml");
+    out << junit_xml({junit_for_run(outcome)});
+  }
+  std::ofstream out = open_for_writing(dir + "/trace.json");
+  chrome_trace_.write(
+      out, sim::millis(outcome.sim_time_ms),
+      fmt::format("{} [{}] seed {}", outcome.scenario_name, outcome.profile, outcome.seed));
+}
+
+}  // namespace simrun::cli
