@@ -186,11 +186,10 @@ int command_run(const Parsed& parsed, std::ostream& out) {
   const Scenario scenario = load_scenario_file(parsed.positional[0], options);
   // --report DIR: junit.xml, trace.json and the rest, from observers of this run.
   RunReport report;
-  const RunOutcome outcome = run_one(
-      scenario, parsed, options.duration_ms.value_or(0), scenario.name,
-      [&](Simulation& simulation) {
-        if (parsed.report_dir) report.attach(simulation);
-      });
+  const RunOutcome outcome = run_one(scenario, parsed, options.duration_ms.value_or(0),
+                                     scenario.name, [&](Simulation& simulation) {
+                                       if (parsed.report_dir) report.attach(simulation);
+                                     });
   if (parsed.report_dir) {
     write_report(*parsed.report_dir, outcome, parsed.sets);
     report.write(*parsed.report_dir, outcome);
