@@ -177,17 +177,21 @@ void ChromeTrace::observe_fault(const sim::TraceRecord& record) {
   }
 }
 
+void ChromeTrace::add_process(std::int64_t process, std::string_view process_name) {
+  const int pid = static_cast<int>(process) + 1;
+  const std::string text(process_name);
+  process_names_[pid] = text;
+  if (text.size() > 1 && text[0] == 'n' &&
+      text.find_first_not_of("0123456789", 1) == std::string::npos) {
+    node_pids_[std::stoll(text.substr(1))] = pid;
+  }
+}
+
 void ChromeTrace::observe(const sim::TraceRecord& record) {
   const std::string_view kind = record.kind;
   const sim::time_ns now = record.time;
   if (kind == "process.add") {
-    const int pid = static_cast<int>(record.number("process")) + 1;
-    const std::string name(record.text("name"));
-    process_names_[pid] = name;
-    if (name.size() > 1 && name[0] == 'n' &&
-        name.find_first_not_of("0123456789", 1) == std::string::npos) {
-      node_pids_[std::stoll(name.substr(1))] = pid;
-    }
+    add_process(record.number("process"), record.text("name"));
   } else if (kind == "raft.role_changed") {
     const std::string group(record.text("group"));
     const std::int64_t node = record.number("node");

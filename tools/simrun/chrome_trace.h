@@ -62,6 +62,9 @@ class ChromeTrace {
   explicit ChromeTrace(Budget budget);
 
   void set_heartbeat_period(std::string_view group, sim::duration_ns period);
+  // A simulated process and its name ("n3" is Raft node 3); also learnt
+  // from process.add records, for processes added after observing began.
+  void add_process(std::int64_t process, std::string_view name);
   void observe(const sim::TraceRecord& record);
 
   // The JSON document, open role slices closed at `end`.

@@ -20,6 +20,11 @@ std::ofstream open_for_writing(const std::string& path) {
 }  // namespace
 
 void RunReport::attach(Simulation& simulation) {
+  // The processes exist already: their process.add records went by.
+  const sim::World& world = simulation.world();
+  for (sim::ProcessId process = 0; process < world.process_count(); ++process) {
+    chrome_trace_.add_process(static_cast<std::int64_t>(process), world.name(process));
+  }
   for (const std::string& group : simulation.group_names()) {
     chrome_trace_.set_heartbeat_period(group, simulation.heartbeat_period(group));
   }
