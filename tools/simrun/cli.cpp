@@ -16,6 +16,7 @@
 #include "tools/simrun/run_report.h"
 #include "tools/simrun/runner.h"
 #include "tools/simrun/scenario_loader.h"
+#include "tools/simrun/shrink.h"
 #include "tools/simrun/sweep.h"
 #include "tools/simrun/table.h"
 
@@ -44,6 +45,9 @@ const char* kUsage =
     "  simrun gate --baseline A --candidate B [--scenario FILE] [--report DIR]\n"
     "                                   compare two sweeps (folders or sweep.json) seed by seed\n"
     "                                   against the scenario's gates; Markdown + DIR/gate.json\n"
+    "  simrun shrink SCENARIO.json --seed N [--set ...] -o minimal.json [--fails NAME]\n"
+    "               [--jobs J] [--max-runs N]  reduce a failing run to a small scenario\n"
+    "                                   that fails on the same check\n"
     "  simrun --help | --version\n"
     "exit status: 0 all assertions and checkers held, 1 one failed, 2 bad input\n";
 
@@ -65,6 +69,10 @@ struct Parsed {
   std::optional<std::string> baseline;
   std::optional<std::string> candidate;
   std::optional<std::string> scenario_option;
+  std::optional<std::string> output_file;
+  std::vector<std::string> fails;
+  std::optional<std::uint64_t> max_runs;
+  bool no_control = false;
   bool quiet = false;
   bool help = false;
   bool version = false;
@@ -91,6 +99,11 @@ po::options_description option_descriptions() {
       "seed-wall-budget", po::value<std::string>(), "sweep: per-seed wall-time budget (10m)")(
       "baseline", po::value<std::string>(), "gate: the baseline sweep (folder or sweep.json)")(
       "candidate", po::value<std::string>(), "gate: the candidate sweep (folder or sweep.json)")(
+      "output,o", po::value<std::string>(), "shrink: where to write the minimal scenario")(
+      "fails", po::value<std::vector<std::string>>()->composing(),
+      "shrink: a check the shrunk run must still fail (default: the first failed)")(
+      "max-runs", po::value<std::uint64_t>(), "shrink: at most this many runs (default 2000)")(
+      "no-control", "shrink: keep steps even if they fail without the --set overrides too")(
       "scenario", po::value<std::string>(),
       "gate: the scenario with the gates (default: the "
       "baseline's)")("help", "this help")("version", "print the version");
@@ -127,6 +140,10 @@ Parsed parse(const std::vector<std::string>& args) {
   if (vm.count("baseline")) parsed.baseline = vm["baseline"].as<std::string>();
   if (vm.count("candidate")) parsed.candidate = vm["candidate"].as<std::string>();
   if (vm.count("scenario")) parsed.scenario_option = vm["scenario"].as<std::string>();
+  if (vm.count("output")) parsed.output_file = vm["output"].as<std::string>();
+  if (vm.count("fails")) parsed.fails = vm["fails"].as<std::vector<std::string>>();
+  if (vm.count("max-runs")) parsed.max_runs = vm["max-runs"].as<std::uint64_t>();
+  parsed.no_control = vm.count("no-control") != 0;
   if (vm.count("max-events")) parsed.max_events = vm["max-events"].as<std::uint64_t>();
   if (vm.count("seed-wall-budget"))
     parsed.seed_wall_budget = vm["seed-wall-budget"].as<std::string>();
@@ -327,6 +344,27 @@ int command_gate(const Parsed& parsed, std::ostream& out) {
   return gate.at("passed").get<bool>() ? kExitPass : kExitFail;
 }
 
+// Reduces a failing run to a minimal scenario (shrink.cpp).
+int command_shrink(const Parsed& parsed, std::ostream& out) {
+  if (parsed.positional.size() != 2 || !parsed.output_file)
+    throw InputError(std::string("shrink expects SCENARIO.json --seed N -o minimal.json\n") +
+                     kUsage);
+  ShrinkOptions options;
+  options.scenario_file = parsed.positional[1];
+  options.load = load_options(parsed);
+  options.output_file = *parsed.output_file;
+  options.fails = parsed.fails;
+  options.control = !parsed.no_control;
+  options.jobs = parsed.jobs;
+  if (parsed.max_events) options.max_events = *parsed.max_events;
+  if (parsed.seed_wall_budget) options.wall_budget_ms = parse_duration_ms(*parsed.seed_wall_budget);
+  if (parsed.max_runs) {
+    if (*parsed.max_runs == 0) throw InputError("--max-runs must be positive");
+    options.max_runs = *parsed.max_runs;
+  }
+  return run_shrink(options, out);
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -347,6 +385,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (parsed.positional[0] == "sweep") return command_sweep(parsed, out, err);
     if (parsed.positional[0] == "merge") return command_merge(parsed, out);
     if (parsed.positional[0] == "gate") return command_gate(parsed, out);
+    if (parsed.positional[0] == "shrink") return command_shrink(parsed, out);
     return command_run(parsed, out);
   } catch (const InputError& error) {
     err << "simrun: " << error.what() << "\n";

@@ -140,3 +140,15 @@ add_test(NAME simrun_gate_three_node_churn
                  -DDIR=${CMAKE_CURRENT_BINARY_DIR}/gate -P ${CMAKE_CURRENT_SOURCE_DIR}/check_gate.cmake
          WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 set_tests_properties(simrun_gate_three_node_churn PROPERTIES LABELS "simrun" PROCESSORS 2)
+
+# Shrink: a legacy failure reduced to a scenario that fails alone, the same way.
+add_test(NAME simrun_shrink_heartbeat_stall
+         COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe}
+                 -DSCENARIO=${PROJECT_SOURCE_DIR}/scenarios/heartbeat_stall.json
+                 "-DSET=cluster.broker.ready_mode=\"inline_sequential\""
+                 "-DEXPECT_FAIL=heartbeat blocking" -DMAX_FAULTS=2
+                 -DDIR=${CMAKE_CURRENT_BINARY_DIR}/shrink/heartbeat_stall
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/check_shrink.cmake
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(simrun_shrink_heartbeat_stall PROPERTIES LABELS "simrun" PROCESSORS 2)
+simrun_bad_input(shrink_passing_seed "does not fail" "nothing to shrink" shrink ${churn} --seed 1 -o ${CMAKE_CURRENT_BINARY_DIR}/never_written.json)

@@ -33,19 +33,25 @@ std::int64_t duration_of(const json& value) { return duration_ms_from_json(value
 
 class Shrinker {
  public:
-  Shrinker(const ShrinkOptions& options, unsigned jobs, std::ostream& log)
-      : options_(options), jobs_(jobs), log_(log) {}
+  // `control(candidate)`, when set, is the candidate with the --set
+  // overrides undone: a candidate only reproduces if its control does not
+  // fail on the target checks too (else the reduction made the failure
+  // something the overrides have no part in, e.g. a cut-off window).
+  Shrinker(const ShrinkOptions& options, unsigned jobs, std::function<json(const json&)> control)
+      : options_(options), jobs_(jobs), control_(std::move(control)) {}
 
   std::uint64_t runs() const { return runs_; }
   bool out_of_runs() const { return runs_ >= options_.max_runs; }
   void set_target(std::vector<std::string> fails) { target_ = std::move(fails); }
+  bool has_control() const { return static_cast<bool>(control_); }
+  void drop_control() { control_ = nullptr; }
   const std::vector<std::string>& target() const { return target_; }
 
   // The failed checks of one run of `document` (nullopt: it passed, or did
   // not complete).
   std::optional<std::vector<std::string>> failed_checks_of(const json& document) {
     std::optional<std::vector<std::string>> failed;
-    evaluate({document}, [&](std::size_t, const json& result) {
+    run_all({document}, [&](std::size_t, const json& result) {
       if (result.contains("failed") && !result["passed"].get<bool>()) {
         failed = result["failed"].get<std::vector<std::string>>();
       }
@@ -59,24 +65,52 @@ class Shrinker {
   // starts once one reproduces, so the answer does not depend on the jobs.
   std::optional<std::size_t> first_reproducing(const std::vector<json>& candidates) {
     std::optional<std::size_t> best;
-    evaluate(candidates, [&](std::size_t index, const json& result) {
-      if (reproduces(result) && (!best || index < *best)) best = index;
+    if (!control_) {
+      run_all(candidates, [&](std::size_t index, const json& result) {
+        if (fails_on_target(result) && (!best || index < *best)) best = index;
+        return !best.has_value();
+      });
+      return best;
+    }
+    // Candidate i runs as task 2i, its control as task 2i+1.
+    std::vector<json> tasks;
+    for (const json& candidate : candidates) {
+      tasks.push_back(candidate);
+      tasks.push_back(control_(candidate));
+    }
+    // Bit 1: the candidate fails on the target; bit 2: its control does not.
+    std::vector<int> verdicts(candidates.size(), 0);
+    std::vector<int> known(candidates.size(), 0);
+    run_all(tasks, [&](std::size_t task, const json& result) {
+      const std::size_t index = task / 2;
+      if (task % 2 == 0 && fails_on_target(result)) verdicts[index] |= 1;
+      if (task % 2 == 1 && completed(result) && !fails_on_any_target(result)) verdicts[index] |= 2;
+      if (++known[index] == 2 && verdicts[index] == 3 && (!best || index < *best)) best = index;
       return !best.has_value();
     });
     return best;
   }
 
  private:
-  bool reproduces(const json& result) const {
-    if (!result.contains("failed") || result["passed"].get<bool>()) return false;
+  static bool completed(const json& result) { return result.contains("failed"); }
+
+  bool fails_on_target(const json& result) const {
+    if (!completed(result) || result["passed"].get<bool>()) return false;
     const auto failed = result["failed"].get<std::vector<std::string>>();
     return std::all_of(target_.begin(), target_.end(), [&](const std::string& name) {
       return std::find(failed.begin(), failed.end(), name) != failed.end();
     });
   }
 
-  void evaluate(const std::vector<json>& candidates,
-                const std::function<bool(std::size_t, const json&)>& on_result) {
+  bool fails_on_any_target(const json& result) const {
+    const auto failed = result["failed"].get<std::vector<std::string>>();
+    return std::any_of(target_.begin(), target_.end(), [&](const std::string& name) {
+      return std::find(failed.begin(), failed.end(), name) != failed.end();
+    });
+  }
+
+  void run_all(const std::vector<json>& candidates,
+               const std::function<bool(std::size_t, const json&)>& on_result) {
     const std::size_t budget =
         out_of_runs() ? 0 : static_cast<std::size_t>(options_.max_runs - runs_);
     const std::size_t count = std::min(candidates.size(), budget);
@@ -113,7 +147,7 @@ class Shrinker {
 
   const ShrinkOptions& options_;
   unsigned jobs_;
-  std::ostream& log_;
+  std::function<json(const json&)> control_;
   std::vector<std::string> target_;
   std::uint64_t runs_ = 0;
 };
@@ -208,17 +242,42 @@ bool narrow_targets(Shrinker& shrinker, json& document, std::ostream& log) {
   return changed;
 }
 
-// Shortens the run: a quarter, a half, three quarters of the current length.
+// The shortest run that still contains every fault and every assertion
+// window: cutting a window off would make its assertion fail (or pass)
+// vacuously, a different failure from the one being shrunk.
+std::int64_t shortest_duration_ms(const json& document) {
+  std::int64_t shortest = kMinDurationMs;
+  if (document.contains("faults")) {
+    for (const json& fault : document["faults"]) {
+      const std::int64_t at = duration_of(fault["at"]);
+      const std::int64_t window = fault.contains("duration") ? duration_of(fault["duration"]) : 0;
+      shortest = std::max(shortest, at + window + 1);
+    }
+  }
+  if (document.contains("assertions")) {
+    for (const json& assertion : document["assertions"]) {
+      if (!assertion.contains("window")) continue;
+      const json& window = assertion["window"];
+      if (window.contains("to")) shortest = std::max(shortest, duration_of(window["to"]));
+      if (window.contains("from")) shortest = std::max(shortest, duration_of(window["from"]) + 1);
+    }
+  }
+  return shortest;
+}
+
+// Shortens the run: a quarter, a half, three quarters of the current length,
+// never below shortest_duration_ms.
 bool shorten(Shrinker& shrinker, json& document, std::ostream& log) {
   bool changed = false;
   while (!shrinker.out_of_runs()) {
     const std::int64_t duration = duration_of(document["duration"]);
+    const std::int64_t shortest = shortest_duration_ms(document);
     std::vector<json> candidates;
     std::vector<std::int64_t> lengths;
     for (std::int64_t quarters : {1, 2, 3}) {
       // Rounded down to whole seconds: shorter steps buy little.
       const std::int64_t length = duration * quarters / 4 / 1000 * 1000;
-      if (length < kMinDurationMs || length >= duration) continue;
+      if (length < shortest || length >= duration) continue;
       json candidate = document;
       candidate["duration"] = format_duration_ms(length);
       candidates.push_back(std::move(candidate));
@@ -286,7 +345,32 @@ ShrinkResult shrink(const ShrinkOptions& options, std::ostream& log) {
   if (!options.load.seed) throw InputError("shrink needs --seed N (the failing seed)");
   const Scenario scenario = load_scenario_file(options.scenario_file, options.load);
   const unsigned jobs = options.jobs > 0 ? options.jobs : available_cores();
-  Shrinker shrinker(options, jobs, log);
+  // The control: the candidate with each overridden path set back to the
+  // scenario file's value (or removed where the file has none).
+  std::function<json(const json&)> control;
+  if (options.control && !scenario.overrides.empty()) {
+    LoadOptions plain = options.load;
+    plain.overrides.clear();
+    const json file_document = load_scenario_file(options.scenario_file, plain).document;
+    std::vector<json::json_pointer> paths;
+    for (const Override& override_value : scenario.overrides) {
+      std::string pointer;
+      for (const char c : override_value.path) pointer += c == '.' ? '/' : c;
+      paths.emplace_back("/" + pointer);
+    }
+    control = [file_document, paths](const json& candidate) {
+      json undone = candidate;
+      for (const auto& path : paths) {
+        if (file_document.contains(path)) {
+          undone[path] = file_document[path];
+        } else if (undone.contains(path)) {
+          undone[path.parent_pointer()].erase(path.back());
+        }
+      }
+      return undone;
+    };
+  }
+  Shrinker shrinker(options, jobs, control);
 
   // The original run, from the file as given: what "the same way" means.
   json original = scenario.document;
@@ -305,8 +389,24 @@ ShrinkResult shrink(const ShrinkOptions& options, std::ostream& log) {
   }
   shrinker.set_target(options.fails.empty() ? std::vector<std::string>{failed->front()}
                                             : options.fails);
-  log << fmt::format("shrink: {} seed {} fails on {}; keeping: {}\n", scenario.name, scenario.seed,
-                     join(*failed), join(shrinker.target()));
+  if (shrinker.has_control()) {
+    // If the run fails the same way without the overrides, they are not
+    // the cause and the control would reject every step.
+    const auto control_failed = shrinker.failed_checks_of(control(original));
+    if (control_failed && std::any_of(shrinker.target().begin(), shrinker.target().end(),
+                                      [&](const std::string& name) {
+                                        return std::find(control_failed->begin(),
+                                                         control_failed->end(),
+                                                         name) != control_failed->end();
+                                      })) {
+      log << "  the run fails the same way without the --set overrides: no control\n";
+      shrinker.drop_control();
+    }
+  }
+  log << fmt::format(
+      "shrink: {} seed {} fails on {}; keeping: {}{}\n", scenario.name, scenario.seed,
+      join(*failed), join(shrinker.target()),
+      shrinker.has_control() ? " (each step must pass them without the --set overrides)" : "");
 
   ShrinkResult result;
   result.faults_before = materialised_schedule(scenario).size();
@@ -340,9 +440,9 @@ ShrinkResult shrink(const ShrinkOptions& options, std::ostream& log) {
   for (const Override& override_value : scenario.overrides) {
     sets += " " + override_argument(override_value);
   }
-  document["description"] = fmt::format(
-      "Shrunk by `simrun shrink` from {} --seed {}{} ({} runs): fails on {}.",
-      options.scenario_file, scenario.seed, sets, shrinker.runs(), join(shrinker.target()));
+  document["description"] =
+      fmt::format("Shrunk by `simrun shrink` from {} --seed {}{}: fails on {}.",
+                  options.scenario_file, scenario.seed, sets, join(shrinker.target()));
   result.document = std::move(document);
   result.runs = shrinker.runs();
   result.fails = shrinker.target();

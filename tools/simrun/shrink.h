@@ -11,6 +11,10 @@
 // (--jobs at a time); the result does not depend on --jobs (the lowest
 // candidate that reproduces is taken), only the number of runs does.
 //
+// With --set overrides, every candidate also runs with them undone (the
+// control), and a step counts only if the control does not fail on those
+// checks: the failure must still be the overrides' doing.
+//
 // The output is a plain scenario (seed, overrides and duration baked in, no
 // nemesis, no `expect`) that fails alone with `simrun minimal.json`.
 
@@ -37,6 +41,11 @@ struct ShrinkOptions {
   std::uint64_t max_events = 1'000'000'000;
   std::int64_t wall_budget_ms = 600'000;
   std::uint64_t max_runs = kDefaultMaxRuns;
+  // With --set overrides (typically a legacy knob), each step must also
+  // stay clear of the target checks with the overrides undone, so a
+  // reduction cannot turn the failure into one the overrides have no part
+  // in (--no-control turns this off). Doubles the runs.
+  bool control = true;
 
   static constexpr std::uint64_t kDefaultMaxRuns = 2000;
 };
