@@ -74,6 +74,15 @@ struct BrokerConfig {
   int replication_factor = 3;                             // "replication_factor"
   std::int64_t produce_timeout_ms = 30000;                // "produce_timeout_ms"
   std::int64_t snapshot_every_entries = 10000;            // "snapshot_every_entries"
+  // Also compact once this many entry bytes were applied since the last
+  // snapshot (0: by entry count only), so the Raft log's memory and disk
+  // follow its bytes, not only its entry count.
+  std::int64_t snapshot_every_bytes = 0;  // "snapshot_every_bytes"
+  // Partition log retention (broker/partition.h; Kafka's log.segment.bytes,
+  // retention.bytes, retention.ms per partition replica; -1: unlimited).
+  std::int64_t segment_bytes = 1 << 20;     // "segment_bytes"
+  std::int64_t retention_bytes = 64 << 20;  // "retention_bytes"
+  std::int64_t retention_ms = -1;           // "retention_ms"
 };
 
 // Named profiles: "recommended", "v2.0.0", "v1.3.67". Throws

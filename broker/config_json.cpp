@@ -168,7 +168,11 @@ json broker_config_to_json(const BrokerConfig& config) {
               {"high_watermark_publish_interval_ms", config.high_watermark_publish_interval_ms},
               {"replication_factor", config.replication_factor},
               {"produce_timeout_ms", config.produce_timeout_ms},
-              {"snapshot_every_entries", config.snapshot_every_entries}};
+              {"snapshot_every_entries", config.snapshot_every_entries},
+              {"snapshot_every_bytes", config.snapshot_every_bytes},
+              {"segment_bytes", config.segment_bytes},
+              {"retention_bytes", config.retention_bytes},
+              {"retention_ms", config.retention_ms}};
 }
 
 json config_to_json(const BrokerConfig& config) {
@@ -235,6 +239,14 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
       config.produce_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
     } else if (key == "snapshot_every_entries") {
       config.snapshot_every_entries = read_int(item, item_path, 0, 1LL << 40);
+    } else if (key == "snapshot_every_bytes") {
+      config.snapshot_every_bytes = read_int(item, item_path, 0, 1LL << 40);
+    } else if (key == "segment_bytes") {
+      config.segment_bytes = read_int(item, item_path, 1024, 1LL << 30);
+    } else if (key == "retention_bytes") {
+      config.retention_bytes = read_int(item, item_path, -1, 1LL << 40);
+    } else if (key == "retention_ms") {
+      config.retention_ms = read_int(item, item_path, -1, 31'536'000'000LL);
     } else {
       fail(item_path, "unknown key");
     }

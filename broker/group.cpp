@@ -11,7 +11,7 @@
 #include "broker/storage.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
-#include "sim/hash.h"
+#include "sim/digest.h"
 #include "sim/sync.h"
 #include "sim/world.h"
 
@@ -100,6 +100,7 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   std::set<raft::Index> applied_ahead;  // v2: applied past a gap
   std::uint64_t applies_in_flight = 0;  // v2: spawned, not finished
   std::uint64_t applied_since_snapshot = 0;
+  std::uint64_t applied_bytes_since_snapshot = 0;
   struct Compaction {
     raft::Index index = 0;
     raft::Bytes image;
@@ -622,6 +623,7 @@ void RaftGroup::Impl::restore_snapshot(const raft::Snapshot& snapshot) {
   applied_through = std::max(applied_through, snapshot.meta.index);
   applied_ahead.erase(applied_ahead.begin(), applied_ahead.upper_bound(applied_through));
   applied_since_snapshot = 0;
+  applied_bytes_since_snapshot = 0;
   // Whatever those indexes hold now came from the leader, not from us: the
   // outcome of a proposal there is unknown, reported as a leader change.
   fail_pending_through(snapshot.meta.index, ProposeError::leader_changed);
@@ -649,8 +651,9 @@ void RaftGroup::Impl::apply_entry(const raft::Entry& entry) {
                       {"node", as_int(self)},
                       {"term", as_int(entry.term)},
                       {"index", as_int(entry.index)},
-                      {"hash", static_cast<std::int64_t>(sim::hash_bytes(entry.data))}});
+                      {"hash", static_cast<std::int64_t>(sim::digest_bytes(entry.data))}});
   complete_pending(entry);
+  applied_bytes_since_snapshot += entry.data.size();
   mark_applied(entry.index);
   maybe_request_compaction();
 }
@@ -667,12 +670,18 @@ void RaftGroup::Impl::mark_applied(raft::Index index) {
 
 void RaftGroup::Impl::maybe_request_compaction() {
   if (config.snapshot_every_entries <= 0) return;
-  if (applied_since_snapshot < static_cast<std::uint64_t>(config.snapshot_every_entries)) return;
+  const bool by_entries =
+      applied_since_snapshot >= static_cast<std::uint64_t>(config.snapshot_every_entries);
+  const bool by_bytes =
+      config.snapshot_every_bytes > 0 &&
+      applied_bytes_since_snapshot >= static_cast<std::uint64_t>(config.snapshot_every_bytes);
+  if (!by_entries && !by_bytes) return;
   // The image must be exactly the state after applied_through: not while
   // spawned applies (v2.0.0) may have run past a gap.
   if (!applied_ahead.empty() || applies_in_flight > 1) return;
   compaction = Compaction{applied_through, state_machine.snapshot()};
   applied_since_snapshot = 0;
+  applied_bytes_since_snapshot = 0;
 }
 
 // Runs on the driver fiber between Readies, where the core may be changed.

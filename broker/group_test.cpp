@@ -9,7 +9,7 @@
 #include <set>
 
 #include "broker/group_testing.h"
-#include "sim/hash.h"
+#include "sim/digest.h"
 
 namespace simrun::broker {
 namespace {
@@ -517,7 +517,7 @@ TEST_CASE("empty entries cause deserialization errors only when not skipped") {
     cluster.run_for(sim::seconds(1));
     std::size_t empty_applied = 0;
     for (const auto& record : cluster.of_kind("raft.applied")) {
-      if (static_cast<std::uint64_t>(record.n("hash")) == sim::hash_bytes({})) ++empty_applied;
+      if (static_cast<std::uint64_t>(record.n("hash")) == sim::digest_bytes({})) ++empty_applied;
     }
     CHECK(empty_applied == 3);  // the first leader's no-op, on each replica
     const auto errors = cluster.of_kind("apply.deser_error");

@@ -231,7 +231,9 @@ void Node::create_replica(const std::string& topic, int partition,
   PartitionReplica replica;
   replica.topic = topic;
   replica.partition = partition;
-  replica.log = std::make_unique<PartitionStateMachine>();
+  replica.log = std::make_unique<PartitionStateMachine>(Retention{options_.config.segment_bytes,
+                                                                  options_.config.retention_bytes,
+                                                                  options_.config.retention_ms});
   if (!options_.config.batched_high_watermarks) {
     // Mechanism 10 (legacy): every replica proposes a watermark to __meta
     // for every batch it applies.

@@ -7,6 +7,23 @@
 
 namespace simrun::broker {
 
+namespace {
+// The first record's timestamp (a validated batch holds at least one record;
+// it starts right after the fixed header): the batch's time for retention.
+std::int64_t first_record_timestamp_ms(const wire::Bytes& batch) {
+  SIMRUN_ASSERT(batch.size() >= kBatchHeaderBytes + 8, "a validated batch holds a record");
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    value |= std::uint64_t{batch[kBatchHeaderBytes + i]} << (8 * i);
+  }
+  return static_cast<std::int64_t>(value);
+}
+}  // namespace
+
+PartitionStateMachine::PartitionStateMachine(Retention retention) : retention_(retention) {
+  SIMRUN_ASSERT(retention_.segment_bytes > 0, "a segment holds at least one byte");
+}
+
 bool PartitionStateMachine::apply(const raft::Entry& entry) {
   const auto summary = summarize_record_batch(entry.data);
   if (!summary) return false;
@@ -26,23 +43,78 @@ bool PartitionStateMachine::apply(const raft::Entry& entry) {
   next_offset_ += summary->record_count;
   ++batches_applied_;
   offset_by_raft_index_[entry.index] = batch.base_offset;
+  append_to_segment(batch.bytes.size(), first_record_timestamp_ms(batch.bytes));
   batches_.push_back(std::move(batch));
   evict();
   if (on_applied_) on_applied_(batches_.back());
   return true;
 }
 
+void PartitionStateMachine::append_to_segment(std::size_t bytes, std::int64_t timestamp_ms) {
+  if (segments_.empty() ||
+      segments_.back().bytes >= static_cast<std::size_t>(retention_.segment_bytes)) {
+    segments_.emplace_back();  // roll: the previous active segment is closed
+  }
+  Segment& active = segments_.back();
+  ++active.batches;
+  active.bytes += bytes;
+  active.newest_timestamp_ms = std::max(active.newest_timestamp_ms, timestamp_ms);
+  newest_timestamp_ms_ = std::max(newest_timestamp_ms_, timestamp_ms);
+}
+
 void PartitionStateMachine::evict() {
+  std::size_t held_batches = 0;
+  for (const Segment& segment : segments_) held_batches += segment.batches;
+  // The index bound: the oldest entries go, with their bytes if still held.
   while (batches_.size() > kMaxIndexedBatches) {
-    retained_bytes_ -= batches_.front().bytes.size();
+    if (held_batches == batches_.size()) {
+      Segment& oldest = segments_.front();
+      oldest.bytes -= batches_.front().bytes.size();
+      --oldest.batches;
+      --held_batches;
+      if (oldest.batches == 0) segments_.pop_front();
+      retained_bytes_ -= batches_.front().bytes.size();
+    }
     offset_by_raft_index_.erase(batches_.front().raft_index);
     batches_.pop_front();
   }
-  // Drop bytes oldest first, but never the newest batch's.
-  for (std::size_t i = 0; retained_bytes_ > kMaxRetainedBytes && i + 1 < batches_.size(); ++i) {
-    retained_bytes_ -= batches_[i].bytes.size();
-    batches_[i].bytes.clear();
-    batches_[i].bytes.shrink_to_fit();
+  // Retention deletes whole closed segments, oldest first (Kafka: a segment
+  // goes when the log without it still holds retention.bytes, or when its
+  // newest record is older than retention.ms).
+  const auto expired = [&](const Segment& segment) {
+    const bool by_size =
+        retention_.retention_bytes >= 0 &&
+        retained_bytes_ - segment.bytes >= static_cast<std::size_t>(retention_.retention_bytes);
+    const bool by_time =
+        retention_.retention_ms >= 0 &&
+        segment.newest_timestamp_ms < newest_timestamp_ms_ - retention_.retention_ms;
+    return by_size || by_time;
+  };
+  while (segments_.size() > 1 && expired(segments_.front())) {
+    const Segment oldest = segments_.front();
+    SIMRUN_ASSERT(held_batches <= batches_.size(), "segments cover a suffix of the batches");
+    const std::size_t first = batches_.size() - held_batches;
+    for (std::size_t i = first; i < first + oldest.batches; ++i) {
+      SIMRUN_ASSERT(!batches_[i].bytes.empty(), "a held batch has bytes");
+      wire::Bytes().swap(batches_[i].bytes);
+    }
+    held_batches -= oldest.batches;
+    retained_bytes_ -= oldest.bytes;
+    segments_.pop_front();
+    ++segments_deleted_;
+  }
+}
+
+void PartitionStateMachine::rebuild_segments() {
+  segments_.clear();
+  newest_timestamp_ms_ = INT64_MIN;
+  for (const StoredBatch& batch : batches_) {
+    if (batch.bytes.empty()) {
+      // Deleted by retention: only batches after it hold bytes.
+      segments_.clear();
+      continue;
+    }
+    append_to_segment(batch.bytes.size(), first_record_timestamp_ms(batch.bytes));
   }
 }
 
@@ -122,6 +194,7 @@ void PartitionStateMachine::restore(const raft::Bytes& image) {
   next_offset_ = next_offset;
   batches_applied_ = applied;
   retained_bytes_ = retained;
+  rebuild_segments();
 }
 
 }  // namespace simrun::broker

@@ -13,10 +13,16 @@
 //
 // Memory bound: the index (one small StoredBatch per batch: offsets, hash,
 // Raft position) is kept for every batch up to kMaxIndexedBatches, then the
-// oldest index entries are forgotten; the batch bytes (for fetch) are kept
-// only for the newest kMaxRetainedBytes, older batches keep their index
-// entry but lose their bytes (a fetch below the retained range starts at the
-// oldest batch still held, as a Kafka log after retention would).
+// oldest index entries are forgotten. The batch bytes (for fetch) are kept
+// by retention, as a Kafka log keeps them (log.segment.bytes,
+// retention.bytes, retention.ms): batches are appended to the active
+// segment, which is rolled once it holds segment_bytes; a whole closed
+// segment loses its bytes once the log without it still holds
+// retention_bytes, or once its newest batch is more than retention_ms older
+// than the newest batch of the log (record timestamps, from the producers'
+// clocks, as Kafka's time index). Deleted batches keep their index entry; a
+// fetch below the retained range starts at the oldest batch still held, as
+// a Kafka consumer is reset to the log start offset.
 
 #include <cstddef>
 #include <cstdint>
@@ -35,7 +41,14 @@
 namespace simrun::broker {
 
 inline constexpr std::size_t kMaxIndexedBatches = 1u << 20;
-inline constexpr std::size_t kMaxRetainedBytes = 64u << 20;
+
+// The partition log's retention (BrokerConfig's segment_bytes,
+// retention_bytes, retention_ms). -1: no limit of that kind.
+struct Retention {
+  std::int64_t segment_bytes = 1 << 20;
+  std::int64_t retention_bytes = 64 << 20;
+  std::int64_t retention_ms = -1;
+};
 
 struct StoredBatch {
   std::int64_t base_offset = 0;
@@ -50,6 +63,7 @@ struct StoredBatch {
 class PartitionStateMachine final : public StateMachine {
  public:
   PartitionStateMachine() = default;
+  explicit PartitionStateMachine(Retention retention);
 
   // Decodes (framing + CRC) and appends the batch; false (nothing applied)
   // when the entry is not a valid batch, e.g. the empty entry of a new term.
@@ -65,6 +79,9 @@ class PartitionStateMachine final : public StateMachine {
   // Offset after the last applied record (0 when empty).
   std::int64_t high_watermark() const { return next_offset_; }
   std::uint64_t batches_applied() const { return batches_applied_; }
+  // Bytes of the batches still held (not yet deleted by retention).
+  std::size_t retained_bytes() const { return retained_bytes_; }
+  std::uint64_t segments_deleted() const { return segments_deleted_; }
   const std::deque<StoredBatch>& batches() const { return batches_; }
   // The batch a committed Raft entry carried, if still indexed.
   const StoredBatch* find_by_raft_index(raft::Index index) const;
@@ -74,8 +91,23 @@ class PartitionStateMachine final : public StateMachine {
   wire::Bytes read(std::int64_t offset, std::size_t max_bytes) const;
 
  private:
+  // A run of consecutive batches (by position in batches_) whose bytes are
+  // deleted together.
+  struct Segment {
+    std::size_t batches = 0;
+    std::size_t bytes = 0;
+    std::int64_t newest_timestamp_ms = INT64_MIN;
+  };
+  void append_to_segment(std::size_t bytes, std::int64_t timestamp_ms);
   void evict();
+  void rebuild_segments();
+  Retention retention_;
   std::deque<StoredBatch> batches_;  // sorted by base_offset (apply order)
+  // Segments holding bytes, oldest first, covering the last
+  // sum(batches) entries of batches_; the back one is active.
+  std::deque<Segment> segments_;
+  std::int64_t newest_timestamp_ms_ = INT64_MIN;
+  std::uint64_t segments_deleted_ = 0;
   // Raft index -> base offset. Separate from batches_ because the v2.0.0
   // spawned apply may apply entries out of index order.
   std::map<raft::Index, std::int64_t> offset_by_raft_index_;

@@ -7,16 +7,17 @@
 namespace simrun::broker {
 namespace {
 
-wire::Bytes batch_bytes(std::uint64_t sequence, int records, std::int64_t claimed_base = 999) {
+wire::Bytes batch_bytes(std::uint64_t sequence, int records, std::int64_t claimed_base = 999,
+                        std::int64_t timestamp_ms = 0, std::size_t value_bytes = 10) {
   RecordBatch batch;
   batch.base_offset = claimed_base;  // whatever the client wrote is replaced
   batch.producer_id = 7;
   batch.producer_sequence = sequence;
   for (int i = 0; i < records; ++i) {
     Record record;
-    record.timestamp_ms = i;
-    record.value =
-        wire::Bytes(10, static_cast<std::uint8_t>(sequence + static_cast<std::uint64_t>(i)));
+    record.timestamp_ms = timestamp_ms + i;
+    record.value = wire::Bytes(value_bytes,
+                               static_cast<std::uint8_t>(sequence + static_cast<std::uint64_t>(i)));
     batch.records.push_back(record);
   }
   return encode_record_batch(batch);
@@ -86,6 +87,82 @@ TEST_CASE("snapshot and restore give an identical partition") {
   // And it continues from the same offset.
   CHECK(copy.apply(raft::Entry{1, 6, batch_bytes(9, 1)}));
   CHECK(copy.batches().back().base_offset == partition.high_watermark());
+}
+
+// Oldest batch still holding bytes (the log start offset), or -1.
+std::int64_t log_start_offset(const PartitionStateMachine& partition) {
+  for (const StoredBatch& batch : partition.batches()) {
+    if (!batch.bytes.empty()) return batch.base_offset;
+  }
+  return -1;
+}
+
+TEST_CASE("retention by size deletes whole closed segments, never the active one") {
+  // Batches of 1 record with a 1,000-byte value: ~1,050 bytes each; 4 per
+  // 4 KiB segment (rolled once the active one holds >= 4,096 bytes).
+  const Retention retention{4096, 8192, -1};
+  PartitionStateMachine partition(retention);
+  const std::size_t batch_size = batch_bytes(1, 1, 999, 0, 1000).size();
+  for (std::uint64_t i = 1; i <= 40; ++i) {
+    REQUIRE(partition.apply(raft::Entry{1, i, batch_bytes(i, 1, 999, 0, 1000)}));
+    // The log without its oldest segment holds less than retention_bytes,
+    // and it holds at least the active segment.
+    CHECK(partition.retained_bytes() >= batch_size);
+    CHECK(partition.retained_bytes() < 8192 + 2 * 4096 + batch_size);
+  }
+  CHECK(partition.segments_deleted() > 0);
+  CHECK(partition.high_watermark() == 40);
+  REQUIRE(partition.batches().size() == 40);  // the index keeps every batch
+  // Deleted batches are a prefix; a fetch below it starts at the log start.
+  const std::int64_t start = log_start_offset(partition);
+  CHECK(start > 0);
+  CHECK(start % 4 == 0);  // whole segments of 4 batches went
+  for (const StoredBatch& batch : partition.batches()) {
+    CHECK(batch.bytes.empty() == (batch.base_offset < start));
+  }
+  const auto fetched = decode_record_batches(partition.read(0, 1));
+  REQUIRE(fetched);
+  REQUIRE(fetched->size() == 1);
+  CHECK((*fetched)[0].base_offset == start);
+}
+
+TEST_CASE("retention by time deletes segments older than retention_ms behind the newest batch") {
+  const Retention retention{1024, -1, 10'000};
+  PartitionStateMachine partition(retention);
+  // One batch per second of producer time, each ~1,050 bytes: every batch
+  // rolls a segment of its own.
+  for (std::uint64_t i = 1; i <= 30; ++i) {
+    REQUIRE(partition.apply(
+        raft::Entry{1, i, batch_bytes(i, 1, 999, static_cast<std::int64_t>(i) * 1000, 1000)}));
+  }
+  // Newest timestamp 30 s: batches stamped before 20 s are deleted.
+  CHECK(log_start_offset(partition) == 19);  // the batch stamped 20 s (offset 19)
+  CHECK(partition.segments_deleted() == 19);
+}
+
+TEST_CASE("unlimited retention keeps every byte; restore rebuilds the segments") {
+  const Retention unlimited{1024, -1, -1};
+  PartitionStateMachine partition(unlimited);
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    REQUIRE(partition.apply(raft::Entry{1, i, batch_bytes(i, 1, 999, 0, 1000)}));
+  }
+  CHECK(partition.segments_deleted() == 0);
+  CHECK(log_start_offset(partition) == 0);
+
+  PartitionStateMachine limited(Retention{4096, 8192, -1});
+  for (std::uint64_t i = 1; i <= 20; ++i) {
+    REQUIRE(limited.apply(raft::Entry{1, i, batch_bytes(i, 1, 999, 0, 1000)}));
+  }
+  PartitionStateMachine restored(Retention{4096, 8192, -1});
+  restored.restore(limited.snapshot());
+  CHECK(restored.retained_bytes() == limited.retained_bytes());
+  CHECK(log_start_offset(restored) == log_start_offset(limited));
+  // Both keep deleting the same way afterwards.
+  for (std::uint64_t i = 21; i <= 40; ++i) {
+    REQUIRE(limited.apply(raft::Entry{1, i, batch_bytes(i, 1, 999, 0, 1000)}));
+    REQUIRE(restored.apply(raft::Entry{1, i, batch_bytes(i, 1, 999, 0, 1000)}));
+  }
+  CHECK(restored.batches() == limited.batches());
 }
 
 }  // namespace

@@ -1,27 +1,12 @@
 #include "broker/record_batch.h"
 
-#include <array>
-
 #include <fmt/format.h>
 
 #include "sim/assert.h"
-#include "sim/hash.h"
+#include "sim/digest.h"
 
 namespace simrun::broker {
 namespace {
-
-constexpr std::array<std::uint32_t, 256> make_crc32c_table() {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t i = 0; i < 256; ++i) {
-    std::uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) {
-      c = (c & 1U) != 0 ? (c >> 1) ^ 0x82F63B78U : c >> 1;
-    }
-    table[i] = c;
-  }
-  return table;
-}
-constexpr std::array<std::uint32_t, 256> kCrc32cTable = make_crc32c_table();
 
 // Smallest encoded record: timestamp + two empty length prefixes.
 constexpr std::size_t kMinRecordBytes = 8 + 4 + 4;
@@ -101,7 +86,7 @@ std::optional<Frame> read_frame(wire::Reader& in, std::span<const std::uint8_t> 
     return std::nullopt;
   }
   frame.records_payload = body.raw("records", records_length);
-  frame.summary.content_hash = sim::hash_bytes(frame.records_payload);
+  frame.summary.content_hash = sim::digest_bytes(frame.records_payload);
   (void)in.raw("batch body", covered_bytes);
   frame.total_bytes = in.position() - start;
   return frame;
@@ -131,19 +116,11 @@ std::optional<RecordBatch> decode_records(const Frame& frame, wire::Reader& oute
 
 }  // namespace
 
-std::uint32_t crc32c(std::span<const std::uint8_t> bytes, std::uint32_t crc) {
-  crc = ~crc;
-  for (std::uint8_t byte : bytes) {
-    crc = kCrc32cTable[(crc ^ byte) & 0xFFU] ^ (crc >> 8);
-  }
-  return ~crc;
-}
-
 std::uint64_t RecordBatch::content_hash() const {
   wire::Bytes payload;
   wire::Writer out(payload);
   encode_records(out, records);
-  return sim::hash_bytes(payload);
+  return sim::digest_bytes(payload);
 }
 
 wire::Bytes encode_record_batch(const RecordBatch& batch) {

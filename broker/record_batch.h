@@ -18,8 +18,8 @@
 // the next batch of the partition starts at base_offset + record_count.
 //
 // Content hash (the `hash` of produce.acked / consume.record and of
-// Cluster::StoredRecord): sim::hash_bytes over the records payload bytes
-// exactly, seed 0. It excludes base_offset, the CRC and producer id/sequence,
+// Cluster::StoredRecord): sim::digest_bytes (XXH3-64) over the records
+// payload bytes exactly. It excludes base_offset, the CRC and producer id/sequence,
 // so the leader stamping an offset does not change it, while any change to a
 // key, value or timestamp does. Use content_hash() on a decoded batch or
 // batch_content_hash() on stored bytes; both give the same value.
@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/crc32c.h"
 #include "broker/wire.h"
 
 namespace simrun::broker {
@@ -45,9 +46,7 @@ inline constexpr std::size_t kBatchPrefixBytes = 8 + 4 + 4;
 // Fixed part of the header (prefix + producer id/sequence + counts).
 inline constexpr std::size_t kBatchHeaderBytes = kBatchPrefixBytes + 8 + 8 + 4 + 4;
 
-// CRC32C (Castagnoli, reflected polynomial 0x82F63B78), table-driven.
-// crc32c("123456789") == 0xE3069283.
-std::uint32_t crc32c(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0);
+// The batch CRC is broker/crc32c.h's crc32c (SSE 4.2 or a portable table).
 
 struct Record {
   std::int64_t timestamp_ms = 0;  // producer's local clock; informational only

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "sim/hash.h"
+#include "sim/digest.h"
 #include "sim/random.h"
 
 namespace simrun::broker {
@@ -52,9 +52,9 @@ TEST_CASE("a record batch round-trips and its hash is the records payload hash")
     CHECK(summary->producer_id == batch.producer_id);
     CHECK(summary->producer_sequence == batch.producer_sequence);
     CHECK(summary->content_hash == batch.content_hash());
-    // The definition: hash_bytes over the bytes after records_length.
+    // The definition: digest_bytes (XXH3-64) over the bytes after records_length.
     const auto payload = std::span<const std::uint8_t>(encoded).subspan(kBatchHeaderBytes);
-    CHECK(batch.content_hash() == sim::hash_bytes(payload));
+    CHECK(batch.content_hash() == sim::digest_bytes(payload));
     auto hash = batch_content_hash(encoded);
     REQUIRE(hash);
     CHECK(*hash == batch.content_hash());

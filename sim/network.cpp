@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sim/assert.h"
+#include "sim/digest.h"
 #include "sim/hash.h"
 #include "sim/world.h"
 
@@ -65,7 +66,7 @@ void Network::send(ProcessId from, ProcessId to, Bytes payload) {
                                      {"to", to},
                                      {"id", as_number(envelope.message_id)},
                                      {"bytes", as_number(envelope.payload.size())},
-                                     {"digest", as_number(hash_bytes(envelope.payload))}});
+                                     {"digest", as_number(digest_bytes(envelope.payload))}});
   const ProcessState sender = world_.state(from);
   if (sender != ProcessState::running && sender != ProcessState::paused) {
     // Only a destructor running during a crash's unwinding can get here.

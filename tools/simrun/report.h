@@ -29,6 +29,7 @@ struct RunOutcome {
   std::int64_t sim_time_ms = 0;
   std::int64_t wall_time_ms = 0;  // measured outside the simulation; never hashed
   std::uint64_t events = 0;       // trace records
+  std::uint64_t loop_events = 0;  // event-loop events executed (timers, deliveries, wake-ups)
   std::uint64_t faults_applied = 0;
   std::uint64_t faults_skipped = 0;
   Metrics metrics;

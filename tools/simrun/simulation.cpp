@@ -483,6 +483,7 @@ RunOutcome Simulation::finish() {
   outcome.duration_ms = end_ms_;
   outcome.trace_hash = world_->trace().hash();
   outcome.events = world_->trace().records();
+  outcome.loop_events = world_->loop().events_executed();
   outcome.sim_time_ms = sim::to_millis(world_->now());
   outcome.faults_applied = injector_->applied();
   outcome.faults_skipped = injector_->skipped();

@@ -1,0 +1,327 @@
+// load_bench: how fast and how big a whole simrun run is at production load.
+// Runs the same thing `build/simrun` runs (scenario loader, broker cluster,
+// metrics, checkers), each run in a child process so that its peak memory
+// (ru_maxrss from wait4) is its own, and prints one row per run:
+// simulated time, wall time, simulated-to-wall ratio, event-loop events per
+// wall second, trace records, peak memory, trace hash and whether every
+// check passed. A bare-heap reference (the same 1,000 self-rescheduling
+// timers on a std::priority_queue as sim_bench's) is measured in the same
+// invocation, so readers can compare figures across machines.
+//
+// The default workload is issue 12's plain production scenario: 3 nodes,
+// 3 partitions of replication factor 3 plus __meta, 500 acks=all produce
+// requests per second of one 1 KiB record, one consumer, lognormal fsync
+// around 1 ms, no faults. Usage:
+//   load_bench [--seconds 60,120,300,600] [--nodes 3] [--partitions 3]
+//              [--rate 500] [--record-bytes 1024] [--poll-ms N] [--seed 1]
+//              [--profile recommended] [--scenario FILE] [--print-scenario]
+//   --rate 0: an idle cluster (topics, no producer, no consumer).
+//   --scenario FILE: run that scenario file instead (--seconds overrides its
+//   duration when given).
+// Wall-clock figures are noisy on a shared machine; the reference row tells
+// how loaded it was. For a deterministic figure count instructions:
+//   valgrind --tool=callgrind build/tools/load_bench/load_bench --seconds 10 --no-fork
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <queue>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/report.h"
+#include "tools/simrun/runner.h"
+#include "tools/simrun/scenario_loader.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::vector<std::int64_t> seconds = {60, 120, 300, 600};
+  bool seconds_given = false;
+  int nodes = 3;
+  int partitions = 3;
+  double rate = 500.0;
+  int record_bytes = 1024;
+  std::int64_t poll_ms = 0;  // 0: the scenario format's default
+  std::uint64_t seed = 1;
+  std::string profile = "recommended";
+  std::string scenario_file;
+  bool print_scenario = false;
+  bool fork_runs = true;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "load_bench: %s\n", message.c_str());
+  std::exit(2);
+}
+
+std::int64_t parse_integer(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < 0) {
+    usage_error(flag + ": expected a non-negative integer, got '" + text + "'");
+  }
+  return value;
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--print-scenario") {
+      options.print_scenario = true;
+      continue;
+    }
+    if (flag == "--no-fork") {
+      options.fork_runs = false;
+      continue;
+    }
+    if (i + 1 >= argc) usage_error(flag + ": missing value");
+    const std::string value = argv[++i];
+    if (flag == "--seconds") {
+      options.seconds.clear();
+      options.seconds_given = true;
+      std::stringstream list(value);
+      for (std::string item; std::getline(list, item, ',');) {
+        options.seconds.push_back(parse_integer(flag, item));
+      }
+      if (options.seconds.empty()) usage_error("--seconds: empty list");
+    } else if (flag == "--nodes") {
+      options.nodes = static_cast<int>(parse_integer(flag, value));
+    } else if (flag == "--partitions") {
+      options.partitions = static_cast<int>(parse_integer(flag, value));
+    } else if (flag == "--rate") {
+      options.rate = static_cast<double>(parse_integer(flag, value));
+    } else if (flag == "--record-bytes") {
+      options.record_bytes = static_cast<int>(parse_integer(flag, value));
+    } else if (flag == "--poll-ms") {
+      options.poll_ms = parse_integer(flag, value);
+    } else if (flag == "--seed") {
+      options.seed = static_cast<std::uint64_t>(parse_integer(flag, value));
+    } else if (flag == "--profile") {
+      options.profile = value;
+    } else if (flag == "--scenario") {
+      options.scenario_file = value;
+    } else {
+      usage_error("unknown flag " + flag);
+    }
+  }
+  return options;
+}
+
+// The production scenario as a scenario document, so the run goes through
+// the same loader (schema, checks) as `build/simrun`.
+nlohmann::json production_scenario(const Options& options) {
+  nlohmann::json doc;
+  doc["name"] = "load_bench";
+  doc["description"] = "issue 12 production load (tools/load_bench)";
+  doc["seed"] = options.seed;
+  doc["duration"] = "60s";
+  doc["cluster"] = {{"nodes", options.nodes}, {"profile", options.profile}};
+  doc["network"]["latency"] = {
+      {"kind", "lognormal"}, {"base_ms", 0.2}, {"median_ms", 0.5}, {"sigma", 0.5}, {"max_ms", 20}};
+  doc["disk"]["fsync_latency"] = {
+      {"kind", "lognormal"}, {"base_ms", 0.2}, {"median_ms", 1}, {"sigma", 0.6}, {"max_ms", 50}};
+  doc["workload"]["topics"] = nlohmann::json::array(
+      {nlohmann::json{{"name", "orders"}, {"partitions", options.partitions}}});
+  if (options.rate > 0) {
+    doc["workload"]["producers"] =
+        nlohmann::json::array({nlohmann::json{{"topic", "orders"},
+                                              {"rate_per_second", options.rate},
+                                              {"record_bytes", options.record_bytes},
+                                              {"acks", -1}}});
+    nlohmann::json consumer = {{"topic", "orders"}};
+    if (options.poll_ms > 0) consumer["poll_interval_ms"] = options.poll_ms;
+    doc["workload"]["consumers"] = nlohmann::json::array({consumer});
+  }
+  return doc;
+}
+
+struct RunFigures {
+  std::int64_t sim_ms = 0;
+  double wall_s = 0;
+  std::uint64_t loop_events = 0;
+  std::uint64_t trace_records = 0;
+  std::uint64_t trace_hash = 0;
+  bool passed = false;
+  bool failed_to_run = false;
+};
+
+RunFigures run_once(const std::string& text, const std::string& file, std::int64_t seconds,
+                    bool override_duration) {
+  simrun::cli::LoadOptions load;
+  if (override_duration) load.duration_ms = seconds * 1000;
+  RunFigures figures;
+  try {
+    const simrun::cli::Scenario scenario = simrun::cli::load_scenario_text(text, file, load);
+    const auto start = Clock::now();
+    const simrun::cli::RunOutcome outcome = simrun::cli::run_scenario(scenario, {});
+    figures.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    figures.sim_ms = outcome.sim_time_ms;
+    figures.loop_events = outcome.loop_events;
+    figures.trace_records = outcome.events;
+    figures.trace_hash = outcome.trace_hash;
+    figures.passed = outcome.passed;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "load_bench: %s\n", error.what());
+    figures.failed_to_run = true;
+  }
+  return figures;
+}
+
+struct ChildUsage {
+  long peak_kib = 0;
+  double cpu_s = 0;  // user + system
+};
+
+double cpu_seconds(const rusage& usage) {
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Runs in a child so that ru_maxrss is this run's peak alone. Returns the
+// figures and the child's peak resident memory and CPU time.
+std::pair<RunFigures, ChildUsage> run_in_child(const std::string& text, const std::string& file,
+                                               std::int64_t seconds, bool override_duration) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) usage_error("pipe failed");
+  std::fflush(stdout);
+  const pid_t child = fork();
+  if (child < 0) usage_error("fork failed");
+  if (child == 0) {
+    close(pipe_fds[0]);
+    const RunFigures figures = run_once(text, file, seconds, override_duration);
+    const ssize_t written = write(pipe_fds[1], &figures, sizeof figures);
+    _exit(written == static_cast<ssize_t>(sizeof figures) ? 0 : 3);
+  }
+  close(pipe_fds[1]);
+  RunFigures figures;
+  figures.failed_to_run = true;
+  RunFigures received;
+  if (read(pipe_fds[0], &received, sizeof received) == static_cast<ssize_t>(sizeof received)) {
+    figures = received;
+  }
+  close(pipe_fds[0]);
+  int status = 0;
+  rusage usage{};
+  wait4(child, &status, 0, &usage);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) figures.failed_to_run = true;
+  return {figures, ChildUsage{usage.ru_maxrss, cpu_seconds(usage)}};
+}
+
+// The bare-heap reference: 1,000 self-rescheduling timers on a
+// std::priority_queue of (time, sequence), no callbacks (sim_bench's pq-ref).
+double reference_events_per_second(std::uint64_t total_events) {
+  struct Entry {
+    std::int64_t at;
+    std::uint64_t sequence;
+    std::uint32_t timer;
+    bool operator>(const Entry& other) const {
+      return at != other.at ? at > other.at : sequence > other.sequence;
+    }
+  };
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
+  std::vector<std::int64_t> periods;
+  std::uint64_t sequence = 0;
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    periods.push_back(1000 + (i * 7919) % 5000);
+    queue.push(Entry{periods.back(), sequence++, i});
+  }
+  const auto start = Clock::now();
+  for (std::uint64_t n = 0; n < total_events; ++n) {
+    const Entry top = queue.top();
+    queue.pop();
+    queue.push(Entry{top.at + periods[top.timer], sequence++, top.timer});
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  if (queue.empty()) std::abort();  // keeps the loop observable
+  return static_cast<double>(total_events) / wall;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  std::string text;
+  std::string file;
+  if (options.scenario_file.empty()) {
+    text = production_scenario(options).dump(2);
+    file = "<load_bench>";
+    if (options.print_scenario) {
+      std::printf("%s\n", text.c_str());
+      return 0;
+    }
+    std::printf(
+        "workload: %d nodes, %d partitions (RF min(3, nodes)) + __meta, %.0f produce/s "
+        "acks=all of 1 x %d B, %s, profile %s, seed %llu\n",
+        options.nodes, options.partitions, options.rate, options.record_bytes,
+        options.rate > 0 ? "1 consumer" : "idle", options.profile.c_str(),
+        static_cast<unsigned long long>(options.seed));
+  } else {
+    std::ifstream in(options.scenario_file);
+    if (!in) usage_error("cannot read " + options.scenario_file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+    file = options.scenario_file;
+    std::printf("scenario: %s\n", file.c_str());
+  }
+  const bool override_duration = options.scenario_file.empty() || options.seconds_given;
+  const std::vector<std::int64_t> runs = options.scenario_file.empty() || options.seconds_given
+                                             ? options.seconds
+                                             : std::vector<std::int64_t>{0};
+
+  const double reference_before = reference_events_per_second(20'000'000);
+  // ratio and events/s are per wall second; "cpu ratio" divides by the
+  // run's user + system CPU time instead (the process's own, so less
+  // sensitive to other load on a shared machine; it includes loading).
+  std::printf("%9s %8s %7s %8s %9s %11s %10s %13s %8s %16s %s\n", "simulated", "wall", "cpu",
+              "ratio", "cpu ratio", "events", "events/s", "trace records", "peak MiB", "trace hash",
+              "checks");
+  int exit_code = 0;
+  for (const std::int64_t seconds : runs) {
+    RunFigures figures;
+    ChildUsage usage;
+    if (options.fork_runs) {
+      std::tie(figures, usage) = run_in_child(text, file, seconds, override_duration);
+    } else {
+      figures = run_once(text, file, seconds, override_duration);
+      rusage self{};
+      getrusage(RUSAGE_SELF, &self);
+      usage = ChildUsage{self.ru_maxrss, cpu_seconds(self)};
+    }
+    if (figures.failed_to_run) {
+      std::printf("%8llds run failed\n", static_cast<long long>(seconds));
+      exit_code = 1;
+      continue;
+    }
+    const double sim_s = static_cast<double>(figures.sim_ms) / 1000.0;
+    std::printf("%8.0fs %7.2fs %6.2fs %7.0fx %8.0fx %11llu %10.0f %13llu %8.1f %16s %s\n", sim_s,
+                figures.wall_s, usage.cpu_s, sim_s / figures.wall_s, sim_s / usage.cpu_s,
+                static_cast<unsigned long long>(figures.loop_events),
+                static_cast<double>(figures.loop_events) / figures.wall_s,
+                static_cast<unsigned long long>(figures.trace_records),
+                static_cast<double>(usage.peak_kib) / 1024.0,
+                simrun::cli::format_hash(figures.trace_hash).c_str(),
+                figures.passed ? "pass" : "FAIL");
+    if (!figures.passed) exit_code = 1;
+  }
+  const double reference_after = reference_events_per_second(20'000'000);
+  std::printf(
+      "bare-heap reference (1,000 timers on std::priority_queue): %.1f M events/s before "
+      "the runs, %.1f M events/s after\n",
+      reference_before / 1e6, reference_after / 1e6);
+  return exit_code;
+}
