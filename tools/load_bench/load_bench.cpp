@@ -15,6 +15,7 @@
 //   load_bench [--seconds 60,120,300,600] [--nodes 3] [--partitions 3]
 //              [--rate 500] [--record-bytes 1024] [--poll-ms N] [--seed 1]
 //              [--profile recommended] [--scenario FILE] [--print-scenario]
+//              [--retention-bytes B] [--snapshot-every-bytes B] [--no-fork]
 //   --rate 0: an idle cluster (topics, no producer, no consumer).
 //   --scenario FILE: run that scenario file instead (--seconds overrides its
 //   duration when given).
@@ -60,6 +61,9 @@ struct Options {
   std::string scenario_file;
   bool print_scenario = false;
   bool fork_runs = true;
+  // cluster.broker knobs bounding memory (-2: the profile's value).
+  std::int64_t retention_bytes = -2;
+  std::int64_t snapshot_every_bytes = -2;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -108,6 +112,10 @@ Options parse(int argc, char** argv) {
       options.record_bytes = static_cast<int>(parse_integer(flag, value));
     } else if (flag == "--poll-ms") {
       options.poll_ms = parse_integer(flag, value);
+    } else if (flag == "--retention-bytes") {
+      options.retention_bytes = parse_integer(flag, value);
+    } else if (flag == "--snapshot-every-bytes") {
+      options.snapshot_every_bytes = parse_integer(flag, value);
     } else if (flag == "--seed") {
       options.seed = static_cast<std::uint64_t>(parse_integer(flag, value));
     } else if (flag == "--profile") {
@@ -130,6 +138,12 @@ nlohmann::json production_scenario(const Options& options) {
   doc["seed"] = options.seed;
   doc["duration"] = "60s";
   doc["cluster"] = {{"nodes", options.nodes}, {"profile", options.profile}};
+  if (options.retention_bytes != -2) {
+    doc["cluster"]["broker"]["retention_bytes"] = options.retention_bytes;
+  }
+  if (options.snapshot_every_bytes != -2) {
+    doc["cluster"]["broker"]["snapshot_every_bytes"] = options.snapshot_every_bytes;
+  }
   doc["network"]["latency"] = {
       {"kind", "lognormal"}, {"base_ms", 0.2}, {"median_ms", 0.5}, {"sigma", 0.5}, {"max_ms", 20}};
   doc["disk"]["fsync_latency"] = {
