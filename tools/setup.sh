@@ -31,6 +31,8 @@ cd "$root"
 packages=(build-essential cmake ninja-build ccache clang clang-format
           libboost-context-dev libboost-program-options-dev nlohmann-json3-dev
           doctest-dev libvalijson-dev libfmt-dev libbenchmark-dev libxxhash-dev)
+# The browser tests of the HTML reports (tools/simrun/browser_tests.cmake).
+packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

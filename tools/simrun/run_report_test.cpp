@@ -49,6 +49,11 @@ Report run_with_report(const std::string& profile, const std::string& name) {
   report.summary = nlohmann::json::parse(read(dir / "summary.json"));
   report.junit = XmlReader::parse(read(dir / "junit.xml"));
   report.trace = nlohmann::json::parse(read(dir / "trace.json"));
+  // report.html is drawn in a browser by the browser_report_* tests; here:
+  // it exists, carries the run's repro line and stays small.
+  const std::string page = read(dir / "report.html");
+  CHECK(page.find("\"repro\":") != std::string::npos);
+  CHECK(page.size() < 4u * 1024 * 1024);
   return report;
 }
 
