@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "sim/assert.h"
+#include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/progress.h"
 #include "tools/simrun/quantiles.h"
@@ -51,7 +52,7 @@ SeedResult lost_seed(std::uint64_t seed, const WorkerOutcome& worker, std::int64
     case WorkerEnd::wall_budget:
       result.status = SeedStatus::wall_budget;
       result.first_failure = fmt::format("wall-time budget of {} exceeded (killed)",
-                                         format_eta(static_cast<double>(wall_budget_ms) / 1e3));
+                                         format_duration_ms(wall_budget_ms));
       break;
     case WorkerEnd::exited:
       result.status = SeedStatus::error;

@@ -102,3 +102,15 @@ TEST_CASE("--until-fail stops at the lowest failing seed whatever the jobs") {
     CHECK(out.str().find(": 1 run") != std::string::npos);
   }
 }
+
+TEST_CASE("a seed past its wall-time budget is killed and reported, the sweep goes on") {
+  SweepOptions options = short_churn(2, "");
+  options.report_dir.reset();
+  options.seeds = "2";
+  options.wall_budget_ms = 1;  // no run finishes in 1 ms
+  std::ostringstream out, err;
+  CHECK(run_sweep(options, out, err) == 1);
+  CHECK(out.str().find("(wall_budget): wall-time budget of 1ms exceeded (killed)") !=
+        std::string::npos);
+  CHECK(out.str().find("sweep: 0 passed, 2 failed") != std::string::npos);
+}
