@@ -18,3 +18,12 @@ foreach(profile recommended v1.3.67)
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(${name} PROPERTIES LABELS "browser" SKIP_REGULAR_EXPRESSION "SKIPPED:")
 endforeach()
+set(check_distribution ${CMAKE_CURRENT_SOURCE_DIR}/check_distribution_page.cmake)
+foreach(kind sweep gate)
+  set(name browser_report_${kind})
+  add_test(NAME ${name}
+           COMMAND ${CMAKE_COMMAND} -DSIMRUN=$<TARGET_FILE:simrun> "-DCHROMIUM=${SIMRUN_CHROMIUM}"
+                   -DDIR=${CMAKE_BINARY_DIR}/reports/${name} -DKIND=${kind} -P ${check_distribution}
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(${name} PROPERTIES LABELS "browser" SKIP_REGULAR_EXPRESSION "SKIPPED:")
+endforeach()

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "broker/config.h"
+#include "tools/simrun/distribution_pages.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/gate.h"
 #include "tools/simrun/input_error.h"
@@ -339,6 +340,7 @@ int command_gate(const Parsed& parsed, std::ostream& out) {
   std::ofstream file(path);
   if (!file) throw InputError(path + ": cannot write the gate result");
   file << gate.dump(2) << "\n";
+  write_gate_pages(dir.empty() ? "." : dir, gate, baseline, candidate);  // report.html, junit.xml
   print_gate_markdown(out, gate);
   out << "\ngate.json: " << path << "\n";
   return gate.at("passed").get<bool>() ? kExitPass : kExitFail;

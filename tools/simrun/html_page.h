@@ -13,6 +13,8 @@ namespace simrun::cli {
 
 // tools/simrun/pages/run_report.html (generated).
 std::string_view run_report_page();
+// tools/simrun/pages/distribution_report.html: sweeps and gates (generated).
+std::string_view distribution_report_page();
 
 // `page` with its data placeholder (the comment /*SIMRUN_DATA*/) replaced
 // by `data`, escaped so it cannot end the <script> element it sits in.

@@ -1,6 +1,7 @@
 #include "tools/simrun/sweep.h"
 
 #include <fmt/format.h>
+#include "tools/simrun/distribution_pages.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <ostream>
 
 #include "sim/assert.h"
+#include "tools/simrun/distribution_pages.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/progress.h"
@@ -240,7 +242,10 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
     counted.push_back(*results[position]);
   }
   const nlohmann::json sweep = sweep_json(header, counted);
-  if (options.report_dir) write_file(*options.report_dir + "/sweep.json", sweep.dump(2) + "\n");
+  if (options.report_dir) {
+    write_file(*options.report_dir + "/sweep.json", sweep.dump(2) + "\n");
+    write_sweep_pages(*options.report_dir, sweep, base.assertions);  // report.html, junit.xml
+  }
 
   print_sweep_result(out, sweep);
   err << fmt::format("sweep: {} seeds in {:.1f} s wall, {:.2f} seeds/s, {} jobs\n", done, wall_s,
