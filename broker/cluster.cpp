@@ -147,10 +147,10 @@ const Node* Cluster::node(int node_index) const {
   return *impl_->live[static_cast<std::size_t>(node_index)];
 }
 
-std::vector<Cluster::StoredRecord> Cluster::committed_records(const std::string& topic,
-                                                              int partition) const {
-  // The current leader's log (highest term if several believe they lead);
-  // with no leader, the live replica that applied the most.
+// The replica whose log the end-of-run checks read: the current leader's
+// (highest term if several believe they lead); with no leader, the live
+// replica that applied the most.
+const PartitionReplica* Cluster::checked_replica(const std::string& topic, int partition) const {
   const PartitionReplica* best = nullptr;
   bool best_leads = false;
   for (int i = 0; i < node_count(); ++i) {
@@ -174,12 +174,23 @@ std::vector<Cluster::StoredRecord> Cluster::committed_records(const std::string&
       best_leads = leads;
     }
   }
+  return best;
+}
+
+std::vector<Cluster::StoredRecord> Cluster::committed_records(const std::string& topic,
+                                                              int partition) const {
+  const PartitionReplica* best = checked_replica(topic, partition);
   std::vector<StoredRecord> records;
   if (best == nullptr) return records;
   for (const StoredBatch& batch : best->log->batches()) {
     records.push_back(StoredRecord{batch.base_offset, batch.content_hash});
   }
   return records;
+}
+
+std::int64_t Cluster::log_start_offset(const std::string& topic, int partition) const {
+  const PartitionReplica* best = checked_replica(topic, partition);
+  return best == nullptr ? 0 : best->log->log_start_offset();
 }
 
 }  // namespace simrun::broker

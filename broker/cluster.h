@@ -16,6 +16,7 @@
 namespace simrun::broker {
 
 class Node;
+struct PartitionReplica;
 
 struct TopicSpec {
   std::string name;
@@ -81,6 +82,9 @@ class Cluster {
     std::uint64_t hash = 0;
   };
   std::vector<StoredRecord> committed_records(const std::string& topic, int partition) const;
+  // The first offset that replica still holds (records below it were
+  // deleted by retention, broker/partition.h); 0 with no live replica.
+  std::int64_t log_start_offset(const std::string& topic, int partition) const;
 
   // The live broker node of index i (its groups, state machines and metadata
   // cache, see broker/node.h), or nullptr while that process is down or not
@@ -91,6 +95,7 @@ class Cluster {
   std::vector<sim::ProcessId> client_processes() const;
 
  private:
+  const PartitionReplica* checked_replica(const std::string& topic, int partition) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -93,10 +93,16 @@ void PartitionStateMachine::evict() {
   while (segments_.size() > 1 && expired(segments_.front())) {
     const Segment oldest = segments_.front();
     SIMRUN_ASSERT(held_batches <= batches_.size(), "segments cover a suffix of the batches");
-    const std::size_t first = batches_.size() - held_batches;
-    for (std::size_t i = first; i < first + oldest.batches; ++i) {
-      SIMRUN_ASSERT(!batches_[i].bytes.empty(), "a held batch has bytes");
-      wire::Bytes().swap(batches_[i].bytes);
+    // Index entries without bytes (an image from before retention) go
+    // first, then the segment's own batches.
+    while (batches_.size() > held_batches) {
+      offset_by_raft_index_.erase(batches_.front().raft_index);
+      batches_.pop_front();
+    }
+    for (std::size_t i = 0; i < oldest.batches; ++i) {
+      SIMRUN_ASSERT(!batches_.front().bytes.empty(), "a held batch has bytes");
+      offset_by_raft_index_.erase(batches_.front().raft_index);
+      batches_.pop_front();
     }
     held_batches -= oldest.batches;
     retained_bytes_ -= oldest.bytes;

@@ -20,9 +20,11 @@
 // segment loses its bytes once the log without it still holds
 // retention_bytes, or once its newest batch is more than retention_ms older
 // than the newest batch of the log (record timestamps, from the producers'
-// clocks, as Kafka's time index). Deleted batches keep their index entry; a
-// fetch below the retained range starts at the oldest batch still held, as
-// a Kafka consumer is reset to the log start offset.
+// clocks, as Kafka's time index). A deleted segment takes its index entries
+// with it (as Kafka deletes a segment's index files), so memory follows the
+// retention, not the run's length; log_start_offset() is then the first
+// offset still held, and a fetch below it starts there, as a Kafka consumer
+// is reset to the log start offset.
 
 #include <cstddef>
 #include <cstdint>
@@ -78,6 +80,10 @@ class PartitionStateMachine final : public StateMachine {
 
   // Offset after the last applied record (0 when empty).
   std::int64_t high_watermark() const { return next_offset_; }
+  // First offset still held (the high watermark when nothing is).
+  std::int64_t log_start_offset() const {
+    return batches_.empty() ? next_offset_ : batches_.front().base_offset;
+  }
   std::uint64_t batches_applied() const { return batches_applied_; }
   // Bytes of the batches still held (not yet deleted by retention).
   std::size_t retained_bytes() const { return retained_bytes_; }

@@ -89,12 +89,8 @@ TEST_CASE("snapshot and restore give an identical partition") {
   CHECK(copy.batches().back().base_offset == partition.high_watermark());
 }
 
-// Oldest batch still holding bytes (the log start offset), or -1.
 std::int64_t log_start_offset(const PartitionStateMachine& partition) {
-  for (const StoredBatch& batch : partition.batches()) {
-    if (!batch.bytes.empty()) return batch.base_offset;
-  }
-  return -1;
+  return partition.log_start_offset();
 }
 
 TEST_CASE("retention by size deletes whole closed segments, never the active one") {
@@ -112,14 +108,16 @@ TEST_CASE("retention by size deletes whole closed segments, never the active one
   }
   CHECK(partition.segments_deleted() > 0);
   CHECK(partition.high_watermark() == 40);
-  REQUIRE(partition.batches().size() == 40);  // the index keeps every batch
-  // Deleted batches are a prefix; a fetch below it starts at the log start.
+  // Deleted segments take their index entries: what is left starts at the
+  // log start offset and holds bytes; a fetch below it starts there.
   const std::int64_t start = log_start_offset(partition);
   CHECK(start > 0);
   CHECK(start % 4 == 0);  // whole segments of 4 batches went
-  for (const StoredBatch& batch : partition.batches()) {
-    CHECK(batch.bytes.empty() == (batch.base_offset < start));
-  }
+  CHECK(partition.batches().size() == static_cast<std::size_t>(40 - start));
+  CHECK(partition.batches().front().base_offset == start);
+  for (const StoredBatch& batch : partition.batches()) CHECK_FALSE(batch.bytes.empty());
+  CHECK(partition.find_by_raft_index(1) == nullptr);
+  CHECK(partition.find_by_raft_index(40) != nullptr);
   const auto fetched = decode_record_batches(partition.read(0, 1));
   REQUIRE(fetched);
   REQUIRE(fetched->size() == 1);

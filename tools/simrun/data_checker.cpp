@@ -66,28 +66,65 @@ void DataChecker::add(Violation violation) {
   if (violations_.size() < kMaxViolationsKept) violations_.push_back(std::move(violation));
 }
 
+// Offsets more than this beyond the dense range go to the sparse map (a
+// bound on what one odd offset can allocate).
+constexpr std::int64_t kMaxDenseGap = 1 << 20;
+
+DataChecker::OffsetState& DataChecker::PartitionState::at(std::int64_t offset) {
+  const auto size = static_cast<std::int64_t>(dense.size());
+  if (offset < 0 || offset >= size + kMaxDenseGap) return sparse[offset];
+  if (offset >= size) dense.resize(static_cast<std::size_t>(offset) + 1);
+  return dense[static_cast<std::size_t>(offset)];
+}
+
+const DataChecker::OffsetState* DataChecker::PartitionState::find(std::int64_t offset) const {
+  if (offset >= 0 && offset < static_cast<std::int64_t>(dense.size())) {
+    return &dense[static_cast<std::size_t>(offset)];
+  }
+  const auto found = sparse.find(offset);
+  return found == sparse.end() ? nullptr : &found->second;
+}
+
+DataChecker::PartitionState& DataChecker::partition(std::string_view topic, int partition) {
+  return partitions_[PartitionKey{std::string(topic), partition}];
+}
+
 void DataChecker::observe(const sim::TraceRecord& record) {
   const std::string_view kind = record.kind;
   if (kind == events::kProduceAcked) {
     if (record.number("acks") != -1) return;  // only acks=all promises durability
-    Key key{std::string(record.text("topic")), static_cast<int>(record.number("partition")),
-            record.number("offset")};
-    const Acked acked{static_cast<std::uint64_t>(record.number("hash")), record.time,
-                      record.number("client")};
-    const auto [it, inserted] = acked_.emplace(key, acked);
-    if (!inserted && it->second.hash != acked.hash) {
+    const std::string_view topic = record.text("topic");
+    const int partition_index = static_cast<int>(record.number("partition"));
+    const std::int64_t offset = record.number("offset");
+    const auto hash = static_cast<std::uint64_t>(record.number("hash"));
+    const auto client = static_cast<std::int32_t>(record.number("client"));
+    OffsetState& state = partition(topic, partition_index).at(offset);
+    if (!state.acked) {
+      state.acked = true;
+      state.acked_hash = hash;
+      state.acked_at = record.time;
+      state.client = client;
+    } else if (state.acked_hash != hash) {
       add(Violation{"acked_records",
                     to_ms(record.time),
-                    std::get<0>(key) + "/" + std::to_string(std::get<1>(key)),
+                    std::string(topic) + "/" + std::to_string(partition_index),
                     {},
                     fmt::format("two different records acknowledged at offset {} (clients {} and "
                                 "{})",
-                                std::get<2>(key), it->second.client, acked.client)});
+                                offset, state.client, client)});
     }
   } else if (kind == events::kConsumeRecord) {
-    Key key{std::string(record.text("topic")), static_cast<int>(record.number("partition")),
-            record.number("offset")};
-    consumed_[key].insert(static_cast<std::uint64_t>(record.number("hash")));
+    const std::string_view topic = record.text("topic");
+    const int partition_index = static_cast<int>(record.number("partition"));
+    const std::int64_t offset = record.number("offset");
+    const auto hash = static_cast<std::uint64_t>(record.number("hash"));
+    OffsetState& state = partition(topic, partition_index).at(offset);
+    if (!state.consumed) {
+      state.consumed = true;
+      state.consumed_hash = hash;
+    } else if (state.consumed_hash != hash) {
+      other_consumed_[{std::string(topic), partition_index, offset}].insert(hash);
+    }
   } else if (kind == events::kOffsetCommit) {
     const std::string topic(record.text("topic"));
     const int partition = static_cast<int>(record.number("partition"));
@@ -110,44 +147,67 @@ void DataChecker::observe(const sim::TraceRecord& record) {
 
 std::map<std::string, std::int64_t> DataChecker::finish(
     sim::time_ns end, std::int64_t consume_grace_ms, const std::set<std::string>& consumer_topics,
-    const CommittedRecords& committed) {
+    const CommittedRecords& committed, const LogStartOffset& log_start) {
   std::map<std::string, std::int64_t> lost;
-  std::map<std::pair<std::string, int>, std::map<std::int64_t, std::uint64_t>> stored;
-  for (const auto& [key, acked] : acked_) {
-    const auto& [topic, partition, offset] = key;
-    const std::string group = topic + "/" + std::to_string(partition);
-    auto part = stored.find({topic, partition});
-    if (part == stored.end()) {
-      std::map<std::int64_t, std::uint64_t> by_offset;
-      for (const auto& record : committed(topic, partition)) by_offset[record.offset] = record.hash;
-      part = stored.emplace(std::make_pair(topic, partition), std::move(by_offset)).first;
-    }
-    const auto found = part->second.find(offset);
-    if (found == part->second.end() || found->second != acked.hash) {
-      ++lost[group];
-      add(Violation{"acked_records",
-                    to_ms(end),
-                    group,
-                    {},
-                    fmt::format("record acknowledged at {} ms (client {}) at offset {} is {} at "
-                                "the end",
-                                to_ms(acked.acked_at), acked.client, offset,
-                                found == part->second.end() ? "missing" : "different")});
-      continue;
-    }
-    const bool old_enough = acked.acked_at + sim::millis(consume_grace_ms) <= end;
-    if (old_enough && consumer_topics.count(topic) != 0) {
-      const auto read = consumed_.find(key);
-      if (read == consumed_.end() || read->second.count(acked.hash) == 0) {
+  for (const auto& [key, state_of] : partitions_) {
+    const auto& [topic, partition_index] = key;
+    const std::string group = topic + "/" + std::to_string(partition_index);
+    bool fetched = false;
+    std::map<std::int64_t, std::uint64_t> stored;
+    std::int64_t start = 0;
+    const bool consumed_topic = consumer_topics.count(topic) != 0;
+    const auto check = [&](std::int64_t offset, const OffsetState& state) {
+      if (!state.acked) return;
+      if (!fetched) {
+        for (const auto& record : committed(topic, partition_index)) {
+          stored[record.offset] = record.hash;
+        }
+        if (log_start) start = log_start(topic, partition_index);
+        fetched = true;
+      }
+      if (offset < start) {
+        ++deleted_by_retention_;  // deleted by retention: only the read can be checked
+      } else {
+        const auto found = stored.find(offset);
+        if (found == stored.end() || found->second != state.acked_hash) {
+          ++lost[group];
+          add(Violation{"acked_records",
+                        to_ms(end),
+                        group,
+                        {},
+                        fmt::format("record acknowledged at {} ms (client {}) at offset {} is {} "
+                                    "at the end",
+                                    to_ms(state.acked_at), state.client, offset,
+                                    found == stored.end() ? "missing" : "different")});
+          return;
+        }
+      }
+      const bool old_enough = state.acked_at + sim::millis(consume_grace_ms) <= end;
+      if (!old_enough || !consumed_topic) return;
+      bool read = state.consumed && state.consumed_hash == state.acked_hash;
+      if (!read && state.consumed) {
+        const auto others = other_consumed_.find({topic, partition_index, offset});
+        read = others != other_consumed_.end() && others->second.count(state.acked_hash) != 0;
+      }
+      if (!read) {
         add(Violation{"acked_records",
                       to_ms(end),
                       group,
                       {},
                       fmt::format("record acknowledged at {} ms at offset {} was never read by a "
                                   "consumer",
-                                  to_ms(acked.acked_at), offset)});
+                                  to_ms(state.acked_at), offset)});
       }
+    };
+    // Offsets in order (sparse negatives first), as the old map gave them.
+    auto sparse = state_of.sparse.begin();
+    for (; sparse != state_of.sparse.end() && sparse->first < 0; ++sparse) {
+      check(sparse->first, sparse->second);
     }
+    for (std::size_t i = 0; i < state_of.dense.size(); ++i) {
+      check(static_cast<std::int64_t>(i), state_of.dense[i]);
+    }
+    for (; sparse != state_of.sparse.end(); ++sparse) check(sparse->first, sparse->second);
   }
   return lost;
 }

@@ -77,6 +77,40 @@ TEST_CASE("without a consumer of the topic, reads are not required") {
   CHECK(checker.violation_count() == 0);
 }
 
+TEST_CASE("records deleted by retention are not looked for, but must have been read") {
+  DataChecker checker;
+  ack(checker, 100, 0, 11);
+  ack(checker, 110, 1, 12);
+  ack(checker, 120, 2, 13);
+  ack(checker, 130, 3, 14);
+  consume(checker, 200, 0, 11);
+  consume(checker, 210, 1, 55);  // read, but not what was acknowledged
+  consume(checker, 220, 1, 12);  // a second read at offset 1 finds it
+  consume(checker, 230, 3, 14);
+  const auto lost = checker.finish(
+      millis(10'000), 5000, {"t"},
+      [](const std::string&, int) {
+        // Offsets 0..1 were deleted by retention; 2 is missing, 3 is there.
+        return std::vector<Cluster::StoredRecord>{{3, 14}};
+      },
+      [](const std::string&, int) { return std::int64_t{2}; });
+  CHECK(checker.deleted_by_retention() == 2);
+  CHECK(lost.at("t/0") == 1);  // offset 2: at or above the log start, missing
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].detail.find("offset 2 is missing") != std::string::npos);
+
+  // Without the read of offset 0, its deletion does not excuse it.
+  DataChecker unread;
+  ack(unread, 100, 0, 11);
+  const auto none_lost = unread.finish(
+      millis(10'000), 5000, {"t"},
+      [](const std::string&, int) { return std::vector<Cluster::StoredRecord>{}; },
+      [](const std::string&, int) { return std::int64_t{1}; });
+  CHECK(none_lost.empty());
+  REQUIRE(unread.violation_count() == 1);
+  CHECK(unread.violations()[0].detail.find("never read") != std::string::npos);
+}
+
 TEST_CASE("committed consumer offsets never go backwards") {
   DataChecker checker;
   auto commit = [&](std::int64_t at_ms, std::int64_t offset) {

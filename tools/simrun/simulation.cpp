@@ -435,10 +435,14 @@ Metrics Simulation::finish_metrics(std::map<TimeWindow, Metrics>& windowed_metri
   Metrics metrics = metrics_.finish(end);
   std::set<std::string> consumer_topics;
   for (const auto& consumer : scenario_.consumers) consumer_topics.insert(consumer.topic);
-  const auto lost = data_.finish(end, scenario_.consume_grace_ms, consumer_topics,
-                                 [&](const std::string& topic, int partition) {
-                                   return cluster_->committed_records(topic, partition);
-                                 });
+  const auto lost = data_.finish(
+      end, scenario_.consume_grace_ms, consumer_topics,
+      [&](const std::string& topic, int partition) {
+        return cluster_->committed_records(topic, partition);
+      },
+      [&](const std::string& topic, int partition) {
+        return cluster_->log_start_offset(topic, partition);
+      });
   for (const auto& [group, count] : lost) {
     metrics.groups[group].produce.lost_acked = count;
     metrics.totals.produce.lost_acked += count;
