@@ -33,6 +33,8 @@ packages=(build-essential cmake ninja-build ccache clang clang-format
           doctest-dev libvalijson-dev libfmt-dev libbenchmark-dev libxxhash-dev)
 # The browser tests of the HTML reports (tools/simrun/browser_tests.cmake).
 packages+=(chromium)
+# The simrun Python module, SCENARIO.py, and its pytest suite (tools/python).
+packages+=(pybind11-dev python3-dev python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -35,6 +35,8 @@ const char* kUsage =
     "usage:\n"
     "  simrun SCENARIO.json [--seed N] [--set PATH=JSON ...] [--duration 10m]\n"
     "                       [--report DIR] [--trace FILE] [--quiet]\n"
+    "  simrun SCENARIO.py [--seed N] [--set PATH=JSON ...] [--duration 10m] [--report DIR]\n"
+    "                                   a Python scenario (the simrun module, README)\n"
     "  simrun replay DIR/summary.json   rerun exactly; exit 1 if the trace hash differs\n"
     "  simrun table SCENARIO.json       the field table: one column per broker profile\n"
     "  simrun sweep SCENARIO.json [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
@@ -164,18 +166,6 @@ LoadOptions load_options(const Parsed& parsed) {
     if (*options.duration_ms <= 0) throw InputError("--duration must be positive");
   }
   return options;
-}
-
-void write_report(const std::string& dir, const RunOutcome& outcome,
-                  const std::vector<std::string>& override_texts) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  const std::string path = dir + "/summary.json";
-  std::ofstream out(path);
-  if (!out) throw InputError(path + ": cannot write the report");
-  nlohmann::json summary = summary_json(outcome);
-  summary["override_args"] = override_texts;  // in order, for replay
-  out << summary.dump(2) << "\n";
 }
 
 RunOutcome run_one(const Scenario& scenario, const Parsed& parsed,
@@ -369,7 +359,48 @@ int command_shrink(const Parsed& parsed, std::ostream& out) {
 
 }  // namespace
 
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+void write_report(const std::string& dir, const RunOutcome& outcome,
+                  const std::vector<std::string>& override_texts) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  const std::string path = dir + "/summary.json";
+  std::ofstream out(path);
+  if (!out) throw InputError(path + ": cannot write the report");
+  nlohmann::json summary = summary_json(outcome);
+  summary["override_args"] = override_texts;  // in order, for replay
+  out << summary.dump(2) << "\n";
+}
+
+namespace {
+
+bool is_python_scenario(const std::string& path) {
+  return path.size() > 3 && path.compare(path.size() - 3, 3, ".py") == 0;
+}
+
+int command_script(const Parsed& parsed, const ScriptCommand& run_script, std::ostream& out,
+                   std::ostream& err) {
+  if (parsed.positional.size() != 1)
+    throw InputError(std::string("expected one scenario file\n") + kUsage);
+  if (!run_script) {
+    throw InputError(parsed.positional[0] +
+                     ": this simrun was built without Python (pybind11-dev, python3-dev)");
+  }
+  if (parsed.trace_file) throw InputError("--trace is not supported for Python scenarios");
+  const LoadOptions checked = load_options(parsed);  // --set and --duration syntax
+  ScriptOptions options;
+  options.path = parsed.positional[0];
+  options.seed = parsed.seed;
+  options.sets = parsed.sets;
+  options.duration_ms = checked.duration_ms;
+  options.report_dir = parsed.report_dir;
+  options.quiet = parsed.quiet;
+  return run_script(options, out, err);
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const ScriptCommand& run_script) {
   try {
     const Parsed parsed = parse(args);
     if (parsed.help) {
@@ -388,6 +419,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (parsed.positional[0] == "merge") return command_merge(parsed, out);
     if (parsed.positional[0] == "gate") return command_gate(parsed, out);
     if (parsed.positional[0] == "shrink") return command_shrink(parsed, out);
+    if (is_python_scenario(parsed.positional[0])) {
+      return command_script(parsed, run_script, out, err);
+    }
     return command_run(parsed, out);
   } catch (const InputError& error) {
     err << "simrun: " << error.what() << "\n";
@@ -401,10 +435,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
 }
 
-int main_entry(int argc, char** argv) {
+int main_entry(int argc, char** argv, const ScriptCommand& run_script) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  return run_cli(args, std::cout, std::cerr);
+  return run_cli(args, std::cout, std::cerr, run_script);
 }
 
 }  // namespace simrun::cli

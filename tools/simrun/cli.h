@@ -14,13 +14,39 @@
 // Exit status: 0 every assertion and checker held; 1 one failed; 2 bad input
 // or usage. Every exception is caught here.
 
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace simrun::cli {
 
-int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-int main_entry(int argc, char** argv);
+struct RunOutcome;
+
+// DIR/summary.json for one run; `override_texts` are the --set arguments in
+// order (for replay). Throws InputError when DIR cannot be written.
+void write_report(const std::string& dir, const RunOutcome& outcome,
+                  const std::vector<std::string>& override_texts);
+
+// A Python scenario (SCENARIO.py) on the command line: what it runs with.
+struct ScriptOptions {
+  std::string path;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> sets;  // "PATH=JSON", already checked for syntax
+  std::optional<std::int64_t> duration_ms;
+  std::optional<std::string> report_dir;
+  bool quiet = false;
+};
+// Runs a Python scenario and returns the exit status. The simrun command
+// passes tools/python's embedded interpreter (script_runner.h); without it
+// a .py scenario is bad input.
+using ScriptCommand =
+    std::function<int(const ScriptOptions& options, std::ostream& out, std::ostream& err)>;
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+            const ScriptCommand& run_script = {});
+int main_entry(int argc, char** argv, const ScriptCommand& run_script = {});
 
 }  // namespace simrun::cli

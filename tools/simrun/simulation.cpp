@@ -284,6 +284,7 @@ void Simulation::run_until(std::int64_t time_ms) {
     }
     if (result.reason == sim::StopReason::stopped) {
       deliver_events();
+      if (stop_when_ != nullptr && (*stop_when_)()) return;
       continue;
     }
     if (options_.progress) options_.progress(now_ms(), end_ms_);
@@ -297,18 +298,15 @@ bool Simulation::run_until_condition(const std::function<bool()>& condition,
   const std::int64_t limit = std::min(limit_ms, end_ms_);
   deliver_events();
   if (condition()) return true;
+  // run_until returns early when the condition holds after a delivered
+  // event, so the condition sees the state right after it.
+  stop_when_ = &condition;
+  struct Reset {
+    const std::function<bool()>*& stop_when;
+    ~Reset() { stop_when = nullptr; }
+  } reset{stop_when_};
   while (now_ms() < limit) {
-    const std::int64_t step_end = std::min(limit, now_ms() + check_every_ms);
-    const sim::time_ns target = sim::millis(step_end);
-    // Stop at every delivered event too, so the condition sees the state
-    // right after it.
-    for (;;) {
-      const sim::RunResult result = world_->run_until(target);
-      if (result.reason != sim::StopReason::stopped) break;
-      deliver_events();
-      if (condition()) return true;
-    }
-    if (options_.progress) options_.progress(now_ms(), end_ms_);
+    run_until(std::min(limit, now_ms() + check_every_ms));
     if (condition()) return true;
   }
   return false;
@@ -354,7 +352,11 @@ void Simulation::add_assertion(AssertionSpec assertion) {
     throw InputError("assertion \"" + assertion.name + "\": unknown metric \"" + assertion.metric +
                      "\" (expected one of " + known + ")");
   }
-  compare(0, assertion.op, 0);  // throws for an unknown operator
+  try {
+    compare(0, assertion.op, 0);  // throws for an unknown operator
+  } catch (const std::invalid_argument& error) {
+    throw InputError("assertion \"" + assertion.name + "\": " + error.what());
+  }
   if (assertion.window && !windowed_.contains(*assertion.window)) {
     if (world_->now() > sim::millis(assertion.window->from_ms)) {
       throw InputError("assertion \"" + assertion.name +

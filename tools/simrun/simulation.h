@@ -205,6 +205,8 @@ class Simulation {
   std::unique_ptr<FaultInjector> injector_;
   std::uint64_t injected_ = 0;
   bool finished_ = false;
+  // While run_until_condition runs: checked after every delivered event.
+  const std::function<bool()>* stop_when_ = nullptr;
   bool tearing_down_ = false;  // the World's teardown still traces; no events then
 };
 

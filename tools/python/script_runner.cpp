@@ -1,0 +1,175 @@
+#include "tools/python/script_runner.h"
+
+#include <pybind11/embed.h>
+#include <pybind11/stl.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "sim/hash.h"
+#include "tools/python/bindings.h"
+#include "tools/simrun/input_error.h"
+#include "tools/simrun/overrides.h"
+#include "tools/simrun/report.h"
+
+PYBIND11_EMBEDDED_MODULE(simrun, simrun_module) { simrun::python::define_module(simrun_module); }
+
+namespace simrun::python {
+
+namespace py = pybind11;
+
+namespace {
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;
+constexpr int kExitBadInput = 2;
+
+// "simrun scenarios/x.py --seed N [--duration D] [--set 'P=V' ...]"
+std::string script_repro(const cli::ScriptOptions& options, std::uint64_t seed) {
+  std::string line = "simrun " + options.path + " --seed " + std::to_string(seed);
+  if (options.duration_ms) line += " --duration " + std::to_string(*options.duration_ms) + "ms";
+  for (const std::string& text : options.sets) {
+    line += " " + cli::override_argument(cli::parse_override(text));
+  }
+  return line;
+}
+
+// kScriptLineBudget, or SIMRUN_SCRIPT_LINE_BUDGET when set (tests use a
+// small one to see a spinning script stopped quickly).
+std::uint64_t line_budget() {
+  const char* text = std::getenv("SIMRUN_SCRIPT_LINE_BUDGET");
+  if (text == nullptr) return kScriptLineBudget;
+  try {
+    return std::stoull(text);
+  } catch (const std::exception&) {
+    throw cli::InputError(std::string("SIMRUN_SCRIPT_LINE_BUDGET: expected a number, got ") + text);
+  }
+}
+
+// The interpreter, configured so that nothing about the process leaks into
+// the script: fixed string hashing, no user site-packages, no environment
+// variables (PYTHONHASHSEED, PYTHONPATH...) steering it.
+PyConfig interpreter_config() {
+  PyConfig config;
+  PyConfig_InitIsolatedConfig(&config);
+  config.use_hash_seed = 1;
+  config.hash_seed = 0;
+  config.install_signal_handlers = 1;
+  // The interpreter this was built against (Debian's), found from its own
+  // executable rather than from PATH.
+  const PyStatus status =
+      PyConfig_SetBytesString(&config, &config.program_name, SIMRUN_PYTHON_EXECUTABLE);
+  if (PyStatus_Exception(status) != 0) throw std::runtime_error("cannot configure Python");
+  return config;
+}
+
+// Runs the script as __main__; returns the exit status for an exception, or
+// nullopt when the script ended normally.
+std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err) {
+  try {
+    py::module_ sys = py::module_::import("sys");
+    sys.attr("argv") = py::make_tuple(options.path);
+    const std::string folder =
+        std::filesystem::path(options.path).parent_path().lexically_normal().string();
+    sys.attr("path").attr("insert")(0, folder.empty() ? "." : folder);
+    // Python's own random module, for scripts that use it anyway: seeded
+    // from the run's seed, never from the operating system.
+    py::module_::import("random").attr("seed")(options.seed.value_or(0));
+
+    ScriptSession& session = script_session();
+    session = ScriptSession{};
+    session.active = true;
+    session.seed = options.seed;
+    session.sets = options.sets;
+    session.duration_ms = options.duration_ms;
+    py::dict globals;
+    globals["__name__"] = "__main__";
+    globals["__file__"] = options.path;
+    globals["__builtins__"] = py::module_::import("builtins");
+    set_line_budget(line_budget());
+    py::eval_file(options.path, globals);
+    set_line_budget(0);
+    return std::nullopt;
+  } catch (py::error_already_set& error) {
+    set_line_budget(0);
+    if (error.matches(PyExc_SystemExit)) {
+      const py::object code = error.value().attr("code");
+      if (code.is_none()) return kExitPass;
+      if (py::isinstance<py::int_>(code)) return code.cast<int>();
+      err << "simrun: " << options.path << ": " << py::str(code).cast<std::string>() << "\n";
+      return kExitFail;
+    }
+    const bool failed_assertion = error.matches(PyExc_AssertionError);
+    err << "simrun: " << options.path << ": the script raised "
+        << (failed_assertion ? "AssertionError (a failed assertion: exit 1)" : "an exception")
+        << ":\n";
+    error.restore();
+    PyErr_Print();  // the traceback, on the interpreter's stderr
+    return failed_assertion ? kExitFail : kExitBadInput;
+  }
+}
+
+}  // namespace
+
+int run_script(const cli::ScriptOptions& options, std::ostream& out, std::ostream& err) {
+  if (!std::filesystem::is_regular_file(options.path)) {
+    throw cli::InputError(options.path + ": cannot open the scenario file");
+  }
+  PyConfig config = interpreter_config();
+  py::scoped_interpreter interpreter(&config, 0, nullptr, false);
+  const std::optional<int> raised = execute(options, err);
+
+  // Finish what the script left running, even after an exception, so the
+  // session's Python objects die before the interpreter does.
+  std::vector<SessionRun> runs;
+  try {
+    runs = end_script_session();
+  } catch (py::error_already_set& error) {
+    err << "simrun: " << options.path << ": finishing the script's simulations raised:\n";
+    error.restore();
+    PyErr_Print();
+    script_session() = ScriptSession{};
+    return kExitBadInput;
+  }
+  if (raised) return *raised;
+
+  bool passed = true;
+  sim::Hasher combined;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    cli::RunOutcome& outcome = runs[i].outcome;
+    outcome.repro = script_repro(options, outcome.seed);
+    passed = passed && outcome.passed;
+    combined.add(outcome.trace_hash);
+    if (options.report_dir) {
+      const std::string dir = runs.size() == 1
+                                  ? *options.report_dir
+                                  : *options.report_dir + "/run-" + std::to_string(i + 1);
+      cli::write_report(dir, outcome, runs[i].override_texts);
+    }
+    if (!options.quiet || i + 1 == runs.size()) cli::print_summary(out, outcome, options.quiet);
+  }
+  if (runs.size() != 1) {
+    out << options.path << ": " << runs.size() << " simulations, "
+        << (passed ? "all passed" : "some failed") << "; script trace hash "
+        << cli::format_hash(combined.value()) << "\n";
+  }
+  if (options.report_dir && runs.size() != 1) {
+    std::filesystem::create_directories(*options.report_dir);
+    std::ofstream summary(*options.report_dir + "/summary.json");
+    nlohmann::json runs_json = nlohmann::json::array();
+    for (const SessionRun& run : runs)
+      runs_json.push_back(cli::format_hash(run.outcome.trace_hash));
+    summary << nlohmann::json{{"script", options.path},
+                              {"passed", passed},
+                              {"runs", runs.size()},
+                              {"run_trace_hashes", runs_json},
+                              {"trace_hash", cli::format_hash(combined.value())}}
+                   .dump(2)
+            << "\n";
+  }
+  return passed ? kExitPass : kExitFail;
+}
+
+}  // namespace simrun::python
