@@ -19,7 +19,7 @@ foreach(profile recommended v1.3.67)
   set_tests_properties(${name} PROPERTIES LABELS "browser" SKIP_REGULAR_EXPRESSION "SKIPPED:")
 endforeach()
 set(check_distribution ${CMAKE_CURRENT_SOURCE_DIR}/check_distribution_page.cmake)
-foreach(kind sweep gate)
+foreach(kind sweep gate table)
   set(name browser_report_${kind})
   add_test(NAME ${name}
            COMMAND ${CMAKE_COMMAND} -DSIMRUN=$<TARGET_FILE:simrun> "-DCHROMIUM=${SIMRUN_CHROMIUM}"

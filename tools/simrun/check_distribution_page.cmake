@@ -1,4 +1,4 @@
-# cmake -DSIMRUN=... -DCHROMIUM=... -DDIR=... -DKIND=sweep|gate -P check_distribution_page.cmake
+# cmake -DSIMRUN=... -DCHROMIUM=... -DDIR=... -DKIND=sweep|gate|table -P check_distribution_page.cmake
 #
 # sweep: sweeps three_node_churn under v1.3.67 (3 seeds, 10 s, every seed
 # fails) with --report DIR/sweep; gate: sweeps it twice (recommended, and
@@ -6,7 +6,9 @@
 # with --report DIR/gate. Then loads the report.html in headless chromium
 # from its file path and checks the rendered DOM against sweep.json /
 # gate.json: one histogram per metric, one link per failing seed, one
-# panel and one verdict per gated threshold. Saves report.png beside it.
+# panel and one verdict per gated threshold; table: `simrun table --report
+# DIR/table` (10 s), a row and a chart per metric, a bar per profile and row.
+# Saves report.png beside the page.
 # Prints "SKIPPED:" (CTest's skip) without chromium.
 cmake_policy(SET CMP0054 NEW)  # if(KIND STREQUAL "sweep"): quoted words are not variables
 if(NOT CHROMIUM)
@@ -21,9 +23,14 @@ function(run)
     message(FATAL_ERROR "${ARGN}: exit ${rc}\n${out}\n${err}")
   endif()
 endfunction()
+set(page_file report.html)
 if(KIND STREQUAL "sweep")
   run(${sweep_command} --set cluster.profile=v1.3.67 --report ${DIR}/sweep)
   set(page ${DIR}/sweep)
+elseif(KIND STREQUAL "table")
+  run(${SIMRUN} table scenarios/three_node_churn.json --duration 10s --quiet --report ${DIR}/table)
+  set(page ${DIR}/table)
+  set(page_file table.html)
 else()
   run(${sweep_command} --report ${DIR}/base)
   run(${sweep_command} --set cluster.raft.election_timeout_ms=300 --report ${DIR}/et300)
@@ -34,12 +41,12 @@ endif()
 set(browser ${CHROMIUM} --headless --no-sandbox --disable-gpu --disable-background-networking
     --disable-component-update --disable-sync --no-first-run --user-data-dir=${DIR}/chromium-profile
     --window-size=1280,900)
-execute_process(COMMAND ${browser} --dump-dom file://${page}/report.html
+execute_process(COMMAND ${browser} --dump-dom file://${page}/${page_file}
                 RESULT_VARIABLE rc OUTPUT_FILE ${page}/dom.html ERROR_VARIABLE err TIMEOUT 120)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "chromium --dump-dom: exit ${rc}\n${err}")
 endif()
-execute_process(COMMAND ${browser} --screenshot=${page}/report.png file://${page}/report.html
+execute_process(COMMAND ${browser} --screenshot=${page}/report.png file://${page}/${page_file}
                 RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 120)
 if(NOT rc EQUAL 0 OR NOT EXISTS ${page}/report.png)
   message(FATAL_ERROR "chromium --screenshot: exit ${rc}\n${err}")
@@ -52,10 +59,24 @@ function(count pattern out)
 endfunction()
 set(problems "")
 count("data-rendered=\"1\"" rendered)
+if(KIND STREQUAL "table")
+  set(rendered 1)  # static HTML: no script to finish
+endif()
 if(NOT rendered EQUAL 1)
   string(APPEND problems "the page's script did not finish drawing\n")
 endif()
-if(KIND STREQUAL "sweep")
+if(KIND STREQUAL "table")
+  count("<tr class=\"metric-row\">" rows)
+  count("class=\"row-chart\"" charts)
+  count("<rect class=\"bar\"" bars)
+  count("<th>" headings)  # metric, one per profile, chart
+  math(EXPR profiles "${headings} - 2")
+  math(EXPR expected_bars "${rows} * ${profiles}")
+  if(rows LESS 6 OR NOT charts EQUAL rows OR NOT bars EQUAL expected_bars OR profiles LESS 3)
+    string(APPEND problems "${rows} rows, ${charts} charts, ${bars} bars for ${profiles} profiles\n")
+  endif()
+  message("table.html drew ${rows} rows with ${charts} charts of ${profiles} bars")
+elseif(KIND STREQUAL "sweep")
   file(READ ${page}/sweep.json json)
   # Every total metric has a histogram (group metrics only where asserted).
   string(JSON metric_count LENGTH "${json}" metrics)

@@ -20,6 +20,7 @@
 #include "tools/simrun/shrink.h"
 #include "tools/simrun/sweep.h"
 #include "tools/simrun/table.h"
+#include "tools/simrun/table_page.h"
 
 namespace simrun::cli {
 
@@ -38,7 +39,9 @@ const char* kUsage =
     "  simrun SCENARIO.py [--seed N] [--set PATH=JSON ...] [--duration 10m] [--report DIR]\n"
     "                                   a Python scenario (the simrun module, README)\n"
     "  simrun replay DIR/summary.json   rerun exactly; exit 1 if the trace hash differs\n"
-    "  simrun table SCENARIO.json       the field table: one column per broker profile\n"
+    "  simrun table SCENARIO.json [--report DIR]\n"
+    "                                   the field table: one column per broker profile "
+    "(DIR/table.html)\n"
     "  simrun sweep SCENARIO.json [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
     "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail]\n"
     "               [--max-events N] [--seed-wall-budget 10m]\n"
@@ -261,6 +264,16 @@ int command_table(const Parsed& parsed, std::ostream& out) {
     columns.push_back(TableColumn{profile, std::move(outcome)});
   }
   print_field_table(out, name, columns);
+  if (parsed.report_dir) {
+    std::error_code error;
+    std::filesystem::create_directories(*parsed.report_dir, error);
+    const std::string path = *parsed.report_dir + "/table.html";
+    std::ofstream page(path, std::ios::binary);
+    if (!page || !(page << field_table_html(name, columns))) {
+      throw InputError(path + ": cannot write the table");
+    }
+    if (!parsed.quiet) out << "table.html: " << path << "\n";
+  }
   for (const auto& column : columns) {
     if (!parsed.quiet) out << "repro (" << column.profile << "): " << column.outcome.repro << "\n";
   }

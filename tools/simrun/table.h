@@ -16,6 +16,15 @@ struct TableColumn {
   RunOutcome outcome;
 };
 
+// The table's rows: one per field-report metric, a cell (text) and a value
+// (for charts) per column. The one definition both renderings use.
+struct FieldTableRow {
+  std::string label;
+  std::vector<std::string> cells;
+  std::vector<double> values;
+};
+std::vector<FieldTableRow> field_table_rows(const std::vector<TableColumn>& columns);
+
 // Markdown, one row per field-report metric, one column per profile.
 void print_field_table(std::ostream& out, const std::string& scenario_name,
                        const std::vector<TableColumn>& columns);
