@@ -150,7 +150,10 @@ std::map<std::string, std::int64_t> DataChecker::finish(
     const CommittedRecords& committed, const LogStartOffset& log_start) {
   std::map<std::string, std::int64_t> lost;
   for (const auto& [key, state_of] : partitions_) {
-    const auto& [topic, partition_index] = key;
+    // Named copies, not structured bindings: clang 14 cannot capture those
+    // in the lambda below.
+    const std::string& topic = key.first;
+    const int partition_index = key.second;
     const std::string group = topic + "/" + std::to_string(partition_index);
     bool fetched = false;
     std::map<std::int64_t, std::uint64_t> stored;
