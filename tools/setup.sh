@@ -30,7 +30,8 @@ cd "$root"
 
 packages=(build-essential cmake ninja-build ccache clang clang-format
           libboost-context-dev libboost-program-options-dev nlohmann-json3-dev
-          doctest-dev libvalijson-dev libfmt-dev libbenchmark-dev libxxhash-dev)
+          doctest-dev libvalijson-dev libfmt-dev libbenchmark-dev libxxhash-dev
+          libmimalloc-dev)
 # The browser tests of the HTML reports (tools/simrun/browser_tests.cmake).
 packages+=(chromium)
 # The simrun Python module, SCENARIO.py, and its pytest suite (tools/python).
