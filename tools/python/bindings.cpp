@@ -10,6 +10,7 @@
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/overrides.h"
+#include "tools/simrun/run_report.h"
 #include "tools/simrun/scenario_loader.h"
 #include "tools/simrun/simulation.h"
 
@@ -136,6 +137,12 @@ class PySimulation {
     run_options.duration_override_ms =
         duration.is_none() ? session.duration_ms.value_or(0) : options.duration_ms.value_or(0);
     simulation_ = std::make_unique<Simulation>(loaded, run_options);
+    // The files --report writes beside summary.json (junit.xml, trace.json,
+    // ...) come from observers attached before the run, as in the CLI.
+    if (report_ || (session.active && session.reports)) {
+      run_report_ = std::make_shared<cli::RunReport>();
+      run_report_->attach(*simulation_);
+    }
   }
 
   Simulation& running() {
@@ -252,7 +259,10 @@ class PySimulation {
   py::object finish() {
     if (!outcome_) {
       outcome_ = running().finish();
-      if (report_) cli::write_report(*report_, *outcome_, override_texts_);
+      if (report_) {
+        cli::write_report(*report_, *outcome_, override_texts_);
+        run_report_->write(*report_, *outcome_);
+      }
     }
     yielded();
     return to_python(summary_with_args(*outcome_, override_texts_));
@@ -261,10 +271,12 @@ class PySimulation {
   // For the script session: finishes if the script did not.
   SessionRun session_run() {
     if (!outcome_) finish();
-    return SessionRun{*outcome_, override_texts_};
+    return SessionRun{*outcome_, override_texts_, run_report_};
   }
 
  private:
+  // Declared before the simulation: its observers must outlive it.
+  std::shared_ptr<cli::RunReport> run_report_;
   std::unique_ptr<Simulation> simulation_;
   std::vector<std::string> override_texts_;
   std::optional<std::string> report_;

@@ -20,6 +20,10 @@
 
 #include "tools/simrun/report.h"
 
+namespace simrun::cli {
+class RunReport;
+}
+
 namespace simrun::python {
 
 void define_module(pybind11::module_& simrun_module);
@@ -31,6 +35,7 @@ struct ScriptSession {
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets;  // "PATH=JSON", applied after the script's own
   std::optional<std::int64_t> duration_ms;
+  bool reports = false;  // --report DIR: attach the report observers to each run
   // Simulations the script created, in order (kept alive until the
   // session ends, so none is lost to garbage collection).
   std::vector<std::shared_ptr<PySimulation>> simulations;
@@ -45,6 +50,7 @@ ScriptSession& script_session();
 struct SessionRun {
   cli::RunOutcome outcome;
   std::vector<std::string> override_texts;
+  std::shared_ptr<cli::RunReport> report;  // set when the session writes reports
 };
 std::vector<SessionRun> end_script_session();
 

@@ -13,6 +13,7 @@
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/overrides.h"
 #include "tools/simrun/report.h"
+#include "tools/simrun/run_report.h"
 
 PYBIND11_EMBEDDED_MODULE(simrun, simrun_module) { simrun::python::define_module(simrun_module); }
 
@@ -84,6 +85,7 @@ std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err)
     session.seed = options.seed;
     session.sets = options.sets;
     session.duration_ms = options.duration_ms;
+    session.reports = options.report_dir.has_value();
     py::dict globals;
     globals["__name__"] = "__main__";
     globals["__file__"] = options.path;
@@ -147,6 +149,7 @@ int run_script(const cli::ScriptOptions& options, std::ostream& out, std::ostrea
                                   ? *options.report_dir
                                   : *options.report_dir + "/run-" + std::to_string(i + 1);
       cli::write_report(dir, outcome, runs[i].override_texts);
+      if (runs[i].report) runs[i].report->write(dir, outcome);
     }
     if (!options.quiet || i + 1 == runs.size()) cli::print_summary(out, outcome, options.quiet);
   }

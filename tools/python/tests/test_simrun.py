@@ -38,6 +38,10 @@ def test_run_returns_summary_json_with_the_cli_trace_hash(tmp_path):
     assert set(summary) == set(expected) - {"wall_time_ms"} | {"wall_time_ms"}
     written = json.loads((tmp_path / "py-report" / "summary.json").read_text())
     assert written["trace_hash"] == expected["trace_hash"]
+    # The other report files, as the command writes them.
+    cli_files = sorted(p.name for p in (tmp_path / "cli-report").iterdir())
+    assert sorted(p.name for p in (tmp_path / "py-report").iterdir()) == cli_files
+    assert "junit.xml" in cli_files
     assert summary["passed"] == expected["passed"]
     assert summary["metrics"] == expected["metrics"]
 
@@ -225,6 +229,7 @@ def test_cli_runs_a_script_twice_with_one_trace_hash(tmp_path):
         result = cli("scenarios/leader_hunt.py", "--seed", "2", "--quiet", "--report", str(report))
         assert result.returncode == 0, result.stdout + result.stderr
         hashes.append(json.loads((report / "summary.json").read_text())["trace_hash"])
+        assert (report / "junit.xml").exists()
     assert hashes[0] == hashes[1]
     assert "simrun scenarios/leader_hunt.py --seed 2" in result.stdout
 
