@@ -125,7 +125,7 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
     ~Unregister() { pending.erase(id); }
   } unregister{pending_, request.correlation_id};
   ++stats_.requests_sent;
-  env_.send(to, protocol::encode_request(request));
+  env_.send_stream(to, protocol::encode_request(request));
   // Loop because a wake-up may come from notify_one racing a timeout.
   while (!pending.response && !pending.connection_reset) {
     const sim::duration_ns left = deadline - env_.now();
@@ -150,7 +150,7 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
 void Client::send_oneway(sim::ProcessId to, protocol::RequestBody body) {
   protocol::Request request{next_correlation_id(), std::move(body)};
   ++stats_.requests_sent;
-  env_.send(to, protocol::encode_request(request));
+  env_.send_stream(to, protocol::encode_request(request));
 }
 
 // ---- metadata ----

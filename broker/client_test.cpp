@@ -54,7 +54,8 @@ TEST_CASE("a call gets its response, matched by correlation id") {
     CHECK(result.response->api_key() == protocol::ApiKey::metadata);
     const auto& metadata = std::get<protocol::MetadataResponse>(result.response->body);
     CHECK(metadata.brokers.size() == 3);
-    CHECK(env.now() - before == sim::millis(2));  // one hop each way at 1 ms
+    // A connection first (SYN and SYN-ACK, 1 ms each), then one hop each way.
+    CHECK(env.now() - before == sim::millis(4));
     CHECK(client.stats().responses_matched == 1);
     done = true;
   });
@@ -113,7 +114,7 @@ TEST_CASE("a connection reset fails the calls outstanding at the crashed node at
     env.sleep(sim::seconds(1));
     REQUIRE(at_other_node.has_value());
     CHECK(at_other_node->response.has_value());
-    CHECK(other_answered_at - before == sim::millis(302));
+    CHECK(other_answered_at - before == sim::millis(304));  // handshake, hop, 300 ms, hop
     CHECK(client.stats().connection_resets == 1);
     // A call to the node while it is down is refused: the request reaches a
     // host with nothing listening and a reset comes back after the round

@@ -36,7 +36,10 @@ enum class ReadyMode : std::uint8_t {
 enum class MissedTicks : std::uint8_t { skip, burst };
 
 struct RetryPolicy {
-  int max_attempts = 8;  // including the first try
+  // Including the first try. 12 attempts span about 6.4 s: longer than the
+  // TCP retransmission back-off (0.2, 0.6, 1.4, 3.0, 6.2 s) that delays the
+  // first message after a partition of a few seconds heals.
+  int max_attempts = 12;
   std::vector<std::int64_t> delays_ms{50, 100, 200, 400,
                                       800};  // slept between attempts; last repeats
   std::int64_t per_try_timeout_ms = 1000;

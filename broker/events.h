@@ -9,9 +9,13 @@
 //                          "candidate"|"leader"), reason}
 //  raft.term_changed      {group, node, term}
 //  raft.vote              {group, node, term, candidate, granted(0|1), reason}
-//  raft.heartbeat_gap     {group, node, leader, term, gap_ns}: a follower
-//                          heard from its current leader after gap_ns of
-//                          silence (emitted on every contact)
+//  raft.vote_received     {group, node, term, voter, granted(0|1)}: a
+//                          (non-pre) vote answer reached its candidate `node`
+//  raft.heartbeat_gap     {group, node, leader, term, gap_ns, ended_by}: a
+//                          follower heard from its current leader after
+//                          gap_ns of silence (ended_by "contact", on every
+//                          contact), or campaigned after it ("campaign");
+//                          gap_ns in simulated global time
 //  raft.applied           {group, node, term, index, hash}: entry applied
 //  raft.log_truncated     {group, node, index}
 //  storage.damage         {group, node, damage(hard_state|snapshot|log_record|
@@ -42,6 +46,7 @@ inline constexpr std::string_view kElectionStarted = "raft.election_started";
 inline constexpr std::string_view kRoleChanged = "raft.role_changed";
 inline constexpr std::string_view kTermChanged = "raft.term_changed";
 inline constexpr std::string_view kVote = "raft.vote";
+inline constexpr std::string_view kVoteReceived = "raft.vote_received";
 inline constexpr std::string_view kHeartbeatGap = "raft.heartbeat_gap";
 inline constexpr std::string_view kApplied = "raft.applied";
 inline constexpr std::string_view kLogTruncated = "raft.log_truncated";

@@ -116,6 +116,9 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   raft::Term callback_term = 0;
   raft::NodeId contact_leader = raft::kNoNode;
   raft::Term contact_term = 0;
+  // Global simulated time of the last contact: heartbeat gaps are a
+  // measurement, taken on the simulation's clock rather than this node's
+  // (possibly drifted) one; nothing in the node's behaviour reads it.
   sim::time_ns last_contact_at = 0;
   std::vector<std::function<void(raft::Role, raft::Term)>> role_callbacks;
   GroupStats stats;
@@ -416,6 +419,16 @@ void RaftGroup::Impl::step_inbox() {
   for (std::size_t n = inbox.size(); n > 0 && !inbox.empty(); --n) {
     raft::Message message = std::move(inbox.front());
     inbox.pop_front();
+    if (message.type == raft::MessageType::vote_response) {
+      // A vote answer that reached its candidate: what double_votes counts
+      // (a grant decided but lost with a crash before its fsync never
+      // bound anyone; an answer also proves the candidate's own vote went out).
+      env.trace().record(events::kVoteReceived, {{"group", spec.name},
+                                                 {"node", as_int(self)},
+                                                 {"term", as_int(message.term)},
+                                                 {"voter", as_int(message.from)},
+                                                 {"granted", message.reject ? 0 : 1}});
+    }
     raft->step(message);
     note_contact(message);
   }
@@ -429,13 +442,14 @@ void RaftGroup::Impl::note_contact(const raft::Message& message) {
       raft->leader() != message.from || message.term != raft->term()) {
     return;
   }
-  const sim::time_ns now = env.now();
+  const sim::time_ns now = env.world().now();
   if (contact_leader == message.from && contact_term == message.term) {
     env.trace().record(events::kHeartbeatGap, {{"group", spec.name},
                                                {"node", as_int(self)},
                                                {"leader", as_int(message.from)},
                                                {"term", as_int(message.term)},
-                                               {"gap_ns", now - last_contact_at}});
+                                               {"gap_ns", now - last_contact_at},
+                                               {"ended_by", "contact"}});
   }
   contact_leader = message.from;
   contact_term = message.term;
@@ -537,6 +551,18 @@ void RaftGroup::Impl::process_events(const std::vector<raft::Event>& ready_event
       case raft::EventKind::pre_vote_started:
       case raft::EventKind::election_started: {
         const bool pre_vote = event.kind == raft::EventKind::pre_vote_started;
+        if (contact_leader != raft::kNoNode) {
+          // The silence that made this follower campaign is a heartbeat gap
+          // too: the longest ones end this way.
+          env.trace().record(events::kHeartbeatGap,
+                             {{"group", spec.name},
+                              {"node", as_int(self)},
+                              {"leader", as_int(contact_leader)},
+                              {"term", as_int(contact_term)},
+                              {"gap_ns", env.world().now() - last_contact_at},
+                              {"ended_by", "campaign"}});
+          contact_leader = raft::kNoNode;
+        }
         env.trace().record(events::kElectionStarted, {{"group", spec.name},
                                                       {"node", as_int(self)},
                                                       {"term", as_int(event.term)},

@@ -189,9 +189,11 @@ TEST_CASE("a 400 ms disk stall: pipelined keeps heartbeats flowing, inline block
   }
 }
 
-// Mechanism 9: sequential blocking sends wait out the RPC timeout of a dead
-// peer; the other follower hears nothing meanwhile and holds an election.
-TEST_CASE("a dead peer holds the inline loop for the RPC request timeout") {
+// Mechanism 9: sequential blocking sends wait out the RPC timeout of an
+// unreachable peer (its connection open, its segments unanswered); the other
+// follower hears nothing meanwhile and holds an election. A crashed peer whose
+// host answers resets the connection instead: the call fails at once.
+TEST_CASE("an unreachable peer holds the inline loop for the RPC request timeout") {
   for (const ReadyMode mode : {ReadyMode::inline_sequential, ReadyMode::pipelined}) {
     CAPTURE(static_cast<int>(mode));
     BrokerConfig config;
@@ -203,21 +205,43 @@ TEST_CASE("a dead peer holds the inline loop for the RPC request timeout") {
     const raft::Term term_before = cluster.group(leader)->term();
     cluster.records.clear();
     const raft::NodeId dead = leader == 3 ? 2 : 3;
-    cluster.world().crash(cluster.process(dead));
+    cluster.world().network().isolate(cluster.process(dead));
     cluster.run_for(sim::seconds(40));
     const GroupStats& stats = cluster.group(leader)->stats();
     if (mode == ReadyMode::inline_sequential) {
-      // First call to a peer that was connected: the full 30 s.
+      // A call on the open connection: the full 30 s.
       CHECK(stats.max_ready_ns >= sim::millis(config.rpc_request_timeout_ms));
       CHECK(cluster.transport(leader)->stats().rpc_timeouts >= 1);
       CHECK(cluster.count("raft.election_started") >= 1);
     } else {
       CHECK(stats.max_ready_ns < sim::millis(10));
-      CHECK(cluster.count("raft.election_started") == 0);
+      // Only the isolated node campaigns (and cannot win).
+      for (const auto& record : cluster.of_kind("raft.election_started")) {
+        CHECK(record.n("node") == dead);
+      }
       CHECK(cluster.group(leader)->term() == term_before);
       CHECK(cluster.leader() == leader);
     }
   }
+}
+
+TEST_CASE("a crashed peer's reset fails the inline loop's RPC at once (gRPC on a reset)") {
+  BrokerConfig config;
+  config.ready_mode = ReadyMode::inline_sequential;
+  GroupCluster cluster(config, 3);
+  const raft::NodeId leader = elect(cluster);
+  REQUIRE(leader != raft::kNoNode);
+  cluster.run_for(sim::seconds(1));
+  const raft::Term term_before = cluster.group(leader)->term();
+  cluster.records.clear();
+  const raft::NodeId dead = leader == 3 ? 2 : 3;
+  cluster.world().crash(cluster.process(dead));
+  cluster.run_for(sim::seconds(40));
+  CHECK(cluster.group(leader)->stats().max_ready_ns < sim::millis(100));
+  CHECK(cluster.transport(leader)->stats().rpc_resets >= 1);
+  CHECK(cluster.transport(leader)->stats().rpc_timeouts == 0);
+  CHECK(cluster.group(leader)->term() == term_before);
+  CHECK(cluster.leader() == leader);
 }
 
 // Mechanism 1: the legacy formula ignores the tick interval, so "100 ms

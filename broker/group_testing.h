@@ -173,6 +173,10 @@ class GroupCluster {
     }
     for (;;) {
       sim::Envelope envelope = env.inbox().receive();
+      if (envelope.reset) {
+        transport.receive_reset(envelope);
+        continue;
+      }
       if (envelope.payload.empty()) continue;
       if (envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_ack)) {
         transport.receive_ack(envelope);

@@ -31,8 +31,11 @@ std::string propose_error_text(ProposeError error) {
 }  // namespace
 
 struct MetaWriter::Pending {
-  explicit Pending(sim::Scheduler& scheduler) : done(scheduler) {}
+  Pending(sim::Scheduler& scheduler, sim::ProcessId peer_process)
+      : done(scheduler), peer(peer_process) {}
   sim::WaitQueue done;
+  sim::ProcessId peer;
+  bool reset = false;
   std::optional<Reply> reply;
 };
 
@@ -65,16 +68,17 @@ MetaWriteResult MetaWriter::write(const MetaCommand& command, sim::duration_ns t
   if (pending_.size() >= kMaxPendingForwards) return {false, "too many forwarded __meta writes"};
   ++stats_.forwarded_writes;
   const std::uint64_t request_id = next_request_id_++;
-  auto pending = std::make_shared<Pending>(env_.scheduler());
+  auto pending = std::make_shared<Pending>(env_.scheduler(), process_of(leader));
   pending_.emplace(request_id, pending);
-  env_.send(process_of(leader),
-            encode_forward(Forward{request_id, timeout, encode_meta_command(command)}));
+  env_.send_stream(process_of(leader),
+                   encode_forward(Forward{request_id, timeout, encode_meta_command(command)}));
   const sim::time_ns deadline = env_.now() + timeout;
-  while (!pending->reply) {
+  while (!pending->reply && !pending->reset) {
     const sim::duration_ns left = deadline - env_.now();
     if (left <= 0 || !pending->done.wait_for(left)) break;
   }
   pending_.erase(request_id);
+  if (!pending->reply && pending->reset) return {false, "connection to the __meta leader reset"};
   if (!pending->reply) return {false, "forwarded __meta write timed out"};
   if (pending->reply->status == 0) return {true, {}};
   return {false, pending->reply->error};
@@ -91,7 +95,7 @@ bool MetaWriter::write_async(const MetaCommand& command) {
     return false;
   }
   ++stats_.forwarded_writes;
-  env_.send(process_of(leader), encode_forward(Forward{0, 0, encode_meta_command(command)}));
+  env_.send_stream(process_of(leader), encode_forward(Forward{0, 0, encode_meta_command(command)}));
   return true;
 }
 
@@ -104,14 +108,14 @@ void MetaWriter::serve(const sim::Envelope& envelope) {
     return;
   }
   if (!meta_.is_leader()) {
-    env_.send(from,
-              encode_reply(Reply{forward->request_id, 1, meta_.leader(), "not the __meta leader"}));
+    env_.send_stream(
+        from, encode_reply(Reply{forward->request_id, 1, meta_.leader(), "not the __meta leader"}));
     return;
   }
   if (*serving_ >= kMaxServedForwards) {
     ++stats_.forwards_refused;
-    env_.send(from,
-              encode_reply(Reply{forward->request_id, 2, meta_.leader(), "__meta leader busy"}));
+    env_.send_stream(
+        from, encode_reply(Reply{forward->request_id, 2, meta_.leader(), "__meta leader busy"}));
     return;
   }
   ++stats_.forwards_served;
@@ -126,10 +130,18 @@ void MetaWriter::serve(const sim::Envelope& envelope) {
     const sim::duration_ns timeout =
         std::clamp<sim::duration_ns>(request.timeout_ns, 1, sim::seconds(600));
     MetaWriteResult result = write_local(request.command, timeout);
-    env_.send(from,
-              encode_reply(Reply{request.request_id, static_cast<std::uint8_t>(result.ok ? 0 : 2),
+    env_.send_stream(
+        from, encode_reply(Reply{request.request_id, static_cast<std::uint8_t>(result.ok ? 0 : 2),
                                  meta_.leader(), result.error}));
   });
+}
+
+void MetaWriter::on_reset(sim::ProcessId peer) {
+  for (auto& [request_id, pending] : pending_) {
+    if (pending->peer != peer || pending->reply || pending->reset) continue;
+    pending->reset = true;
+    pending->done.notify_all();
+  }
 }
 
 void MetaWriter::on_reply(const sim::Envelope& envelope) {

@@ -75,6 +75,9 @@ class MetaWriter {
   // when it must wait) and a meta_forward_reply frame.
   void serve(const sim::Envelope& envelope);
   void on_reply(const sim::Envelope& envelope);
+  // The connection to `peer` was reset: forwarded writes waiting on it fail
+  // now (as a gRPC call on a reset connection does).
+  void on_reset(sim::ProcessId peer);
 
   const MetaWriterStats& stats() const { return stats_; }
 

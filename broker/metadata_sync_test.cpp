@@ -87,6 +87,11 @@ SyncCounts sync_without_meta_leader(const RetryPolicy& policy) {
     env.spawn("dispatcher", [&] {
       for (;;) {
         const sim::Envelope envelope = env.inbox().receive();
+        if (envelope.reset) {
+          transport.receive_reset(envelope);
+          writer.on_reset(envelope.from);
+          continue;
+        }
         if (envelope.payload.empty()) continue;
         const auto kind = static_cast<FrameKind>(envelope.payload[0]);
         if (kind == FrameKind::raft_message) {

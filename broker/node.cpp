@@ -78,12 +78,15 @@ void Node::boot() {
 // ---------------------------------------------------------------- routing
 
 void Node::dispatch(sim::Envelope envelope) {
-  // A peer's connection reset (it crashed) is ignored on purpose: Raft
-  // treats a dead peer as lost messages, and the legacy blocking RPC model
-  // (Transport::send_blocking, mechanism 9) must keep waiting for its
-  // connect and request timeouts, since that is how the legacy RPC client
-  // noticed a dead peer.
-  if (envelope.reset) return;
+  // A connection reset (the peer crashed, or a connect or user timeout)
+  // fails the calls outstanding on it at once, as gRPC does: the legacy
+  // blocking RPCs (Transport::send_blocking) and forwarded __meta writes.
+  // Raft itself treats it as lost messages.
+  if (envelope.reset) {
+    transport_.receive_reset(envelope);
+    writer_->on_reset(envelope.from);
+    return;
+  }
   if (envelope.payload.empty()) return;
   switch (static_cast<FrameKind>(envelope.payload[0])) {
     case FrameKind::raft_message: {
@@ -309,10 +312,10 @@ void Node::handle_request(const sim::Envelope& envelope) {
   if (!request) {
     const auto header = protocol::peek_request_header(envelope.payload);
     if (!header) return;
-    env_.send(envelope.from, protocol::encode_response(protocol::error_response(
-                                 *header, header->api_key == protocol::ApiKey::produce
-                                              ? ErrorCode::corrupt_message
-                                              : ErrorCode::invalid_request)));
+    env_.send_stream(envelope.from, protocol::encode_response(protocol::error_response(
+                                        *header, header->api_key == protocol::ApiKey::produce
+                                                     ? ErrorCode::corrupt_message
+                                                     : ErrorCode::invalid_request)));
     return;
   }
   std::optional<protocol::ResponseBody> body = std::visit(
@@ -323,7 +326,7 @@ void Node::handle_request(const sim::Envelope& envelope) {
   response.correlation_id = request->correlation_id;
   response.body = std::move(*body);
   SIMRUN_ASSERT(response.api_key() == request->api_key(), "a response answers its request");
-  env_.send(envelope.from, protocol::encode_response(response));
+  env_.send_stream(envelope.from, protocol::encode_response(response));
 }
 
 PartitionReplica* Node::find_replica(std::string_view topic, int partition) {

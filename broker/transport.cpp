@@ -30,8 +30,11 @@ std::uint64_t get_le(const sim::Bytes& in, std::size_t at, int bytes) {
 }  // namespace
 
 struct Transport::PendingRpc {
-  explicit PendingRpc(sim::Scheduler& scheduler) : acked_signal(scheduler) {}
+  PendingRpc(sim::Scheduler& scheduler, sim::ProcessId peer_process)
+      : peer(peer_process), acked_signal(scheduler) {}
+  sim::ProcessId peer;
   bool acked = false;
+  bool reset = false;
   sim::WaitQueue acked_signal;
 };
 
@@ -54,8 +57,7 @@ sim::ProcessId Transport::process_of(raft::NodeId node) const {
 }
 
 bool Transport::peer_disconnected(raft::NodeId node) const {
-  auto it = disconnected_.find(node);
-  return it != disconnected_.end() && it->second;
+  return !env_.connected(process_of(node));
 }
 
 sim::Bytes Transport::encode_message_frame(std::string_view group, std::uint64_t sequence,
@@ -110,42 +112,53 @@ void Transport::send_async(std::string_view group, const raft::Message& message)
   SIMRUN_ASSERT(message.from == self_, "a node sends only its own messages");
   SIMRUN_ASSERT(message.to != self_, "no messages to self over the network");
   ++stats_.sent_async;
-  env_.send(process_of(message.to), encode_message_frame(group, 0, message));
+  env_.send_stream(process_of(message.to), encode_message_frame(group, 0, message),
+                   connect_timeout_ns_);
 }
 
 bool Transport::send_blocking(std::string_view group, const raft::Message& message) {
   SIMRUN_ASSERT(message.from == self_, "a node sends only its own messages");
   SIMRUN_ASSERT(message.to != self_, "no messages to self over the network");
   const std::uint64_t sequence = next_sequence_++;
-  auto pending = std::make_shared<PendingRpc>(env_.scheduler());
+  const sim::ProcessId peer = process_of(message.to);
+  auto pending = std::make_shared<PendingRpc>(env_.scheduler(), peer);
   pending_.emplace(sequence, pending);
   ++stats_.sent_blocking;
   const sim::time_ns started = env_.now();
-  env_.send(process_of(message.to), encode_message_frame(group, sequence, message));
+  env_.send_stream(peer, encode_message_frame(group, sequence, message), connect_timeout_ns_);
 
-  // The legacy RPC client: a peer whose last call failed is "disconnected"
-  // and the next call first has to connect (5 s timeout); a connected one
-  // gets the full request timeout (30 s).
-  const sim::duration_ns timeout =
-      peer_disconnected(message.to) ? connect_timeout_ns_ : request_timeout_ns_;
-  // One wait suffices: only the ack notifies this queue. The loop guards
-  // against a spurious wake-up all the same, bounded by the deadline.
-  const sim::time_ns deadline = started + timeout;
-  while (!pending->acked) {
+  // The request timeout bounds the call; a reset of the connection (which
+  // also reports a connect timeout) ends it early. One wait suffices: only
+  // the ack or the reset notifies this queue. The loop guards against a
+  // spurious wake-up all the same, bounded by the deadline.
+  const sim::time_ns deadline = started + request_timeout_ns_;
+  while (!pending->acked && !pending->reset) {
     const sim::duration_ns left = deadline - env_.now();
     if (left <= 0 || !pending->acked_signal.wait_for(left)) break;
   }
   pending_.erase(sequence);
   stats_.blocked_ns_total += env_.now() - started;
-  disconnected_[message.to] = !pending->acked;
-  if (!pending->acked) ++stats_.rpc_timeouts;
+  if (!pending->acked) {
+    if (pending->reset) {
+      ++stats_.rpc_resets;
+    } else {
+      ++stats_.rpc_timeouts;
+    }
+  }
   return pending->acked;
 }
 
+void Transport::receive_reset(const sim::Envelope& envelope) {
+  SIMRUN_ASSERT(envelope.reset, "receive_reset takes connection resets");
+  for (auto& [sequence, pending] : pending_) {
+    if (pending->peer != envelope.from || pending->acked || pending->reset) continue;
+    pending->reset = true;
+    pending->acked_signal.notify_all();
+  }
+}
+
 std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelope& envelope) {
-  // Resets carry no frame; send_blocking does not shorten its wait for one
-  // (the legacy RPC client only noticed a dead peer by its timeouts).
-  if (envelope.reset) return std::nullopt;
+  if (envelope.reset) return std::nullopt;  // receive_reset's
   SIMRUN_ASSERT(!envelope.payload.empty() &&
                     envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_message),
                 "receive_message takes raft_message frames");
@@ -159,13 +172,13 @@ std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelop
     // The RPC is answered at receipt, as the legacy server did: the ack says
     // "delivered to the node", not "handled by the group".
     ++stats_.acks_sent;
-    env_.send(envelope.from, encode_ack_frame(frame->sequence));
+    env_.send_stream(envelope.from, encode_ack_frame(frame->sequence), connect_timeout_ns_);
   }
   return IncomingRaftMessage{std::move(frame->group), std::move(frame->message)};
 }
 
 void Transport::receive_ack(const sim::Envelope& envelope) {
-  if (envelope.reset) return;  // see receive_message
+  if (envelope.reset) return;  // receive_reset's
   SIMRUN_ASSERT(!envelope.payload.empty() &&
                     envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_ack),
                 "receive_ack takes raft_ack frames");

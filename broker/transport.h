@@ -8,21 +8,28 @@
 //   raft_ack:     kind(1) | sequence(u64 LE)
 // Sequence 0 means fire-and-forget: the receiver sends no ack.
 //
+// Every frame travels on a connection (sim/connection.h), one per peer, as
+// the field system's gRPC channels ran over TCP: lost, duplicated or
+// reordered segments become retransmission delay, never lost messages; a
+// partition holds them until the heal.
+//
 // Two send styles:
 //  - send_async: fire and forget (pipelined mode);
 //  - send_blocking: the legacy RPC of inline_sequential / v2_spawned_apply:
-//    send, then block the calling fiber until the peer's raft_ack arrives.
-//    Without an ack the call gives up after rpc_connect_timeout_ms when the
-//    peer is considered disconnected (its previous RPC failed), otherwise
-//    after rpc_request_timeout_ms (30 s). A caller that sends to several
-//    peers one after another is therefore held by the slowest or deadest of
+//    send, then block the calling fiber until the peer's raft_ack arrives,
+//    at most rpc_request_timeout_ms (30 s). A reset of the connection fails
+//    the call at once, as gRPC fails a call whose connection is reset: a
+//    crashed peer whose host answers costs one round trip. Opening a
+//    connection is bounded by rpc_connect_timeout_ms (5 s): a peer
+//    unreachable when no connection is open costs that long. A caller that
+//    sends to several peers one after another is held by the slowest of
 //    them: the head-of-line blocking of mechanism 9, produced by the
 //    mechanism itself rather than scripted.
 //
 // The node's dispatcher fiber reads the process inbox and hands every
 // raft_message frame to receive_message() (which acks it when asked and
 // returns the group name and message for routing) and every raft_ack frame
-// to receive_ack().
+// to receive_ack(), and every connection reset to receive_reset().
 
 #include <cstdint>
 #include <map>
@@ -50,6 +57,7 @@ struct TransportStats {
   std::uint64_t acks_received = 0;
   std::uint64_t acks_sent = 0;
   std::uint64_t rpc_timeouts = 0;
+  std::uint64_t rpc_resets = 0;           // blocking RPCs failed by a connection reset
   std::uint64_t malformed_frames = 0;     // undecodable raft_message / raft_ack
   std::uint64_t stale_acks = 0;           // ack for an RPC that already gave up
   sim::duration_ns blocked_ns_total = 0;  // time callers spent in send_blocking
@@ -76,10 +84,14 @@ class Transport {
   std::optional<IncomingRaftMessage> receive_message(const sim::Envelope& envelope);
   // `envelope.payload[0]` must be FrameKind::raft_ack.
   void receive_ack(const sim::Envelope& envelope);
+  // `envelope.reset` must be set: the connection to `envelope.from` failed
+  // (peer crashed, connect timeout, user timeout). Every blocking RPC
+  // outstanding to that peer fails now.
+  void receive_reset(const sim::Envelope& envelope);
 
   raft::NodeId self() const { return self_; }
   sim::ProcessId process_of(raft::NodeId node) const;
-  // The peer's last blocking RPC timed out (the next one uses the connect timeout).
+  // No established connection to the peer (the next send opens one).
   bool peer_disconnected(raft::NodeId node) const;
   const TransportStats& stats() const { return stats_; }
 
@@ -105,7 +117,6 @@ class Transport {
   std::uint64_t next_sequence_ = 1;
   // Bounded by the number of fibers blocked in send_blocking.
   std::map<std::uint64_t, std::shared_ptr<PendingRpc>> pending_;
-  std::map<raft::NodeId, bool> disconnected_;
   TransportStats stats_;
 };
 

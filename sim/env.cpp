@@ -2,6 +2,7 @@
 
 #include "sim/assert.h"
 #include "sim/clock.h"
+#include "sim/connection.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
 
@@ -31,6 +32,20 @@ void Env::spawn(std::string fiber_name, std::function<void()> body) {
 Rng& Env::rng() { return world_.process_rng(id_); }
 
 void Env::send(ProcessId to, Bytes payload) { world_.network().send(id_, to, std::move(payload)); }
+
+void Env::connect(ProcessId to, duration_ns connect_timeout) {
+  world_.network().connections().connect(id_, to, connect_timeout);
+}
+
+void Env::send_stream(ProcessId to, Bytes payload, duration_ns connect_timeout) {
+  world_.network().connections().send(id_, to, std::move(payload), connect_timeout);
+}
+
+void Env::close_connection(ProcessId to) { world_.network().connections().close(id_, to); }
+
+bool Env::connected(ProcessId to) const {
+  return world_.network().connections().established(id_, to);
+}
 
 Mailbox<Envelope>& Env::inbox() { return world_.inbox(id_); }
 

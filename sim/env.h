@@ -49,6 +49,15 @@ class Env {
   Rng& rng();
   // Fire-and-forget datagram to another process.
   void send(ProcessId to, Bytes payload);
+  // Connections (sim/connection.h), as a gRPC channel uses TCP: connect
+  // opens one to `to` unless one is open; send_stream sends in order and
+  // reliably on it (opening one with `connect_timeout`, or the default, when
+  // none is open); close_connection closes it after its data. A failure
+  // arrives in the inbox as an Envelope with `reset` set, from `to`.
+  void connect(ProcessId to, duration_ns connect_timeout);
+  void send_stream(ProcessId to, Bytes payload, duration_ns connect_timeout = 0);
+  void close_connection(ProcessId to);
+  bool connected(ProcessId to) const;
   // Messages delivered to this process, bounded; full means dropped.
   Mailbox<Envelope>& inbox();
   Disk& disk();

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sim/assert.h"
+#include "sim/connection.h"
 #include "sim/digest.h"
 #include "sim/hash.h"
 #include "sim/world.h"
@@ -28,7 +29,27 @@ std::string describe_groups(const std::vector<std::vector<ProcessId>>& groups) {
 }
 }  // namespace
 
-Network::Network(World& world) : world_(world), default_link_(world.config().default_link) {}
+Network::Network(World& world)
+    : world_(world),
+      default_link_(world.config().default_link),
+      streams_(std::make_unique<Connections>(world, *this, world.config().connection)) {}
+
+Network::~Network() = default;
+
+void Network::send_segment(Envelope segment) {
+  SIMRUN_ASSERT(segment.segment != Segment::datagram && segment.connection != 0,
+                "send_segment takes connection segments");
+  segment.message_id = next_message_id_++;
+  ++stats_.sent;
+  world_.trace().record("net.segment", {{"from", segment.from},
+                                        {"to", segment.to},
+                                        {"id", as_number(segment.message_id)},
+                                        {"conn", as_number(segment.connection)},
+                                        {"kind", static_cast<std::int64_t>(segment.segment)},
+                                        {"seq", as_number(segment.sequence)},
+                                        {"digest", as_number(hash_bytes(segment.payload))}});
+  route(std::move(segment));
+}
 
 Rng& Network::rng() {
   if (rng_ == nullptr) rng_ = &world_.stream("network");
@@ -167,6 +188,10 @@ void Network::deliver(std::uint32_t slot) {
     drop(envelope, "partition");
     return;
   }
+  if (envelope.segment != Segment::datagram) {
+    streams_->on_arrival(std::move(envelope));
+    return;
+  }
   const ProcessState receiver = world_.state(envelope.to);
   if (receiver != ProcessState::running && receiver != ProcessState::paused) {
     ++stats_.dropped_dead;
@@ -196,6 +221,7 @@ void Network::reset_connections(ProcessId process) {
   SIMRUN_ASSERT(process < world_.process_count(), "reset of an unknown process");
   SIMRUN_ASSERT(world_.state(process) == ProcessState::crashed,
                 "connections are reset only when their process has crashed");
+  streams_->on_crash(process);
   const auto found = connections_.find(process);
   if (found == connections_.end()) return;
   const std::set<ProcessId> peers = std::move(found->second);
@@ -207,6 +233,7 @@ void Network::reset_connections(ProcessId process) {
     if (peer_connections != connections_.end()) peer_connections->second.erase(process);
     Envelope envelope{process, peer, next_message_id_++, world_.now(), {}};
     envelope.reset = true;
+    envelope.cause = ResetCause::peer_reset;
     ++stats_.resets;
     world_.trace().record(
         "net.reset", {{"from", process}, {"to", peer}, {"id", as_number(envelope.message_id)}});
@@ -217,6 +244,7 @@ void Network::reset_connections(ProcessId process) {
 void Network::refuse(const Envelope& refused) {
   Envelope envelope{refused.to, refused.from, next_message_id_++, world_.now(), {}};
   envelope.reset = true;
+  envelope.cause = ResetCause::peer_reset;
   ++stats_.resets;
   world_.trace().record("net.reset", {{"from", envelope.from},
                                       {"to", envelope.to},

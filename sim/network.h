@@ -12,10 +12,12 @@
 // its connections: every peer gets one reset envelope from it (see
 // Envelope::reset), so a client learns of the crash before its request
 // timeout. A pause or a partition sends nothing: those stay timeouts.
-// Resets are never answered with resets.
+// Resets are never answered with resets. The broker's traffic goes over
+// connections instead (sim/connection.h): those resets are theirs.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <string_view>
@@ -30,6 +32,20 @@ namespace simrun::sim {
 using ProcessId = std::uint32_t;
 using Bytes = std::vector<std::uint8_t>;
 
+// What an Envelope is on the wire: a datagram, or a segment of a connection
+// (sim/connection.h). The application only ever sees datagrams and `data`
+// (plus resets, below).
+enum class Segment : std::uint8_t { datagram, syn, syn_ack, data, ack, fin, rst };
+
+// Why a connection failed, for the reset Envelope its owner receives.
+enum class ResetCause : std::uint8_t {
+  none,
+  peer_reset,       // the peer's host answered with a reset (crashed, nothing listening)
+  connect_timeout,  // the handshake did not complete within the connect timeout
+  user_timeout,     // nothing acknowledged for the user timeout (a long partition)
+  peer_closed,      // the peer closed the connection
+};
+
 struct Envelope {
   ProcessId from = 0;
   ProcessId to = 0;
@@ -39,6 +55,10 @@ struct Envelope {
   // A connection reset from `from` (it crashed): empty payload. Receivers
   // must check it before decoding the payload.
   bool reset = false;
+  ResetCause cause = ResetCause::none;  // set with `reset` (peer_reset for datagrams)
+  Segment segment = Segment::datagram;
+  std::uint64_t connection = 0;  // 0 for datagrams
+  std::uint64_t sequence = 0;    // data/fin: position in the stream; ack: acknowledged through
 };
 
 struct LinkConfig {
@@ -64,10 +84,13 @@ struct NetworkStats {
 };
 
 class World;
+class Connections;
+struct ConnectionConfig;
 
 class Network {
  public:
   explicit Network(World& world);
+  ~Network();
 
   void set_default_link(const LinkConfig& config);
   void set_link(ProcessId from, ProcessId to, const LinkConfig& config);
@@ -101,6 +124,16 @@ class Network {
   // one from them since it (and they) last crashed.
   std::set<ProcessId> connected_peers(ProcessId process) const;
 
+  // Ordered reliable streams on top of this network (sim/connection.h).
+  Connections& connections() { return *streams_; }
+  const Connections& connections() const { return *streams_; }
+  // Puts one connection segment on the wire (Connections only): it takes a
+  // message id and then meets the same partitions, clogs, latency, loss,
+  // duplication and reordering as a datagram; on arrival over an up link it
+  // goes back to Connections::on_arrival, whatever the receiver's state.
+  void send_segment(Envelope segment);
+  std::uint64_t take_message_id() { return next_message_id_++; }
+
   const NetworkStats& stats() const { return stats_; }
   std::size_t in_flight() const { return in_flight_count_; }
 
@@ -133,6 +166,7 @@ class Network {
   Rng* rng_ = nullptr;  // world.stream("network"), looked up on first use
   std::uint64_t next_message_id_ = 1;
   NetworkStats stats_;
+  std::unique_ptr<Connections> streams_;
 };
 
 }  // namespace simrun::sim

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/connection.h"
 #include "sim/disk.h"
 #include "sim/env.h"
 #include "sim/event_loop.h"
@@ -32,6 +33,7 @@ enum class ProcessState : std::uint8_t { created, running, paused, crashed };
 struct WorldConfig {
   std::uint64_t seed = 1;
   LinkConfig default_link;
+  ConnectionConfig connection;
   DiskConfig default_disk;
   std::size_t inbox_capacity = 4096;
   std::size_t fiber_stack_bytes = 256 * 1024;

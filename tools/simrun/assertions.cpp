@@ -31,8 +31,21 @@ std::vector<AssertionResult> evaluate_assertions(
     }
     const auto value = metric_value(*group, spec.metric);
     if (!value) throw std::invalid_argument("unknown metric \"" + spec.metric + "\"");
-    results.push_back(AssertionResult{spec.name, spec.metric, spec.op, spec.group, *value,
-                                      spec.bound, compare(*value, spec.op, spec.bound)});
+    AssertionResult result{spec.name,
+                           spec.metric,
+                           spec.op,
+                           spec.group,
+                           *value,
+                           spec.bound,
+                           compare(*value, spec.op, spec.bound),
+                           {}};
+    // A ratio over nothing is no evidence either way: "success >= 99 %"
+    // must not pass because nothing was attempted.
+    if (auto reason = metric_undefined_reason(*group, spec.metric)) {
+      result.passed = false;
+      result.detail = std::move(*reason);
+    }
+    results.push_back(std::move(result));
   }
   return results;
 }
@@ -42,6 +55,7 @@ nlohmann::json to_json(const AssertionResult& result) {
                          {"op", result.op},       {"value", result.value},
                          {"bound", result.bound}, {"passed", result.passed}};
   if (!result.group.empty()) json["group"] = result.group;
+  if (!result.detail.empty()) json["detail"] = result.detail;
   return json;
 }
 

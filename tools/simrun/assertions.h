@@ -23,6 +23,9 @@ struct AssertionResult {
   double value = 0.0;
   double bound = 0.0;
   bool passed = false;
+  // Why it failed when its value says nothing (a ratio with a zero
+  // denominator); empty otherwise.
+  std::string detail;
 };
 
 // Throws std::invalid_argument for an unknown operator.

@@ -51,3 +51,18 @@ TEST_CASE("assertions read totals, a group, or a window's metrics") {
   CHECK_FALSE(results[4].passed);
   CHECK(to_json(results[1])["group"] == "__meta");
 }
+
+TEST_CASE("an assertion on a ratio with a zero denominator fails and says why") {
+  Metrics metrics;  // no metadata sync started
+  std::vector<AssertionSpec> specs(2);
+  specs[0] = {"sync", "metadata_sync.success_rate", ">=", 0.0, "", std::nullopt};
+  specs[1] = {"term", "max_term", ">=", 0.0, "", std::nullopt};
+  const auto results = evaluate_assertions(
+      specs, [&](const std::optional<TimeWindow>&) -> const Metrics& { return metrics; });
+  REQUIRE(results.size() == 2);
+  CHECK_FALSE(results[0].passed);
+  CHECK(results[0].detail.find("no metadata sync started") != std::string::npos);
+  CHECK(to_json(results[0])["detail"] == results[0].detail);
+  CHECK(results[1].passed);
+  CHECK(results[1].detail.empty());
+}

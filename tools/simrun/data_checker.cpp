@@ -104,7 +104,13 @@ void DataChecker::observe(const sim::TraceRecord& record) {
       state.acked_hash = hash;
       state.acked_at = record.time;
       state.client = client;
-    } else if (state.acked_hash != hash) {
+      state.acks = 1;
+    } else if (state.acked_hash == hash) {
+      ++state.acks;
+    } else {
+      auto& others = other_acked_[{std::string(topic), partition_index, offset}];
+      SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
+      others.push_back(OtherAck{hash, record.time, client});
       add(Violation{"acked_records",
                     to_ms(record.time),
                     std::string(topic) + "/" + std::to_string(partition_index),
@@ -172,8 +178,22 @@ std::map<std::string, std::int64_t> DataChecker::finish(
         ++deleted_by_retention_;  // deleted by retention: only the read can be checked
       } else {
         const auto found = stored.find(offset);
+        const auto others = other_acked_.find({topic, partition_index, offset});
+        if (others != other_acked_.end()) {
+          for (const OtherAck& other : others->second) {
+            if (found != stored.end() && found->second == other.hash) continue;
+            ++lost[group];
+            add(Violation{"acked_records",
+                          to_ms(end),
+                          group,
+                          {},
+                          fmt::format("record acknowledged at {} ms (client {}) at offset {} is "
+                                      "not there at the end",
+                                      to_ms(other.acked_at), other.client, offset)});
+          }
+        }
         if (found == stored.end() || found->second != state.acked_hash) {
-          ++lost[group];
+          lost[group] += state.acks;
           add(Violation{"acked_records",
                         to_ms(end),
                         group,

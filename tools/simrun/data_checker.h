@@ -84,6 +84,9 @@ class DataChecker {
     std::uint64_t consumed_hash = 0;  // the first hash read there
     sim::time_ns acked_at = 0;
     std::int32_t client = 0;
+    // Acknowledgements of acked_hash here (a retried produce can be
+    // acknowledged twice): each one is a promise, each is lost if it fails.
+    std::uint32_t acks = 0;
     bool acked = false;
     bool consumed = false;
   };
@@ -103,6 +106,15 @@ class DataChecker {
   // Hashes read at an offset other than the first one read there (rare: a
   // replica that disagreed), per (topic, partition, offset).
   std::map<std::tuple<std::string, int, std::int64_t>, std::set<std::uint64_t>> other_consumed_;
+  // Acknowledgements of a different record at an offset already acked
+  // (mechanism 6): every one counts, and whichever record the offset holds
+  // at the end, the others were promised and lost.
+  struct OtherAck {
+    std::uint64_t hash = 0;
+    sim::time_ns acked_at = 0;
+    std::int32_t client = 0;
+  };
+  std::map<std::tuple<std::string, int, std::int64_t>, std::vector<OtherAck>> other_acked_;
   std::uint64_t deleted_by_retention_ = 0;
   std::map<std::tuple<std::string, std::string, int>, std::int64_t> committed_offsets_;
   std::vector<Violation> violations_;

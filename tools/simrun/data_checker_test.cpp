@@ -67,6 +67,23 @@ TEST_CASE("acknowledged records must be committed unchanged and consumed") {
   CHECK(checker.violations()[0].time_ms == 10'000);
 }
 
+TEST_CASE("every acknowledgement counts: two records acknowledged at one offset, one lost") {
+  // Mechanism 6: a stale leader acknowledges record 21 at offset 0, the new
+  // leader acknowledges 22 at the same offset and keeps it. Whichever came
+  // first, the other client was promised a write that is not there.
+  for (const bool first_survives : {true, false}) {
+    CAPTURE(first_survives);
+    DataChecker checker;
+    ack(checker, 100, 0, 21);
+    ack(checker, 200, 0, 22);
+    ack(checker, 300, 0, 22);  // the same record acknowledged again: one promise kept
+    const auto lost = checker.finish(millis(10'000), 0, {}, [&](const std::string&, int) {
+      return std::vector<Cluster::StoredRecord>{{0, first_survives ? 21u : 22u}};
+    });
+    CHECK(lost.at("t/0") == (first_survives ? 2 : 1));
+  }
+}
+
 TEST_CASE("without a consumer of the topic, reads are not required") {
   DataChecker checker;
   ack(checker, 100, 0, 11);

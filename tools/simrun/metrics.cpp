@@ -13,6 +13,10 @@ namespace {
 namespace events = broker::events;
 
 constexpr sim::time_ns kTermSampleAt = sim::seconds(3);
+constexpr sim::duration_ns kTermGrowthWindow = sim::seconds(3);
+// Bound on stored term rises per group (within 3 s); beyond it the oldest
+// are folded into the base term, which only lowers the measured growth.
+constexpr std::size_t kMaxRecentRises = 1u << 16;
 // Bound on stored latency samples per group; beyond it, later samples are
 // not kept (deterministically), so percentiles describe the first ones.
 constexpr std::size_t kMaxLatencySamples = 1u << 20;
@@ -22,9 +26,6 @@ constexpr std::size_t kMaxTrackedVotes = 1u << 20;
 // broker/node.h kUnknownGroupDrop; spelled here because simrun_core depends
 // on the simulator kernel only, not on the broker's headers.
 constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
-// The reason broker/group.cpp gives a granted pre-vote (raft/raft.cpp
-// handle_vote_request): a pre-vote binds nothing, so it is never a double vote.
-constexpr std::string_view kPreVoteReason = "pre-vote";
 
 double ns_to_ms(sim::time_ns ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -42,13 +43,17 @@ std::string partition_group(const sim::TraceRecord& record) {
 }
 
 void finish_rates(GroupMetrics& metrics, sim::duration_ns window_ns) {
-  const auto& sync = metrics.metadata_sync;
-  const std::int64_t finished = sync.succeeded + sync.failed;
-  metrics.metadata_sync.success_rate =
-      finished == 0 ? 1.0 : static_cast<double>(sync.succeeded) / static_cast<double>(finished);
+  auto& sync = metrics.metadata_sync;
+  sync.in_flight = std::max<std::int64_t>(0, sync.started - sync.succeeded - sync.failed);
+  sync.success_rate = sync.started == 0
+                          ? 0.0
+                          : static_cast<double>(sync.succeeded) / static_cast<double>(sync.started);
   const double minutes = static_cast<double>(window_ns) / 60e9;
+  metrics.campaigns = metrics.pre_vote_campaigns + metrics.elections_started;
+  metrics.campaigns_per_min =
+      minutes <= 0.0 ? 0.0 : static_cast<double>(metrics.campaigns) / minutes;
   metrics.elections_per_min =
-      minutes <= 0.0 ? 0.0 : static_cast<double>(metrics.elections_started) / minutes;
+      minutes <= 0.0 ? 0.0 : static_cast<double>(metrics.elections) / minutes;
 }
 
 }  // namespace
@@ -56,10 +61,15 @@ void finish_rates(GroupMetrics& metrics, sim::duration_ns window_ns) {
 std::vector<std::string> metric_names() {
   return {"elections_started",
           "pre_vote_campaigns",
+          "campaigns",
+          "elections",
           "leader_changes",
           "max_term",
+          "campaigns_per_min",
           "elections_per_min",
+          "max_term_growth_3s",
           "max_heartbeat_gap_ms",
+          "heartbeat_blocking_raw_ms",
           "heartbeat_blocking_ms",
           "leaderless_ms",
           "time_to_first_leader_ms",
@@ -68,8 +78,10 @@ std::vector<std::string> metric_names() {
           "double_votes",
           "unknown_group_drops",
           "metadata_sync.attempts",
+          "metadata_sync.started",
           "metadata_sync.succeeded",
           "metadata_sync.failed",
+          "metadata_sync.in_flight",
           "metadata_sync.retries",
           "metadata_sync.success_rate",
           "produce.sent",
@@ -84,10 +96,15 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   auto d = [](std::int64_t v) { return static_cast<double>(v); };
   if (name == "elections_started") return d(m.elections_started);
   if (name == "pre_vote_campaigns") return d(m.pre_vote_campaigns);
+  if (name == "campaigns") return d(m.campaigns);
+  if (name == "elections") return d(m.elections);
   if (name == "leader_changes") return d(m.leader_changes);
   if (name == "max_term") return d(m.max_term);
+  if (name == "campaigns_per_min") return m.campaigns_per_min;
   if (name == "elections_per_min") return m.elections_per_min;
+  if (name == "max_term_growth_3s") return d(m.max_term_growth_3s);
   if (name == "max_heartbeat_gap_ms") return m.max_heartbeat_gap_ms;
+  if (name == "heartbeat_blocking_raw_ms") return m.heartbeat_blocking_raw_ms;
   if (name == "heartbeat_blocking_ms") return m.heartbeat_blocking_ms;
   if (name == "leaderless_ms") return m.leaderless_ms;
   if (name == "time_to_first_leader_ms") return m.time_to_first_leader_ms;
@@ -96,8 +113,10 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   if (name == "double_votes") return d(m.double_votes);
   if (name == "unknown_group_drops") return d(m.unknown_group_drops);
   if (name == "metadata_sync.attempts") return d(m.metadata_sync.attempts);
+  if (name == "metadata_sync.started") return d(m.metadata_sync.started);
   if (name == "metadata_sync.succeeded") return d(m.metadata_sync.succeeded);
   if (name == "metadata_sync.failed") return d(m.metadata_sync.failed);
+  if (name == "metadata_sync.in_flight") return d(m.metadata_sync.in_flight);
   if (name == "metadata_sync.retries") return d(m.metadata_sync.retries);
   if (name == "metadata_sync.success_rate") return m.metadata_sync.success_rate;
   if (name == "produce.sent") return d(m.produce.sent);
@@ -109,14 +128,26 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   return std::nullopt;
 }
 
+std::optional<std::string> metric_undefined_reason(const GroupMetrics& m, std::string_view name) {
+  if (name == "metadata_sync.success_rate" && m.metadata_sync.started == 0) {
+    return "metadata_sync.success_rate is succeeded / started and no metadata sync started";
+  }
+  return std::nullopt;
+}
+
 nlohmann::json to_json(const GroupMetrics& m) {
   return {
       {"elections_started", m.elections_started},
       {"pre_vote_campaigns", m.pre_vote_campaigns},
+      {"campaigns", m.campaigns},
+      {"elections", m.elections},
       {"leader_changes", m.leader_changes},
       {"max_term", m.max_term},
+      {"campaigns_per_min", m.campaigns_per_min},
       {"elections_per_min", m.elections_per_min},
+      {"max_term_growth_3s", m.max_term_growth_3s},
       {"max_heartbeat_gap_ms", m.max_heartbeat_gap_ms},
+      {"heartbeat_blocking_raw_ms", m.heartbeat_blocking_raw_ms},
       {"heartbeat_blocking_ms", m.heartbeat_blocking_ms},
       {"leaderless_ms", m.leaderless_ms},
       {"time_to_first_leader_ms", m.time_to_first_leader_ms},
@@ -126,8 +157,10 @@ nlohmann::json to_json(const GroupMetrics& m) {
       {"unknown_group_drops", m.unknown_group_drops},
       {"metadata_sync",
        {{"attempts", m.metadata_sync.attempts},
+        {"started", m.metadata_sync.started},
         {"succeeded", m.metadata_sync.succeeded},
         {"failed", m.metadata_sync.failed},
+        {"in_flight", m.metadata_sync.in_flight},
         {"retries", m.metadata_sync.retries},
         {"success_rate", m.metadata_sync.success_rate}}},
       {"produce",
@@ -173,7 +206,27 @@ void MetricsObserver::close_leaderless(GroupState& state, sim::time_ns now) {
   if (to > from) state.metrics.leaderless_ms += ns_to_ms(to - from);
 }
 
+void MetricsObserver::note_group_term(GroupState& state, std::int64_t term, sim::time_ns now,
+                                      bool counted) {
+  if (term <= state.highest_term) return;
+  state.highest_term = term;
+  while (!state.recent_rises.empty() &&
+         (state.recent_rises.front().first <= now - kTermGrowthWindow ||
+          state.recent_rises.size() >= kMaxRecentRises)) {
+    state.term_before_recent = state.recent_rises.front().second;
+    state.recent_rises.pop_front();
+  }
+  state.recent_rises.emplace_back(now, term);
+  if (!counted) return;
+  ++state.metrics.elections;
+  state.metrics.max_term_growth_3s =
+      std::max(state.metrics.max_term_growth_3s, term - state.term_before_recent);
+}
+
 void MetricsObserver::note_term(GroupState& state, std::int64_t term, sim::time_ns now) {
+  // Only a campaign raises a term in Raft, so every rise of the group's
+  // highest term is one election round.
+  note_group_term(state, term, now, in_window(now));
   // Terms only grow, so the highest term seen before the window ends is the
   // highest term held at some moment inside it.
   if (window_.to_ms == INT64_MAX || now < sim::millis(window_.to_ms)) {
@@ -212,30 +265,42 @@ void MetricsObserver::observe_fault(const sim::TraceRecord& record) {
   // "fault" records (type, process) repeat what they did and are skipped.
   if (!record.has("action")) return;
   const std::string_view action = record.text("action");
-  // A disk stall is not excluded: a loop blocked behind its disk is exactly
-  // what heartbeat blocking measures. Everything that cuts, delays or stops
-  // messages or nodes is: a follower that cannot hear its leader is not
-  // blocked by it.
-  if (action == "disk_stall") return;
   const bool ends_faults = action == "heal" || action == "restart" || action == "resume";
   if (ends_faults) {
-    if (disturbance_open_) disturbed_until_ = std::max(disturbed_until_, record.time);
-    disturbance_open_ = false;
+    for (auto& [start, end] : fault_windows_) {
+      if (end == INT64_MAX) end = record.time;
+    }
     return;
   }
+  SIMRUN_ASSERT(fault_windows_.size() < 1'000'000, "too many fault windows");
   const std::int64_t duration_ms = record.number("duration_ms");
+  const bool open_ended = action == "partition" || action == "isolate" || action == "cut_one_way" ||
+                          action == "bridge" || action == "crash" || action == "pause";
   if (duration_ms > 0) {
-    disturbed_until_ = std::max(disturbed_until_, record.time + sim::millis(duration_ms));
-  } else if (action == "clock_jump") {
-    disturbed_until_ = std::max(disturbed_until_, record.time);
-  } else {
-    disturbance_open_ = true;
+    fault_windows_.emplace_back(record.time, record.time + sim::millis(duration_ms));
+  } else if (open_ended) {
+    fault_windows_.emplace_back(record.time, INT64_MAX);
   }
+  // Any other fault without a duration (clock_drift, clock_jump, ...) is an
+  // instant: it overlaps no gap.
 }
 
-bool MetricsObserver::disturbed(sim::time_ns from, sim::time_ns to) const {
-  (void)to;  // every fault seen so far started at or before `to`
-  return disturbance_open_ || disturbed_until_ >= from;
+sim::duration_ns MetricsObserver::fault_overlap(sim::time_ns from, sim::time_ns to) const {
+  std::vector<std::pair<sim::time_ns, sim::time_ns>> clipped;
+  for (const auto& [start, end] : fault_windows_) {
+    const sim::time_ns a = std::max(start, from);
+    const sim::time_ns b = std::min(end, to);
+    if (b > a) clipped.emplace_back(a, b);
+  }
+  std::sort(clipped.begin(), clipped.end());
+  sim::duration_ns covered = 0;
+  sim::time_ns reached = from;
+  for (const auto& [a, b] : clipped) {
+    const sim::time_ns begin = std::max(a, reached);
+    if (b > begin) covered += b - begin;
+    reached = std::max(reached, b);
+  }
+  return covered;
 }
 
 void MetricsObserver::observe(const sim::TraceRecord& record) {
@@ -276,12 +341,8 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
   if (kind == events::kElectionStarted) {
     GroupState& state = group(record.text("group"), now);
-    note_term(state, record.number("term"), now);
-    if (record.number("pre_vote") == 0) {
-      // A candidate votes for itself in its new term: that vote binds too.
-      note_vote(state, static_cast<int>(record.number("node")), record.number("term"),
-                record.number("node"), counted);
-    }
+    // A pre-vote campaign runs at the node's current term: it raises none.
+    if (record.number("pre_vote") == 0) note_term(state, record.number("term"), now);
     if (counted) {
       if (record.number("pre_vote") != 0) {
         ++state.metrics.pre_vote_campaigns;
@@ -295,9 +356,9 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
     note_term(group(record.text("group"), now), record.number("term"), now);
     return;
   }
-  if (kind == events::kVote) {
-    // Grants before the window are remembered: a second grant inside it is
-    // still a double vote.
+  if (kind == events::kVoteReceived) {
+    // Votes delivered before the window are remembered: a second one inside
+    // it is still a double vote.
     observe_vote(record, counted);
     return;
   }
@@ -308,19 +369,27 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
     const sim::duration_ns gap = record.number("gap_ns");
     state.metrics.max_heartbeat_gap_ms =
         std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(gap));
-    if (!disturbed(now - gap, now)) {
-      const auto period = heartbeat_period_ns_.find(name);
-      const sim::duration_ns beyond =
-          gap - (period == heartbeat_period_ns_.end() ? 0 : period->second);
-      state.metrics.heartbeat_blocking_ms = std::max(
-          state.metrics.heartbeat_blocking_ms, ns_to_ms(std::max<sim::duration_ns>(0, beyond)));
+    const auto period = heartbeat_period_ns_.find(name);
+    const sim::duration_ns beyond = std::max<sim::duration_ns>(
+        0, gap - (period == heartbeat_period_ns_.end() ? 0 : period->second));
+    state.metrics.heartbeat_blocking_raw_ms =
+        std::max(state.metrics.heartbeat_blocking_raw_ms, ns_to_ms(beyond));
+    // The overlap can only lower a gap: skip the computation when even the
+    // raw value would not raise the maximum.
+    if (ns_to_ms(beyond) > state.metrics.heartbeat_blocking_ms) {
+      const sim::duration_ns excluded =
+          std::max<sim::duration_ns>(0, beyond - fault_overlap(now - gap, now));
+      state.metrics.heartbeat_blocking_ms =
+          std::max(state.metrics.heartbeat_blocking_ms, ns_to_ms(excluded));
     }
   } else if (kind == kUnknownGroupDrop) {
     ++group(record.text("group"), now).metrics.unknown_group_drops;
   } else if (kind == events::kDeserError) {
     ++group(record.text("group"), now).metrics.deser_errors;
   } else if (kind == events::kMetaSyncAttempt) {
-    ++group(record.text("group"), now).metrics.metadata_sync.attempts;
+    auto& sync = group(record.text("group"), now).metrics.metadata_sync;
+    ++sync.attempts;
+    if (record.number("attempt") == 1) ++sync.started;
   } else if (kind == events::kMetaSyncRetry) {
     ++group(record.text("group"), now).metrics.metadata_sync.retries;
   } else if (kind == events::kMetaSyncSucceeded) {
@@ -340,10 +409,17 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
 }
 
+// A vote answer reached candidate `node` in `term`: its own vote for itself
+// went out with its requests (it binds), and a grant binds `voter`. A vote
+// decided but never delivered (its voter crashed inside the fsync before
+// sending it) binds no one and is not counted.
 void MetricsObserver::observe_vote(const sim::TraceRecord& record, bool counted) {
-  if (record.number("granted") == 0 || record.text("reason") == kPreVoteReason) return;
-  note_vote(group(record.text("group"), record.time), static_cast<int>(record.number("node")),
-            record.number("term"), record.number("candidate"), counted);
+  GroupState& state = group(record.text("group"), record.time);
+  const std::int64_t candidate = record.number("node");
+  const std::int64_t term = record.number("term");
+  note_vote(state, static_cast<int>(candidate), term, candidate, counted);
+  if (record.number("granted") == 0) return;
+  note_vote(state, static_cast<int>(record.number("voter")), term, candidate, counted);
 }
 
 void MetricsObserver::note_vote(GroupState& state, int voter, std::int64_t term,
@@ -387,8 +463,12 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
 
     totals.elections_started += metrics.elections_started;
     totals.pre_vote_campaigns += metrics.pre_vote_campaigns;
+    totals.elections += metrics.elections;
     totals.leader_changes += metrics.leader_changes;
     totals.max_term = std::max(totals.max_term, metrics.max_term);
+    totals.max_term_growth_3s = std::max(totals.max_term_growth_3s, metrics.max_term_growth_3s);
+    totals.heartbeat_blocking_raw_ms =
+        std::max(totals.heartbeat_blocking_raw_ms, metrics.heartbeat_blocking_raw_ms);
     totals.max_heartbeat_gap_ms =
         std::max(totals.max_heartbeat_gap_ms, metrics.max_heartbeat_gap_ms);
     totals.heartbeat_blocking_ms =
@@ -401,6 +481,7 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.double_votes += metrics.double_votes;
     totals.unknown_group_drops += metrics.unknown_group_drops;
     totals.metadata_sync.attempts += metrics.metadata_sync.attempts;
+    totals.metadata_sync.started += metrics.metadata_sync.started;
     totals.metadata_sync.succeeded += metrics.metadata_sync.succeeded;
     totals.metadata_sync.failed += metrics.metadata_sync.failed;
     totals.metadata_sync.retries += metrics.metadata_sync.retries;

@@ -12,6 +12,7 @@
 // is the highest term held at any moment inside it.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,10 +31,14 @@ namespace simrun::cli {
 
 struct MetadataSyncMetrics {
   std::int64_t attempts = 0;
+  std::int64_t started = 0;  // syncs begun (first attempts)
   std::int64_t succeeded = 0;
   std::int64_t failed = 0;
+  std::int64_t in_flight = 0;  // started, neither succeeded nor failed by the end
   std::int64_t retries = 0;
-  double success_rate = 1.0;  // succeeded / (succeeded + failed); 1 when none finished
+  // succeeded / started; undefined (0, and any assertion on it fails) when
+  // no sync started.
+  double success_rate = 0.0;
 };
 
 struct ProduceMetrics {
@@ -46,23 +51,40 @@ struct ProduceMetrics {
 };
 
 struct GroupMetrics {
-  std::int64_t elections_started = 0;   // candidate campaigns (pre_vote == 0)
+  std::int64_t elections_started = 0;   // candidacies (pre_vote == 0), one per node
   std::int64_t pre_vote_campaigns = 0;  // pre-vote rounds (pre_vote == 1)
-  std::int64_t leader_changes = 0;      // leaders elected after the first
+  // Pre-vote and vote campaigns: what the report's raft-rs logs counted
+  // ("starting a new election" is printed for both).
+  std::int64_t campaigns = 0;
+  // Election rounds: campaigns that raised the group's highest term (two
+  // candidates of one split round are one election).
+  std::int64_t elections = 0;
+  std::int64_t leader_changes = 0;  // leaders elected after the first
   std::int64_t max_term = 0;
+  double campaigns_per_min = 0.0;
   double elections_per_min = 0.0;
+  // The largest rise of the group's highest term within any 3 s (simulated
+  // global time) ending inside the window: the report's "term 1766 to 2000+
+  // within 3 s" is a growth rate, not an absolute term.
+  std::int64_t max_term_growth_3s = 0;
   double max_heartbeat_gap_ms = 0.0;
   // The field report's "heartbeat blocking": the largest heartbeat gap
-  // beyond the group's configured heartbeat period, among gaps that overlap
-  // no node or network fault (see MetricsObserver::observe_fault).
+  // beyond the group's configured heartbeat period, raw (every gap), and
+  // with each gap's overlap with fault windows taken out first (faults
+  // without a duration are instants; open-ended partitions, crashes and
+  // pauses last until their heal, restart or resume). Gaps are measured in
+  // simulated global time, including a gap that ends in the follower's own
+  // campaign.
+  double heartbeat_blocking_raw_ms = 0.0;
   double heartbeat_blocking_ms = 0.0;
   double leaderless_ms = 0.0;
   double time_to_first_leader_ms = 0.0;  // the whole window when no leader ever
   std::int64_t term_at_3s = 0;
   std::int64_t deser_errors = 0;
   // Mechanism 7: real (not pre-) votes by a node for a second, different
-  // candidate in a term it had already voted in (a grant, or its own vote
-  // as a candidate: raft.election_started with pre_vote == 0).
+  // candidate in a term it had already voted in, counting only votes that
+  // reached their candidate (raft.vote_received: a grant, or the
+  // candidate's own vote, which went out with its requests).
   std::int64_t double_votes = 0;
   // Mechanism 8: peer Raft messages a node dropped because it had no
   // replica of their group yet ("Replica not found", or a full buffer).
@@ -79,6 +101,10 @@ struct Metrics {
 // The value of a metric by its scenario name ("max_term",
 // "metadata_sync.success_rate", "produce.lost_acked"); nullopt if unknown.
 std::optional<double> metric_value(const GroupMetrics& metrics, std::string_view name);
+// Why a ratio metric has no value in these metrics (its denominator is 0),
+// or nullopt when it has one. An assertion on it fails with this reason.
+std::optional<std::string> metric_undefined_reason(const GroupMetrics& metrics,
+                                                   std::string_view name);
 std::vector<std::string> metric_names();
 
 nlohmann::json to_json(const GroupMetrics& metrics);
@@ -112,12 +138,17 @@ class MetricsObserver {
     std::int64_t last_leader_node = 0;
     std::int64_t last_leader_term = -1;
     bool term_at_3s_frozen = false;
+    // The group's highest term so far and its rises (time, term) within the
+    // last 3 s, for elections and max_term_growth_3s.
+    std::int64_t highest_term = 0;
+    std::int64_t term_before_recent = 0;  // highest term 3 s before the latest rise
+    std::deque<std::pair<sim::time_ns, std::int64_t>> recent_rises;
     std::vector<double> latencies_ms;
     // (voter node, term) -> the candidates it granted its vote to.
     std::map<std::pair<int, std::int64_t>, std::set<std::int64_t>> votes_granted;
   };
 
-  // Real vote grants; `counted` when inside the window.
+  // Vote answers delivered to candidates; `counted` when inside the window.
   void observe_vote(const sim::TraceRecord& record, bool counted);
   // One real vote of `voter` in `term` (a grant, or a candidate's own vote).
   void note_vote(GroupState& state, int voter, std::int64_t term, std::int64_t candidate,
@@ -130,19 +161,20 @@ class MetricsObserver {
   void note_term(GroupState& state, std::int64_t term, sim::time_ns now);
   void close_leaderless(GroupState& state, sim::time_ns now);
 
-  // Tracks when a node or network fault was in force ("fault" records).
+  // Tracks when a fault was in force ("fault" records).
   void observe_fault(const sim::TraceRecord& record);
-  // True if [from, to] overlaps a node or network fault.
-  bool disturbed(sim::time_ns from, sim::time_ns to) const;
+  // How much of [from, to) lies inside the union of fault windows.
+  sim::duration_ns fault_overlap(sim::time_ns from, sim::time_ns to) const;
+  // A rise of the group's highest term (elections, max_term_growth_3s).
+  void note_group_term(GroupState& state, std::int64_t term, sim::time_ns now, bool counted);
 
   TimeWindow window_;
   std::map<std::string, GroupState, std::less<>> groups_;
   std::map<std::string, sim::duration_ns, std::less<>> heartbeat_period_ns_;
-  // Faults arrive in time order, so "overlaps a fault" needs only the latest
-  // end of any fault seen so far, and whether one without an end (a
-  // partition with no duration) is still in force.
-  sim::time_ns disturbed_until_ = -1;
-  bool disturbance_open_ = false;
+  // Fault windows [start, end); open-ended ones (a partition, crash or pause
+  // without a duration) have end INT64_MAX until their heal, restart or
+  // resume. Bounded by the scenario's fault count.
+  std::vector<std::pair<sim::time_ns, sim::time_ns>> fault_windows_;
 };
 
 }  // namespace simrun::cli

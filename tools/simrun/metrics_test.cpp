@@ -47,12 +47,15 @@ TEST_CASE("elections, leader changes, terms and leaderless time per group") {
   const GroupMetrics& meta = metrics.groups.at("__meta");
   CHECK(meta.elections_started == 2);
   CHECK(meta.pre_vote_campaigns == 1);
+  CHECK(meta.campaigns == 3);
+  CHECK(meta.elections == 3);  // the group's term rose to 1, 2 and 7
   CHECK(meta.leader_changes == 1);
   CHECK(meta.max_term == 7);
-  CHECK(meta.term_at_3s == 3);  // the term 7 came after 3 s
+  CHECK(meta.term_at_3s == 2);  // the term 7 came after 3 s; a pre-vote raises none
   CHECK(meta.leaderless_ms == doctest::Approx(150.0));
   CHECK(meta.time_to_first_leader_ms == doctest::Approx(150.0));
-  CHECK(meta.elections_per_min == doctest::Approx(2.0));
+  CHECK(meta.campaigns_per_min == doctest::Approx(3.0));
+  CHECK(meta.elections_per_min == doctest::Approx(3.0));
   CHECK(feed.observer.current_leader("__meta") == 2);
 }
 
@@ -91,14 +94,59 @@ TEST_CASE("heartbeat gaps, deserialization errors and metadata sync") {
   feed(305, "meta.sync_failed", {{"node", 1}, {"group", "orders/1"}, {"attempts", 1}});
   feed(306, "meta.sync_attempt", {{"node", 1}, {"group", "orders/1"}, {"attempt", 1}});
   feed(307, "meta.sync_failed", {{"node", 1}, {"group", "orders/1"}, {"attempts", 1}});
+  // Still in flight at the end: started, so in the denominator.
+  feed(308, "meta.sync_attempt", {{"node", 1}, {"group", "orders/2"}, {"attempt", 1}});
+  feed(309, "raft.term_changed", {{"group", "__meta"}, {"node", 1}, {"term", 1}});
   const Metrics metrics = feed.observer.finish(millis(1000));
   CHECK(metrics.totals.max_heartbeat_gap_ms == doctest::Approx(250.0));
   CHECK(metrics.totals.deser_errors == 1);
   CHECK(metrics.groups.at("orders/0").metadata_sync.success_rate == doctest::Approx(1.0));
   CHECK(metrics.groups.at("orders/1").metadata_sync.success_rate == doctest::Approx(0.0));
-  CHECK(metrics.totals.metadata_sync.attempts == 4);
+  CHECK(metrics.totals.metadata_sync.attempts == 5);
+  CHECK(metrics.totals.metadata_sync.started == 4);
+  CHECK(metrics.totals.metadata_sync.in_flight == 1);
   CHECK(metrics.totals.metadata_sync.retries == 1);
-  CHECK(metrics.totals.metadata_sync.success_rate == doctest::Approx(1.0 / 3.0));
+  CHECK(metrics.totals.metadata_sync.success_rate == doctest::Approx(1.0 / 4.0));
+  CHECK(metrics.groups.at("orders/2").metadata_sync.success_rate == doctest::Approx(0.0));
+  CHECK_FALSE(metric_undefined_reason(metrics.totals, "metadata_sync.success_rate"));
+  // No sync started: the rate has no denominator and says so.
+  const GroupMetrics& meta = metrics.groups.at("__meta");
+  const auto reason = metric_undefined_reason(meta, "metadata_sync.success_rate");
+  REQUIRE(reason.has_value());
+  CHECK(reason->find("no metadata sync started") != std::string::npos);
+  CHECK_FALSE(metric_undefined_reason(meta, "max_term"));
+}
+
+TEST_CASE("elections are rounds that raised the group's term; campaigns count every candidacy") {
+  Feed feed;
+  // A split vote: two candidates in term 4 are one election round.
+  feed.election(1000, "__meta", 1, 4);
+  feed.election(1001, "__meta", 2, 4);
+  feed(1002, "raft.term_changed", {{"group", "__meta"}, {"node", 3}, {"term", 4}});
+  feed.election(1500, "__meta", 3, 4, /*pre_vote=*/1);  // pre-vote: a campaign, no round
+  feed.election(2000, "__meta", 2, 5);
+  const GroupMetrics meta = feed.observer.finish(millis(60'000)).groups.at("__meta");
+  CHECK(meta.elections_started == 3);
+  CHECK(meta.campaigns == 4);
+  CHECK(meta.elections == 2);
+  CHECK(meta.elections_per_min == doctest::Approx(2.0));
+  CHECK(meta.campaigns_per_min == doctest::Approx(4.0));
+}
+
+TEST_CASE("max_term_growth_3s: the largest rise of the group's term within any 3 s") {
+  Feed feed;
+  feed(500, "raft.term_changed", {{"group", "__meta"}, {"node", 1}, {"term", 2}});
+  feed.election(1000, "__meta", 1, 5);
+  feed.election(4200, "__meta", 2, 9);  // 9 - 5 (the term at 1.2 s)
+  feed.election(10000, "__meta", 2, 10);
+  feed.election(11000, "__meta", 2, 20);
+  feed.election(12000, "__meta", 3, 24);  // 24 - 9 (the term at 9 s): the largest
+  feed.election(12500, "orders/0", 3, 3);
+  const Metrics metrics = feed.observer.finish(millis(20'000));
+  CHECK(metrics.groups.at("__meta").max_term_growth_3s == 15);
+  CHECK(metrics.groups.at("orders/0").max_term_growth_3s == 3);
+  CHECK(metrics.totals.max_term_growth_3s == 15);
+  CHECK(metric_value(metrics.totals, "max_term_growth_3s") == 15.0);
 }
 
 TEST_CASE("produce outcomes and nearest-rank latency percentiles") {
@@ -164,19 +212,24 @@ TEST_CASE("metric_value knows every documented name and nothing else") {
   CHECK(json["produce"]["lost_acked"] == 3);
 }
 
-TEST_CASE("heartbeat blocking: beyond the heartbeat period, gaps across faults excluded") {
+TEST_CASE("heartbeat blocking: beyond the heartbeat period, raw and minus fault overlap") {
   Feed feed;
   feed.observer.set_heartbeat_period("__meta", millis(100));
-  auto gap = [&](std::int64_t at_ms, std::int64_t gap_ms) {
-    feed(
-        at_ms, "raft.heartbeat_gap",
-        {{"group", "__meta"}, {"node", 2}, {"leader", 1}, {"term", 1}, {"gap_ns", millis(gap_ms)}});
+  auto gap = [&](std::int64_t at_ms, std::int64_t gap_ms, const char* ended_by = "contact") {
+    feed(at_ms, "raft.heartbeat_gap",
+         {{"group", "__meta"},
+          {"node", 2},
+          {"leader", 1},
+          {"term", 1},
+          {"gap_ns", millis(gap_ms)},
+          {"ended_by", ended_by}});
   };
   gap(1000, 130);  // blocked 30 ms beyond the 100 ms period
-  // A disk stall is blocking, not an excuse.
+  // A disk stall from 2000 to 2150 ms: 110 ms of the 160 ms gap overlap it.
   feed(2000, "fault", {{"action", "disk_stall"}, {"targets", "n1"}, {"duration_ms", 150}});
   gap(2200, 160);
-  // A partition from 3 s to 6 s: the 3 s gap that spans it is not blocking.
+  // A partition from 3 s to 6 s: the gap spanning it keeps only its 100 ms
+  // outside, which the heartbeat period absorbs.
   feed(3000, "fault", {{"action", "partition"}, {"targets", ""}, {"duration_ms", 3000}});
   gap(6100, 3100);
   // The World's own fault records (no action) change nothing.
@@ -186,12 +239,31 @@ TEST_CASE("heartbeat blocking: beyond the heartbeat period, gaps across faults e
   feed(8000, "fault", {{"action", "isolate"}, {"targets", "n2"}, {"duration_ms", std::int64_t{0}}});
   gap(9000, 900);
   feed(9500, "fault", {{"action", "heal"}, {"targets", ""}, {"duration_ms", std::int64_t{0}}});
-  gap(9600, 1500);  // began before the heal: excluded
-  gap(10000, 190);  // after it: counted
-  const Metrics metrics = feed.observer.finish(millis(11000));
-  CHECK(metrics.groups.at("__meta").max_heartbeat_gap_ms == doctest::Approx(3100));
-  CHECK(metrics.groups.at("__meta").heartbeat_blocking_ms == doctest::Approx(90));
-  CHECK(metrics.totals.heartbeat_blocking_ms == doctest::Approx(90));
+  gap(9600, 1500);  // 1400 ms of it before the heal
+  gap(10000, 190);  // after it: counted whole (90 ms)
+  // A fault without a duration is an instant: it excuses nothing after it.
+  feed(10500, "fault",
+       {{"action", "clock_drift"}, {"targets", "n2"}, {"duration_ms", std::int64_t{0}}});
+  gap(10800, 250);  // 150 ms
+  // A gap that ends in the follower's own campaign counts too.
+  gap(12000, 420, "campaign");  // 320 ms
+  const Metrics metrics = feed.observer.finish(millis(13000));
+  const GroupMetrics& meta = metrics.groups.at("__meta");
+  CHECK(meta.max_heartbeat_gap_ms == doctest::Approx(3100));
+  CHECK(meta.heartbeat_blocking_raw_ms == doctest::Approx(3000));
+  CHECK(meta.heartbeat_blocking_ms == doctest::Approx(320));
+  CHECK(metrics.totals.heartbeat_blocking_ms == doctest::Approx(320));
+  CHECK(metrics.totals.heartbeat_blocking_raw_ms == doctest::Approx(3000));
+}
+
+TEST_CASE("heartbeat blocking: overlapping fault windows are counted once") {
+  Feed feed;
+  feed(1000, "fault", {{"action", "disk_stall"}, {"targets", "n1"}, {"duration_ms", 300}});
+  feed(1100, "fault", {{"action", "latency_spike"}, {"targets", "n1"}, {"duration_ms", 100}});
+  feed(1500, "raft.heartbeat_gap",
+       {{"group", "g"}, {"node", 2}, {"leader", 1}, {"term", 1}, {"gap_ns", millis(1000)}});
+  // [500, 1500) overlaps the union [1000, 1300): 300 ms.
+  CHECK(feed.observer.finish(millis(2000)).totals.heartbeat_blocking_ms == doctest::Approx(700));
 }
 
 TEST_CASE("term_at_3s is the highest term seen at or before 3 s, over every record kind") {
@@ -207,31 +279,40 @@ TEST_CASE("term_at_3s is the highest term seen at or before 3 s, over every reco
   CHECK(metrics.totals.term_at_3s == 5);
 }
 
-TEST_CASE("double votes: a real grant to a second candidate in one term, per voter and group") {
+namespace {
+// A (non-pre) vote answer from `voter` reaching `candidate`.
+void delivered(Feed& feed, std::int64_t at_ms, std::string_view group, int candidate, int term,
+               int voter, int granted) {
+  feed(at_ms, "raft.vote_received",
+       {{"group", group},
+        {"node", candidate},
+        {"term", term},
+        {"voter", voter},
+        {"granted", granted}});
+}
+void decided(Feed& feed, std::int64_t at_ms, int voter, int term, int candidate) {
+  feed(at_ms, "raft.vote",
+       {{"group", "__meta"},
+        {"node", voter},
+        {"term", term},
+        {"candidate", candidate},
+        {"granted", 1},
+        {"reason", "vote"}});
+}
+}  // namespace
+
+TEST_CASE("double votes: grants delivered to two candidates in one term, per voter and group") {
   Feed feed;
-  auto vote = [&](std::int64_t at_ms, std::string_view group, int node, int term, int candidate,
-                  int granted, const char* reason) {
-    feed(at_ms, "raft.vote",
-         {{"group", group},
-          {"node", node},
-          {"term", term},
-          {"candidate", candidate},
-          {"granted", granted},
-          {"reason", reason}});
-  };
-  feed.election(100, "__meta", 1, 2);
-  vote(101, "__meta", 3, 2, 1, 1, "vote");
-  vote(102, "__meta", 3, 2, 1, 1, "vote");                 // the same candidate again: one vote
-  vote(103, "__meta", 3, 2, 2, 0, "already voted for 1");  // a refusal
-  vote(104, "__meta", 3, 1, 2, 1, "pre-vote");             // pre-votes bind nothing
-  vote(105, "__meta", 3, 1, 1, 1, "pre-vote");
-  vote(106, "__meta", 2, 2, 2, 1, "vote");    // another voter: its own vote
-  vote(107, "__meta", 3, 3, 2, 1, "vote");    // another term
-  vote(108, "orders/0", 3, 2, 2, 1, "vote");  // another group
+  delivered(feed, 101, "__meta", 1, 2, 3, 1);
+  delivered(feed, 102, "__meta", 1, 2, 3, 1);    // the same candidate again: one vote
+  delivered(feed, 103, "__meta", 2, 2, 3, 0);    // a refusal binds the voter to nothing
+  delivered(feed, 106, "__meta", 2, 2, 4, 1);    // another voter
+  delivered(feed, 107, "__meta", 2, 3, 3, 1);    // another term
+  delivered(feed, 108, "orders/0", 2, 2, 3, 1);  // another group
   CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 0);
   // The restarted voter 3 forgot its vote for 1 in term 2 (mechanism 7).
-  vote(500, "__meta", 3, 2, 2, 1, "vote");
-  vote(501, "__meta", 3, 2, 2, 1, "vote");  // still the same double vote's candidate
+  delivered(feed, 500, "__meta", 2, 2, 3, 1);
+  delivered(feed, 501, "__meta", 2, 2, 3, 1);  // still the same double vote's candidate
   const Metrics metrics = feed.observer.finish(millis(1000));
   CHECK(metrics.groups.at("__meta").double_votes == 1);
   CHECK(metrics.groups.at("orders/0").double_votes == 0);
@@ -239,20 +320,22 @@ TEST_CASE("double votes: a real grant to a second candidate in one term, per vot
   CHECK(metric_value(metrics.totals, "double_votes") == 1.0);
 }
 
-TEST_CASE("double votes: a grant before the window still makes a later one double") {
+TEST_CASE("double votes: a vote decided but never delivered binds no one") {
+  // Voter 3 decides a grant for candidate 1 in term 4 and crashes inside
+  // the fsync before sending it; after the restart it grants candidate 2,
+  // which receives it. Only one vote ever left node 3.
+  Feed feed;
+  decided(feed, 100, 3, 4, 1);
+  decided(feed, 300, 3, 4, 2);
+  delivered(feed, 301, "__meta", 2, 4, 3, 1);
+  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 0);
+}
+
+TEST_CASE("double votes: a delivered grant before the window still makes a later one double") {
   Feed feed(TimeWindow{1000, 2000});
-  auto grant = [&](std::int64_t at_ms, int candidate) {
-    feed(at_ms, "raft.vote",
-         {{"group", "__meta"},
-          {"node", 3},
-          {"term", 4},
-          {"candidate", candidate},
-          {"granted", 1},
-          {"reason", "vote"}});
-  };
-  grant(500, 1);
-  grant(1500, 2);  // inside the window: counted
-  grant(2500, 1);  // after it: not counted
+  delivered(feed, 500, "__meta", 1, 4, 3, 1);
+  delivered(feed, 1500, "__meta", 2, 4, 3, 1);  // inside the window: counted
+  delivered(feed, 2500, "__meta", 5, 4, 3, 1);  // after it: not counted
   CHECK(feed.observer.finish(millis(3000)).totals.double_votes == 1);
 }
 
@@ -272,24 +355,13 @@ TEST_CASE("unknown-group drops are counted per group") {
   CHECK(to_json(metrics)["unknown_group_drops"] == 3);
 }
 
-TEST_CASE("double votes: a candidate's own vote binds its term") {
+TEST_CASE("double votes: a candidate's own vote binds once its requests went out") {
   Feed feed;
-  feed.election(100, "__meta", 2, 5);                  // node 2 votes for itself in term 5
-  feed.election(150, "__meta", 2, 6, /*pre_vote=*/1);  // a pre-vote campaign binds nothing
-  feed(200, "raft.vote",
-       {{"group", "__meta"},
-        {"node", 2},
-        {"term", 5},
-        {"candidate", 3},
-        {"granted", 1},
-        {"reason", "vote"}});
-  feed(300, "raft.vote",
-       {{"group", "__meta"},
-        {"node", 1},
-        {"term", 6},
-        {"candidate", 3},
-        {"granted", 1},
-        {"reason", "vote"}});
-  feed.election(400, "__meta", 1, 6);  // node 1 granted 3 in term 6, then runs in it itself
-  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 2);
+  feed.election(100, "__meta", 2, 5);  // decided, but no answer proves a request left
+  delivered(feed, 200, "__meta", 3, 5, 2, 1);
+  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 0);
+  // Candidate 4 in term 6 gets an answer (a refusal): its self-vote went out.
+  delivered(feed, 300, "__meta", 4, 6, 1, 0);
+  delivered(feed, 400, "__meta", 3, 6, 4, 1);  // then 4 grants 3 in term 6
+  CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 1);
 }

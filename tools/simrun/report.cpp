@@ -80,25 +80,28 @@ void print_summary(std::ostream& out, const RunOutcome& outcome, bool quiet) {
             ? static_cast<double>(outcome.sim_time_ms) / static_cast<double>(outcome.wall_time_ms)
             : 0.0,
         outcome.events, format_hash(outcome.trace_hash));
-    out << fmt::format("  {:<14} {:>6} {:>10} {:>8} {:>13} {:>12}\n", "group", "term", "elections",
-                       "leaders", "leaderless_ms", "max_hb_gap");
+    // elections: rounds that raised the group's term; campaigns: pre-vote
+    // and vote candidacies (scenarios/README.md).
+    out << fmt::format("  {:<14} {:>6} {:>10} {:>10} {:>8} {:>13} {:>12}\n", "group", "term",
+                       "elections", "campaigns", "leaders", "leaderless_ms", "max_hb_gap");
     for (const auto& [name, group] : outcome.metrics.groups) {
-      out << fmt::format("  {:<14} {:>6} {:>10} {:>8} {:>13.0f} {:>12.1f}\n", name, group.max_term,
-                         group.elections_started, group.leader_changes, group.leaderless_ms,
-                         group.max_heartbeat_gap_ms);
+      out << fmt::format("  {:<14} {:>6} {:>10} {:>10} {:>8} {:>13.0f} {:>12.1f}\n", name,
+                         group.max_term, group.elections, group.campaigns, group.leader_changes,
+                         group.leaderless_ms, group.max_heartbeat_gap_ms);
     }
     const GroupMetrics& totals = outcome.metrics.totals;
     out << fmt::format(
         "  produce: sent {} acked {} failed {} lost_acked {} p50 {:.1f} ms p99 {:.1f} ms; "
-        "metadata sync {}/{} ({:.1f} %); deser errors {}\n",
+        "metadata sync {}/{} started ({:.1f} %, {} in flight); deser errors {}\n",
         totals.produce.sent, totals.produce.acked, totals.produce.failed, totals.produce.lost_acked,
         totals.produce.latency_p50_ms, totals.produce.latency_p99_ms,
-        totals.metadata_sync.succeeded,
-        totals.metadata_sync.succeeded + totals.metadata_sync.failed,
-        100.0 * totals.metadata_sync.success_rate, totals.deser_errors);
+        totals.metadata_sync.succeeded, totals.metadata_sync.started,
+        100.0 * totals.metadata_sync.success_rate, totals.metadata_sync.in_flight,
+        totals.deser_errors);
     for (const auto& result : outcome.assertions) {
-      out << fmt::format("  {} {}: {} {} {}\n", result.passed ? "pass" : "FAIL", result.name,
-                         result.value, result.op, result.bound);
+      out << fmt::format("  {} {}: {} {} {}{}\n", result.passed ? "pass" : "FAIL", result.name,
+                         result.value, result.op, result.bound,
+                         result.detail.empty() ? "" : " (" + result.detail + ")");
     }
     if (outcome.violation_count > 0 && !outcome.violations.empty()) {
       const Violation& first = outcome.violations.front();

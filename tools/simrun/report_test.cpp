@@ -22,7 +22,7 @@ TEST_CASE("summary.json has the documented fields and a 16-digit hash") {
   outcome.trace_hash = 0xabcULL;
   outcome.overrides = {parse_override("cluster.nodes=5")};
   outcome.metrics.groups["__meta"].max_term = 4;
-  outcome.assertions.push_back({"t", "max_term", "<=", "", 4, 5, true});
+  outcome.assertions.push_back({"t", "max_term", "<=", "", 4, 5, true, {}});
   outcome.violations.push_back({"election_safety", 1200, "__meta", {1, 2}, "two leaders"});
   outcome.violation_count = 1;
   outcome.repro = "simrun scenarios/x.json --seed 3";
@@ -42,7 +42,7 @@ TEST_CASE("summary.json has the documented fields and a 16-digit hash") {
 TEST_CASE("the text summary shows FAIL lines, the first violation and ends with repro") {
   RunOutcome outcome;
   outcome.scenario_name = "x";
-  outcome.assertions.push_back({"max_term <= 5", "max_term", "<=", "", 9, 5, false});
+  outcome.assertions.push_back({"max_term <= 5", "max_term", "<=", "", 9, 5, false, {}});
   outcome.violations.push_back({"election_safety", 1200, "__meta", {1, 2}, "two leaders"});
   outcome.violation_count = 1;
   outcome.repro = "simrun x.json --seed 1";

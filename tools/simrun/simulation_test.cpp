@@ -103,7 +103,7 @@ TEST_CASE("an injected crash takes the node down now, fires fault_applied, and i
 TEST_CASE("added assertions and checks are evaluated at finish") {
   Simulation simulation(churn(4000), {});
   simulation.add_assertion(AssertionSpec{"terms stay low", "max_term", "<=", 0, "", std::nullopt});
-  simulation.add_check(AssertionResult{"script check", "script", "==", "", 1, 1, true});
+  simulation.add_check(AssertionResult{"script check", "script", "==", "", 1, 1, true, {}});
   CHECK_THROWS_AS(
       simulation.add_assertion(AssertionSpec{"bad", "no_such_metric", "<=", 0, "", std::nullopt}),
       InputError);
