@@ -18,8 +18,8 @@ RunOutcome failing_outcome() {
   outcome.profile = "v1.3.67";
   outcome.seed = 7;
   outcome.repro = "simrun scenarios/churn.json --seed 7 --set 'cluster.profile=\"v1.3.67\"'";
-  outcome.assertions.push_back({"term <= 5", "max_term", "<=", "", 31, 5, false});
-  outcome.assertions.push_back({"no loss", "produce.lost_acked", "==", "orders/0", 0, 0, true});
+  outcome.assertions.push_back({"term <= 5", "max_term", "<=", "", 31, 5, false, {}});
+  outcome.assertions.push_back({"no loss", "produce.lost_acked", "==", "orders/0", 0, 0, true, {}});
   outcome.violations.push_back(
       {"election_safety", 1200, "__meta", {1, 2}, "two leaders in term 4"});
   outcome.violations.push_back(
@@ -87,7 +87,7 @@ TEST_CASE("a run's junit.xml: one case per assertion and per checker, failures w
 TEST_CASE("a passing run has no failure element, and an unlisted checker still gets a case") {
   RunOutcome outcome;
   outcome.scenario_name = "ok";
-  outcome.assertions.push_back({"a", "max_term", "<=", "", 1, 5, true});
+  outcome.assertions.push_back({"a", "max_term", "<=", "", 1, 5, true, {}});
   auto root = XmlReader::parse(junit_xml({junit_for_run(outcome)}));
   CHECK(root.attributes.at("failures") == "0");
   for (const auto* test : root.first("testsuite")->all("testcase")) {

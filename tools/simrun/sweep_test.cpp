@@ -33,8 +33,8 @@ SweepOptions short_churn(unsigned jobs, const std::string& dir) {
 
 TEST_CASE("first_failure: the earliest violation, else the first failed assertion") {
   RunOutcome outcome;
-  outcome.assertions.push_back({"max term", "max_term", "<=", "", 14, 12, false});
-  outcome.assertions.push_back({"other", "max_term", "<=", "", 1, 2, true});
+  outcome.assertions.push_back({"max term", "max_term", "<=", "", 14, 12, false, {}});
+  outcome.assertions.push_back({"other", "max_term", "<=", "", 1, 2, true, {}});
   CHECK(first_failure(outcome) == "max term: 14 <= 12");
   outcome.violations.push_back({"acked_records", 1200, "orders/0", {1}, "record 5 lost"});
   CHECK(first_failure(outcome) == "checker:acked_records at 1200 ms in orders/0: record 5 lost");
