@@ -22,6 +22,7 @@ BrokerConfig v1_3_67() {
   config.pre_vote = false;
   config.check_quorum = false;
   config.persist_term_and_vote = false;
+  config.protocol_aware_recovery = false;
   config.ready_mode = ReadyMode::inline_sequential;
   config.missed_ticks = MissedTicks::burst;
   config.skip_empty_entries_at_apply = false;

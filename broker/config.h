@@ -58,7 +58,11 @@ struct BrokerConfig {
   bool pre_vote = true;                                         // "pre_vote"       (mechanism 2/3)
   bool check_quorum = true;                                     // "check_quorum"
   bool persist_term_and_vote = true;  // "persist_term_and_vote" (mechanism 7)
-  int max_inflight_messages = 64;     // "max_inflight_messages"
+  // Issue 11: Protocol-Aware Recovery (raft::Config::protocol_aware_recovery).
+  // false (legacy): damaged storage is not repaired before voting, a leader
+  // never re-probes below match, and rejections are answered at once.
+  bool protocol_aware_recovery = true;  // "protocol_aware_recovery"
+  int max_inflight_messages = 64;       // "max_inflight_messages"
 
   // --- cluster.broker.* ---
   ReadyMode ready_mode = ReadyMode::pipelined;   // "ready_mode"

@@ -150,6 +150,7 @@ json raft_config_to_json(const BrokerConfig& config) {
               {"pre_vote", config.pre_vote},
               {"check_quorum", config.check_quorum},
               {"persist_term_and_vote", config.persist_term_and_vote},
+              {"protocol_aware_recovery", config.protocol_aware_recovery},
               {"max_inflight_messages", config.max_inflight_messages}};
 }
 
@@ -197,6 +198,8 @@ void apply_raft_json(const json& value, BrokerConfig& config, std::string_view p
       config.check_quorum = read_bool(item, item_path);
     } else if (key == "persist_term_and_vote") {
       config.persist_term_and_vote = read_bool(item, item_path);
+    } else if (key == "protocol_aware_recovery") {
+      config.protocol_aware_recovery = read_bool(item, item_path);
     } else if (key == "max_inflight_messages") {
       config.max_inflight_messages = read_small_int(item, item_path, 1, 4096);
     } else {

@@ -25,6 +25,9 @@
 //                          (unsynced append torn by a crash) dropped at load
 //  storage.repaired       {group, node, leader, index}: a damaged replica
 //                          caught up with the leader and votes again
+//  raft.message_rate      {group, node, peer, second, messages}: Raft messages
+//                          the group's replica on `node` sent to `peer` in
+//                          that simulated second (broker/message_rate.h)
 //  raft.follower_regressed {group, node(leader), follower, index}: a
 //                          follower's log ended below what it acknowledged
 //  node.started / node.crashed {node}
@@ -54,6 +57,7 @@ inline constexpr std::string_view kStorageDamage = "storage.damage";
 inline constexpr std::string_view kStorageTornTail = "storage.torn_tail";
 inline constexpr std::string_view kStorageRepaired = "storage.repaired";
 inline constexpr std::string_view kFollowerRegressed = "raft.follower_regressed";
+inline constexpr std::string_view kMessageRate = "raft.message_rate";
 inline constexpr std::string_view kNodeStarted = "node.started";
 inline constexpr std::string_view kNodeCrashed = "node.crashed";
 inline constexpr std::string_view kDeserError = "apply.deser_error";

@@ -8,6 +8,7 @@
 
 #include "broker/apply_dump.h"
 #include "broker/events.h"
+#include "broker/message_rate.h"
 #include "broker/storage.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
@@ -122,6 +123,7 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   sim::time_ns last_contact_at = 0;
   std::vector<std::function<void(raft::Role, raft::Term)>> role_callbacks;
   GroupStats stats;
+  MessageRate message_rate{env, spec.name, self};
 
   void start(const std::shared_ptr<Impl>& self_ptr);
   void run_driver();
@@ -174,6 +176,7 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   raft_config.heartbeat_ticks = ticks.heartbeat_ticks;
   raft_config.pre_vote = config.pre_vote;
   raft_config.check_quorum = config.check_quorum;
+  raft_config.protocol_aware_recovery = config.protocol_aware_recovery;
   raft_config.max_inflight_messages = static_cast<std::size_t>(config.max_inflight_messages);
   raft_config.random_below = [this](std::uint64_t bound) { return rng.below(bound); };
   raft.emplace(std::move(raft_config), std::move(restored));
@@ -284,6 +287,7 @@ void RaftGroup::Impl::run_driver_pipelined() {
 void RaftGroup::Impl::send_early_messages() {
   for (const raft::Message& message : raft->take_early_messages()) {
     transport.send_async(spec.name, message);
+    message_rate.count(message.to);
     ++stats.messages_sent;
     ++stats.early_messages_sent;
   }
@@ -303,6 +307,7 @@ void RaftGroup::Impl::begin_ready() {
   for (const raft::Message& message : ready.messages) {
     if (!raft::needs_durable_state(message)) {
       transport.send_async(spec.name, message);
+      message_rate.count(message.to);
       ++stats.messages_sent;
     }
   }
@@ -345,6 +350,7 @@ void RaftGroup::Impl::complete_ready(raft::Ready& ready, sim::time_ns began) {
   for (const raft::Message& message : ready.messages) {
     if (raft::needs_durable_state(message)) {
       transport.send_async(spec.name, message);
+      message_rate.count(message.to);
       ++stats.messages_sent;
     }
   }
@@ -508,6 +514,7 @@ void RaftGroup::Impl::send_blocking_all(const std::vector<raft::Message>& messag
   for (const raft::Message& message : messages) {
     if (stopped) return;
     (void)transport.send_blocking(spec.name, message);
+    message_rate.count(message.to);
     ++stats.messages_sent;
   }
 }

@@ -145,7 +145,7 @@ struct Raft::State {
     // If term, vote or commit had to be corrected, the first Ready reports
     // the corrected HardState as changed so that it is persisted.
     last_ready_hard_state = restored.hard_state;
-    repairing = restored.needs_repair;
+    repairing = restored.needs_repair && config.protocol_aware_recovery;
     repair_target = restored.repair_through;
     reset_randomized_election_timeout();
   }
@@ -460,7 +460,8 @@ struct Raft::State {
   void handle_append_response(const Message& m) {
     Progress& pr = progress.at(m.from);
     pr.recently_active = true;
-    if (m.reject && m.repairing && m.index >= pr.match && m.reject_hint < pr.match) {
+    if (config.protocol_aware_recovery && m.reject && m.repairing && m.index >= pr.match &&
+        m.reject_hint < pr.match) {
       // The follower's log ends below what it acknowledged: its storage lost
       // synced entries (a corrupt record cut at load). Whatever it held up to
       // its real last index is a prefix of what it acknowledged, so it still
@@ -479,7 +480,12 @@ struct Raft::State {
       if (m.hint_term > 0) {
         next_probe = log.find_conflict_by_term(m.reject_hint, m.hint_term).first;
       }
-      if (pr.maybe_decrease_to(m.index, next_probe)) {
+      // Legacy: the answer to the latest probe is resent at once even when
+      // it moves nothing (the resend loop of issue 11).
+      const bool legacy_resend = !config.protocol_aware_recovery &&
+                                 pr.state != ProgressState::replicate && pr.next == m.index + 1;
+      if (pr.maybe_decrease_to(m.index, next_probe) || legacy_resend) {
+        pr.probe_sent = false;
         if (pr.state == ProgressState::replicate) pr.become_probe();
         send_append(m.from, true);
       }

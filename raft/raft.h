@@ -66,6 +66,13 @@ struct Config {
   // Bound on append messages in flight to one follower in replicate mode.
   std::size_t max_inflight_messages = 64;
   std::size_t max_entries_per_message = 64;
+  // Issue 11. true: a node restored with damaged storage is repaired before
+  // it votes (RestoredState::needs_repair), a leader re-probes a follower
+  // whose log went backwards, and a rejection that cannot move the probe
+  // waits for the next heartbeat. false (legacy, the behaviour before):
+  // none of that; a follower below match is rejected and resent at once,
+  // forever.
+  bool protocol_aware_recovery = true;
   // Uniform integer in [0, bound). Injected so the simulator owns the
   // randomness (one stream per node); must not be empty.
   std::function<std::uint64_t(std::uint64_t bound)> random_below;

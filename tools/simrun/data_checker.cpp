@@ -205,6 +205,23 @@ std::map<std::string, std::int64_t> DataChecker::finish(
           return;
         }
       }
+      // Issue 11: reading the acknowledged version is not enough; a consumer
+      // that also read another record at that offset (a corrupt copy served
+      // by a damaged replica) read data nobody acknowledged.
+      bool read_other = state.consumed && state.consumed_hash != state.acked_hash;
+      if (const auto others = other_consumed_.find({topic, partition_index, offset});
+          others != other_consumed_.end()) {
+        for (const std::uint64_t hash : others->second) read_other |= hash != state.acked_hash;
+      }
+      if (read_other) {
+        add(Violation{"acked_records",
+                      to_ms(end),
+                      group,
+                      {},
+                      fmt::format("a consumer read at offset {} a record other than the one "
+                                  "acknowledged there at {} ms",
+                                  offset, to_ms(state.acked_at))});
+      }
       const bool old_enough = state.acked_at + sim::millis(consume_grace_ms) <= end;
       if (!old_enough || !consumed_topic) return;
       bool read = state.consumed && state.consumed_hash == state.acked_hash;

@@ -179,3 +179,20 @@ TEST_CASE("Raft safety: two leaders in one term, and divergent applies") {
   CHECK(violations.back().time_ms == 50);
   CHECK(violations.back().group == "__meta");
 }
+
+TEST_CASE(
+    "issue 11: a consumer that also read another record at an acknowledged offset is flagged") {
+  DataChecker checker;
+  ack(checker, 100, 0, 11);
+  ack(checker, 110, 1, 12);
+  consume(checker, 200, 0, 11);
+  consume(checker, 210, 1, 12);
+  consume(checker, 220, 1, 666);  // a corrupt copy, read as well
+  const auto lost = checker.finish(millis(10'000), 5000, {"t"}, [](const std::string&, int) {
+    return std::vector<Cluster::StoredRecord>{{0, 11}, {1, 12}};
+  });
+  CHECK(lost.empty());
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "acked_records");
+  CHECK(checker.violations()[0].detail.find("offset 1") != std::string::npos);
+}

@@ -89,7 +89,18 @@ std::vector<std::string> metric_names() {
           "produce.failed",
           "produce.lost_acked",
           "produce.latency_p50_ms",
-          "produce.latency_p99_ms"};
+          "produce.latency_p99_ms",
+          "storage_damage",
+          "storage_damage.hard_state",
+          "storage_damage.snapshot",
+          "storage_damage.log_record",
+          "storage_damage.commit",
+          "storage_damage.repair_marker",
+          "storage_repairs",
+          "torn_tails",
+          "follower_regressions",
+          "replica_lag_entries_max",
+          "replica_lag_ms_max"};
 }
 
 std::optional<double> metric_value(const GroupMetrics& m, std::string_view name) {
@@ -125,6 +136,17 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   if (name == "produce.lost_acked") return d(m.produce.lost_acked);
   if (name == "produce.latency_p50_ms") return m.produce.latency_p50_ms;
   if (name == "produce.latency_p99_ms") return m.produce.latency_p99_ms;
+  if (name == "storage_damage") return d(m.storage.damage);
+  if (name == "storage_damage.hard_state") return d(m.storage.hard_state);
+  if (name == "storage_damage.snapshot") return d(m.storage.snapshot);
+  if (name == "storage_damage.log_record") return d(m.storage.log_record);
+  if (name == "storage_damage.commit") return d(m.storage.commit);
+  if (name == "storage_damage.repair_marker") return d(m.storage.repair_marker);
+  if (name == "storage_repairs") return d(m.storage.repairs);
+  if (name == "torn_tails") return d(m.storage.torn_tails);
+  if (name == "follower_regressions") return d(m.follower_regressions);
+  if (name == "replica_lag_entries_max") return d(m.replica_lag_entries_max);
+  if (name == "replica_lag_ms_max") return m.replica_lag_ms_max;
   return std::nullopt;
 }
 
@@ -136,7 +158,7 @@ std::optional<std::string> metric_undefined_reason(const GroupMetrics& m, std::s
 }
 
 nlohmann::json to_json(const GroupMetrics& m) {
-  return {
+  nlohmann::json result = {
       {"elections_started", m.elections_started},
       {"pre_vote_campaigns", m.pre_vote_campaigns},
       {"campaigns", m.campaigns},
@@ -170,7 +192,26 @@ nlohmann::json to_json(const GroupMetrics& m) {
         {"lost_acked", m.produce.lost_acked},
         {"latency_p50_ms", m.produce.latency_p50_ms},
         {"latency_p99_ms", m.produce.latency_p99_ms}}},
+      {"storage_damage",
+       {{"total", m.storage.damage},
+        {"hard_state", m.storage.hard_state},
+        {"snapshot", m.storage.snapshot},
+        {"log_record", m.storage.log_record},
+        {"commit", m.storage.commit},
+        {"repair_marker", m.storage.repair_marker}}},
+      {"storage_repairs", m.storage.repairs},
+      {"torn_tails", m.storage.torn_tails},
+      {"follower_regressions", m.follower_regressions},
+      {"replica_lag_entries_max", m.replica_lag_entries_max},
+      {"replica_lag_ms_max", m.replica_lag_ms_max},
   };
+  if (!m.replica_lag_by_node.empty()) {
+    nlohmann::json& by_node = result["replica_lag_by_node"];
+    for (const auto& [node, lag] : m.replica_lag_by_node) {
+      by_node["n" + std::to_string(node)] = {{"entries_max", lag.entries}, {"ms_max", lag.ms}};
+    }
+  }
+  return result;
 }
 
 nlohmann::json to_json(const Metrics& metrics) {
@@ -181,6 +222,29 @@ nlohmann::json to_json(const Metrics& metrics) {
 }
 
 MetricsObserver::MetricsObserver(TimeWindow window) : window_(window) {}
+
+void MetricsObserver::observe_storage(const sim::TraceRecord& record, sim::time_ns now) {
+  GroupMetrics& metrics = group(record.text("group"), now).metrics;
+  const std::string_view kind = record.kind;
+  if (kind == events::kStorageRepaired) {
+    ++metrics.storage.repairs;
+  } else if (kind == events::kStorageTornTail) {
+    ++metrics.storage.torn_tails;
+  } else if (kind == events::kFollowerRegressed) {
+    ++metrics.follower_regressions;
+  } else {
+    ++metrics.storage.damage;
+    const std::string_view damage = record.text("damage");
+    std::int64_t* slot = damage == "hard_state"      ? &metrics.storage.hard_state
+                         : damage == "snapshot"      ? &metrics.storage.snapshot
+                         : damage == "log_record"    ? &metrics.storage.log_record
+                         : damage == "commit"        ? &metrics.storage.commit
+                         : damage == "repair_marker" ? &metrics.storage.repair_marker
+                                                     : nullptr;
+    SIMRUN_ASSERT(slot != nullptr, "storage.damage of an unknown kind");
+    ++*slot;
+  }
+}
 
 bool MetricsObserver::in_window(sim::time_ns time) const {
   return time >= sim::millis(window_.from_ms) &&
@@ -320,7 +384,17 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
   const bool counted = in_window(now);
 
+  if (kind == events::kApplied) {
+    replica_lag_.applied(record.text("group"), record.number("node"), record.number("index"), now,
+                         counted);
+    return;
+  }
+  if (kind == events::kNodeStarted) {
+    replica_lag_.started(record.number("node"));
+    return;
+  }
   if (kind == events::kNodeCrashed) {
+    replica_lag_.crashed(record.number("node"));
     const int node = static_cast<int>(record.number("node"));
     for (auto& [name, state] : groups_) {
       if (state.leaders.count(node) != 0) set_leadership(state, node, std::nullopt, now);
@@ -382,6 +456,9 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
       state.metrics.heartbeat_blocking_ms =
           std::max(state.metrics.heartbeat_blocking_ms, ns_to_ms(excluded));
     }
+  } else if (kind == events::kStorageDamage || kind == events::kStorageRepaired ||
+             kind == events::kStorageTornTail || kind == events::kFollowerRegressed) {
+    observe_storage(record, now);
   } else if (kind == kUnknownGroupDrop) {
     ++group(record.text("group"), now).metrics.unknown_group_drops;
   } else if (kind == events::kDeserError) {
@@ -489,6 +566,26 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.produce.acked += metrics.produce.acked;
     totals.produce.failed += metrics.produce.failed;
     totals.produce.lost_acked += metrics.produce.lost_acked;
+    const auto lag = replica_lag_.maxima().find(name);
+    if (lag != replica_lag_.maxima().end()) {
+      metrics.replica_lag_by_node = lag->second;
+      for (const auto& [node, max] : lag->second) {
+        metrics.replica_lag_entries_max = std::max(metrics.replica_lag_entries_max, max.entries);
+        metrics.replica_lag_ms_max = std::max(metrics.replica_lag_ms_max, max.ms);
+      }
+    }
+    totals.replica_lag_entries_max =
+        std::max(totals.replica_lag_entries_max, metrics.replica_lag_entries_max);
+    totals.replica_lag_ms_max = std::max(totals.replica_lag_ms_max, metrics.replica_lag_ms_max);
+    totals.storage.damage += metrics.storage.damage;
+    totals.storage.hard_state += metrics.storage.hard_state;
+    totals.storage.snapshot += metrics.storage.snapshot;
+    totals.storage.log_record += metrics.storage.log_record;
+    totals.storage.commit += metrics.storage.commit;
+    totals.storage.repair_marker += metrics.storage.repair_marker;
+    totals.storage.repairs += metrics.storage.repairs;
+    totals.storage.torn_tails += metrics.storage.torn_tails;
+    totals.follower_regressions += metrics.follower_regressions;
     result.groups.emplace(name, metrics);
   }
   totals.produce.latency_p50_ms = percentile(all_latencies, 0.50);

@@ -25,6 +25,7 @@
 
 #include "sim/time.h"
 #include "sim/trace.h"
+#include "tools/simrun/replica_lag.h"
 #include "tools/simrun/scenario.h"
 
 namespace simrun::cli {
@@ -48,6 +49,19 @@ struct ProduceMetrics {
   std::int64_t lost_acked = 0;  // filled by the acknowledged-write checker at the end
   double latency_p50_ms = 0.0;
   double latency_p99_ms = 0.0;
+};
+
+// Issue 11: storage damage found at load (storage.damage records), by kind
+// (broker/storage.h DamageKind), torn tails dropped, and repairs.
+struct StorageMetrics {
+  std::int64_t damage = 0;  // every kind
+  std::int64_t hard_state = 0;
+  std::int64_t snapshot = 0;
+  std::int64_t log_record = 0;
+  std::int64_t commit = 0;
+  std::int64_t repair_marker = 0;
+  std::int64_t repairs = 0;     // storage.repaired
+  std::int64_t torn_tails = 0;  // storage.torn_tail
 };
 
 struct GroupMetrics {
@@ -91,6 +105,14 @@ struct GroupMetrics {
   std::int64_t unknown_group_drops = 0;
   MetadataSyncMetrics metadata_sync;
   ProduceMetrics produce;
+  StorageMetrics storage;
+  // Issue 11: a leader found a follower's log below what it acknowledged.
+  std::int64_t follower_regressions = 0;
+  // Issue 11 (tools/simrun/replica_lag.h): the largest lag of any replica,
+  // and per replica (node id -> lag).
+  std::int64_t replica_lag_entries_max = 0;
+  double replica_lag_ms_max = 0.0;
+  std::map<std::int64_t, LagMax> replica_lag_by_node;
 };
 
 struct Metrics {
@@ -168,8 +190,11 @@ class MetricsObserver {
   // A rise of the group's highest term (elections, max_term_growth_3s).
   void note_group_term(GroupState& state, std::int64_t term, sim::time_ns now, bool counted);
 
+  void observe_storage(const sim::TraceRecord& record, sim::time_ns now);
+
   TimeWindow window_;
   std::map<std::string, GroupState, std::less<>> groups_;
+  ReplicaLag replica_lag_;
   std::map<std::string, sim::duration_ns, std::less<>> heartbeat_period_ns_;
   // Fault windows [start, end); open-ended ones (a partition, crash or pause
   // without a duration) have end INT64_MAX until their heal, restart or

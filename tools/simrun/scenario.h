@@ -80,7 +80,8 @@ inline constexpr std::string_view kCheckerPrefix = "checker:";
 // their violations carry: the one list expectations and junit.xml use.
 inline constexpr std::string_view kCheckerNames[] = {
     "election_safety",  "state_machine_safety", "apply_order",   "leader_completeness",
-    "committed_prefix", "log_matching",         "acked_records", "consumer_offsets"};
+    "committed_prefix", "log_matching",         "acked_records", "consumer_offsets",
+    "replica_liveness", "message_rate"};
 
 // `expect.legacy`: the mechanism's legacy knob(s) flipped on top of the
 // scenario. With `set` applied as --set overrides, the run must fail, and

@@ -137,6 +137,7 @@ void Simulation::build_faults_and_liveness() {
   const std::int64_t heal_ms = last_fault_end_ms(schedule_);
   const TimeWindow window{heal_ms, heal_ms + *scenario_.liveness_within_ms};
   end_ms_ = std::max(end_ms_, window.to_ms);
+  replica_liveness_.emplace(sim::millis(window.from_ms), sim::millis(window.to_ms));
   const auto within = static_cast<double>(*scenario_.liveness_within_ms);
   // Stable names (an expectation can list them); the bound and the heal
   // time show in the printed value and bound.
@@ -189,6 +190,8 @@ void Simulation::observe(const sim::TraceRecord& record) {
   for (auto& [window, observer] : windowed_) observer.observe(record);
   safety_.observe(record);
   data_.observe(record);
+  message_rate_.observe(record);
+  if (replica_liveness_) replica_liveness_->observe(record);
   for (const auto& observer : extra_observers_) observer(record);
   if (!callbacks_.empty() && !tearing_down_) note_events(record);
 }
@@ -427,7 +430,8 @@ NodeState Simulation::node_state(int node_index) const {
 std::uint64_t Simulation::trace_hash() const { return world_->trace().hash(); }
 
 std::uint64_t Simulation::violation_count() const {
-  return safety_.violation_count() + data_.violation_count();
+  return safety_.violation_count() + data_.violation_count() + message_rate_.violation_count() +
+         (replica_liveness_ ? replica_liveness_->violation_count() : 0);
 }
 
 // End-of-run metrics: the whole run and each window, with the acknowledged
@@ -475,6 +479,12 @@ RunOutcome Simulation::finish() {
 
   outcome.violations = safety_.violations();
   for (const auto& violation : data_.violations()) outcome.violations.push_back(violation);
+  for (const auto& violation : message_rate_.violations()) outcome.violations.push_back(violation);
+  if (replica_liveness_) {
+    replica_liveness_->finish();
+    for (const auto& violation : replica_liveness_->violations())
+      outcome.violations.push_back(violation);
+  }
   std::stable_sort(outcome.violations.begin(), outcome.violations.end(),
                    [](const Violation& a, const Violation& b) { return a.time_ms < b.time_ms; });
   outcome.violation_count = violation_count();

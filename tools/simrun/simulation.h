@@ -36,7 +36,9 @@
 #include "tools/simrun/data_checker.h"
 #include "tools/simrun/fault_injector.h"
 #include "tools/simrun/fault_schedule.h"
+#include "tools/simrun/message_rate_checker.h"
 #include "tools/simrun/metrics.h"
+#include "tools/simrun/replica_liveness.h"
 #include "tools/simrun/report.h"
 #include "tools/simrun/scenario.h"
 
@@ -189,6 +191,9 @@ class Simulation {
   std::map<TimeWindow, MetricsObserver> windowed_;
   RaftSafetyFeed safety_;
   DataChecker data_;
+  MessageRateChecker message_rate_;
+  // With `liveness`: every live replica catches up after the last fault.
+  std::optional<ReplicaLivenessChecker> replica_liveness_;
   std::vector<sim::Trace::Observer> extra_observers_;
 
   std::map<SimEventKind, std::vector<std::function<void(const SimEvent&)>>> callbacks_;

@@ -1,0 +1,35 @@
+#include "tools/simrun/message_rate_checker.h"
+
+#include "broker/events.h"
+
+namespace simrun::cli {
+
+void MessageRateChecker::observe(const sim::TraceRecord& record) {
+  if (record.kind != broker::events::kMessageRate) return;
+  const std::int64_t node = record.number("node");
+  const std::int64_t peer = record.number("peer");
+  Series& series = series_[Link{std::string(record.text("group")), node, peer}];
+  const std::int64_t second = record.number("second");
+  const std::int64_t messages = record.number("messages");
+  ++seconds_checked_;
+  // A gap (a second without messages) breaks a climb.
+  const bool climbing = series.last_second == second - 1 && messages > series.last_messages;
+  series.climbing_seconds = climbing ? series.climbing_seconds + 1 : 0;
+  series.last_second = second;
+  series.last_messages = messages;
+  if (series.flagged || series.climbing_seconds < kClimbSeconds ||
+      messages < kRunawayMessagesPerSecond)
+    return;
+  series.flagged = true;
+  violations_.push_back(
+      Violation{"message_rate",
+                sim::to_millis(record.time),
+                std::string(record.text("group")),
+                {static_cast<std::uint32_t>(node), static_cast<std::uint32_t>(peer)},
+                "runaway loop: n" + std::to_string(node) + " -> n" + std::to_string(peer) +
+                    " sent " + std::to_string(messages) + " messages in second " +
+                    std::to_string(second) + ", more than the second before for " +
+                    std::to_string(kClimbSeconds) + " seconds in a row"});
+}
+
+}  // namespace simrun::cli
