@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "broker/frame.h"
+#include "broker/probe.h"
 #include "sim/assert.h"
 
 namespace simrun::broker {
@@ -136,6 +137,7 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
   slot_free_->notify_one();
   if (!pending.response && pending.connection_reset) {
     ++stats_.calls_reset;
+    hit(env_, Probe::call_reset_in_flight);
     // Retriable, and it makes the routed callers forget this node as the
     // leader and refresh metadata (observe_partition_outcome).
     return CallResult{std::nullopt, ErrorCode::leader_not_available};

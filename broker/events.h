@@ -30,6 +30,8 @@
 //                          that simulated second (broker/message_rate.h)
 //  raft.follower_regressed {group, node(leader), follower, index}: a
 //                          follower's log ended below what it acknowledged
+//  raft.entries, raft.snapshot_installed, raft.committed,
+//  raft.commit_advanced, raft.log_loaded: see broker/log_trace.h
 //  node.started / node.crashed {node}
 //  apply.deser_error      {group, node, index, term, error, dump}
 //  meta.sync_attempt      {node, group, attempt}
@@ -58,6 +60,11 @@ inline constexpr std::string_view kStorageTornTail = "storage.torn_tail";
 inline constexpr std::string_view kStorageRepaired = "storage.repaired";
 inline constexpr std::string_view kFollowerRegressed = "raft.follower_regressed";
 inline constexpr std::string_view kMessageRate = "raft.message_rate";
+inline constexpr std::string_view kEntries = "raft.entries";
+inline constexpr std::string_view kSnapshotInstalled = "raft.snapshot_installed";
+inline constexpr std::string_view kCommitted = "raft.committed";
+inline constexpr std::string_view kCommitAdvanced = "raft.commit_advanced";
+inline constexpr std::string_view kLogLoaded = "raft.log_loaded";
 inline constexpr std::string_view kNodeStarted = "node.started";
 inline constexpr std::string_view kNodeCrashed = "node.crashed";
 inline constexpr std::string_view kDeserError = "apply.deser_error";

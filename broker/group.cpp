@@ -8,7 +8,9 @@
 
 #include "broker/apply_dump.h"
 #include "broker/events.h"
+#include "broker/log_trace.h"
 #include "broker/message_rate.h"
+#include "broker/probe.h"
 #include "broker/storage.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
@@ -97,6 +99,7 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   sim::WaitQueue persist_wake;
 
   // Apply path.
+  raft::Index traced_commit = 0;        // commit index last traced (log_trace.h)
   raft::Index applied_through = 0;      // contiguous prefix applied
   std::set<raft::Index> applied_ahead;  // v2: applied past a gap
   std::uint64_t applies_in_flight = 0;  // v2: spawned, not finished
@@ -179,9 +182,12 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   raft_config.protocol_aware_recovery = config.protocol_aware_recovery;
   raft_config.max_inflight_messages = static_cast<std::size_t>(config.max_inflight_messages);
   raft_config.random_below = [this](std::uint64_t bound) { return rng.below(bound); };
+  raft_config.probe = [this](raft::Probe probe) { hit(env, probe); };
   raft.emplace(std::move(raft_config), std::move(restored));
   emitted_term = callback_term = raft->term();
   emitted_role = callback_role = raft->role();
+  traced_commit = raft->commit_index();
+  trace_log_loaded(env.trace(), spec.name, self, *raft);
 
   // The first tick comes after a random fraction of a tick: real processes
   // never boot in the same nanosecond, and nodes whose tick timers share a
@@ -303,6 +309,7 @@ void RaftGroup::Impl::begin_ready() {
   const sim::time_ns began = env.now();
   raft::Ready ready = raft->ready();
   ++stats.readies;
+  trace_ready_log(env.trace(), spec.name, self, ready, traced_commit);
   process_events(ready.events);
   for (const raft::Message& message : ready.messages) {
     if (!raft::needs_durable_state(message)) {
@@ -466,6 +473,7 @@ void RaftGroup::Impl::handle_ready() {
   const sim::time_ns began = env.now();
   raft::Ready ready = raft->ready();
   ++stats.readies;
+  trace_ready_log(env.trace(), spec.name, self, ready, traced_commit);
   process_events(ready.events);
   SIMRUN_ASSERT(config.ready_mode != ReadyMode::pipelined, "pipelined Readies use begin_ready()");
   ready_inline(ready, shared_from_this());
@@ -540,8 +548,10 @@ void RaftGroup::Impl::emit_role(raft::Role role, raft::Term term, std::string_vi
   // still commit later: a retried batch is then duplicated, but no
   // acknowledged write is lost (a failure is never an acknowledgement).
   // The legacy index-only table keeps waiting (mechanism 6).
-  if (lost_leadership && config.pending_keyed_by_term)
+  if (lost_leadership && config.pending_keyed_by_term) {
+    if (!pending.empty()) hit(env, Probe::pending_failed_on_step_down);
     fail_pending_from(0, ProposeError::leader_changed);
+  }
   env.trace().record(events::kRoleChanged, {{"group", spec.name},
                                             {"node", as_int(self)},
                                             {"term", as_int(term)},
@@ -601,8 +611,11 @@ void RaftGroup::Impl::process_events(const std::vector<raft::Event>& ready_event
         // Proposals at or past the cut are gone from this log. Keyed by
         // (term, index) they fail now; the legacy index-only table keeps
         // waiting and is completed by whatever lands at that index.
-        if (config.pending_keyed_by_term)
+        if (config.pending_keyed_by_term) {
+          if (pending.lower_bound(event.index) != pending.end())
+            hit(env, Probe::pending_failed_on_truncation);
           fail_pending_from(event.index, ProposeError::leader_changed);
+        }
         break;
       case raft::EventKind::storage_repaired:
         storage.clear_repair();  // durable with the next sync
@@ -617,7 +630,13 @@ void RaftGroup::Impl::process_events(const std::vector<raft::Event>& ready_event
                                                         {"follower", as_int(event.peer)},
                                                         {"index", as_int(event.index)}});
         break;
-      case raft::EventKind::snapshot_installed:
+      case raft::EventKind::commit_advanced:
+        env.trace().record(events::kCommitAdvanced, {{"group", spec.name},
+                                                     {"node", as_int(self)},
+                                                     {"term", as_int(event.term)},
+                                                     {"index", as_int(event.index)}});
+        break;
+      case raft::EventKind::snapshot_installed:  // traced from the Ready (log_trace.h)
       case raft::EventKind::leader_transfer_started:
         break;
     }
@@ -652,6 +671,7 @@ void RaftGroup::Impl::run_apply() {
 }
 
 void RaftGroup::Impl::restore_snapshot(const raft::Snapshot& snapshot) {
+  hit(env, Probe::snapshot_restored_at_apply);
   state_machine.restore(snapshot.data);
   applied_through = std::max(applied_through, snapshot.meta.index);
   applied_ahead.erase(applied_ahead.begin(), applied_ahead.upper_bound(applied_through));
@@ -733,6 +753,7 @@ void RaftGroup::Impl::perform_compaction() {
   raft->compact(request.index, std::move(request.image));
   storage.compact(snapshot);  // made durable by the next fsync
   ++stats.snapshots_taken;
+  hit(env, Probe::snapshot_taken);
 }
 
 // ---------------------------------------------------------------- proposals
@@ -791,6 +812,7 @@ void RaftGroup::deliver(raft::Message message) {
   if (impl.stopped || !impl.started) return;
   if (impl.inbox.size() >= kInboxCapacity) {
     ++impl.stats.inbox_dropped;  // like a lost message: Raft retries
+    hit(impl.env, Probe::inbox_full_drop);
     return;
   }
   impl.inbox.push_back(std::move(message));

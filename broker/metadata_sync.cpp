@@ -5,6 +5,7 @@
 
 #include "broker/events.h"
 #include "broker/frame.h"
+#include "broker/probe.h"
 #include "sim/assert.h"
 #include "sim/sync.h"
 
@@ -238,12 +239,14 @@ bool run_assignment_sync(sim::Env& env, MetaWriter& writer, const RetryPolicy& p
     }
     error = result.error;
     if (attempt == policy.max_attempts) break;
+    hit(env, Probe::metadata_retried);
     const sim::duration_ns delay = retry_delay(policy, attempt, env.rng());
     env.trace().record(
         events::kMetaSyncRetry,
         {{"node", node}, {"group", group}, {"attempt", attempt + 1}, {"delay_ns", delay}});
     if (delay > 0) env.sleep(delay);
   }
+  hit(env, Probe::metadata_retry_exhausted);
   env.trace().record(
       events::kMetaSyncFailed,
       {{"node", node}, {"group", group}, {"attempts", policy.max_attempts}, {"error", error}});

@@ -6,6 +6,7 @@
 
 #include "broker/events.h"
 #include "broker/frame.h"
+#include "broker/probe.h"
 #include "broker/record_batch.h"
 #include "sim/assert.h"
 #include "sim/world.h"
@@ -146,16 +147,19 @@ void Node::route_raft(IncomingRaftMessage incoming) {
         // Oldest first: Raft resends what matters, the newest is most useful.
         buffer->second.pop_front();
         ++stats_.unknown_group_dropped;
+        hit(env_, Probe::unknown_group_dropped);
         env_.trace().record(kUnknownGroupDrop, {{"node", as_int(options_.self)},
                                                 {"group", incoming.group},
                                                 {"reason", "buffer full"}});
       }
       buffer->second.push_back(std::move(incoming.message));
       ++stats_.unknown_group_buffered;
+      hit(env_, Probe::unknown_group_buffered);
       return;
     }
   }
   ++stats_.unknown_group_dropped;
+  hit(env_, Probe::unknown_group_dropped);
   env_.trace().record(kUnknownGroupDrop, {{"node", as_int(options_.self)},
                                           {"group", incoming.group},
                                           {"reason", "replica not found"}});
@@ -177,6 +181,7 @@ void Node::enqueue_job(MetadataJob job) {
     if (queued) return;  // one pending scan covers every new topic
   } else if (jobs_.size() >= kMaxMetadataJobs) {
     ++stats_.sync_jobs_dropped;
+    hit(env_, Probe::metadata_queue_full);
     env_.trace().record(
         events::kMetaSyncFailed,
         {{"node", as_int(options_.self)},

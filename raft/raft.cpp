@@ -62,6 +62,8 @@ const char* to_string(EventKind kind) {
       return "storage_repaired";
     case EventKind::follower_log_regressed:
       return "follower_log_regressed";
+    case EventKind::commit_advanced:
+      return "commit_advanced";
   }
   return "unknown";
 }
@@ -165,6 +167,11 @@ struct Raft::State {
     const std::uint64_t jitter = config.random_below(base);
     RAFT_ASSERT(jitter < base, "random_below returned a value out of range");
     randomized_election_ticks = static_cast<int>(base + jitter);
+  }
+
+  // A coverage probe (raft/probe.h): only counted, never acted upon.
+  void hit(Probe probe) const {
+    if (config.probe) config.probe(probe);
   }
 
   void emit(EventKind kind, NodeId peer, Index index, std::string reason) {
@@ -306,6 +313,7 @@ struct Raft::State {
       return true;
     }
     if (config.voters.size() - rejected_count < quorum()) {
+      hit(role == Role::pre_candidate ? Probe::pre_vote_rejected : Probe::election_lost);
       become_follower(term, kNoNode,
                       role == Role::pre_candidate ? "pre-vote lost" : "election lost");
       return true;
@@ -359,6 +367,7 @@ struct Raft::State {
         reason = "already following leader " + std::to_string(leader);
       } else {
         reason = "log not up to date";
+        hit(Probe::vote_rejected_stale_log);
       }
       emit(EventKind::vote_rejected, m.from, 0, std::move(reason));
     }
@@ -370,7 +379,10 @@ struct Raft::State {
   // Sends the follower what it is missing. Returns false when nothing was sent.
   bool send_append(NodeId to, bool send_if_empty) {
     Progress& pr = progress.at(to);
-    if (pr.is_paused()) return false;
+    if (pr.is_paused()) {
+      if (pr.state == ProgressState::replicate) hit(Probe::inflight_window_full);
+      return false;
+    }
     const Index previous_index = pr.next - 1;
     const std::optional<Term> previous_term = log.term_at(previous_index);
     if (!previous_term.has_value()) {
@@ -385,6 +397,7 @@ struct Raft::State {
       send(std::move(m));
       pr.become_snapshot(snapshot.meta.index);
       ++counters.snapshots_sent;
+      hit(Probe::snapshot_sent);
       return true;
     }
     std::vector<Entry> entries =
@@ -436,8 +449,12 @@ struct Raft::State {
     std::sort(matches.begin(), matches.end(), std::greater<>());
     const Index candidate = matches[quorum() - 1];
     if (candidate <= log.committed()) return false;
-    if (log.term_at(candidate) != term) return false;
+    if (log.term_at(candidate) != term) {
+      hit(Probe::commit_waits_for_own_term);
+      return false;
+    }
     log.commit_to(candidate);
+    emit(EventKind::commit_advanced, kNoNode, candidate, "quorum stored");
     return true;
   }
 
@@ -587,8 +604,10 @@ struct Raft::State {
       const std::size_t offset = conflict - (m.index + 1);
       const bool truncated =
           log.truncate_and_append(std::span<const Entry>(m.entries).subspan(offset));
-      if (truncated)
+      if (truncated) {
+        hit(Probe::conflict_truncation);
         emit(EventKind::log_truncated, m.from, conflict, "conflicting entry from leader");
+      }
     }
     const Index last_new = m.index + m.entries.size();
     log.commit_to(std::min(m.commit, last_new));
@@ -620,6 +639,7 @@ struct Raft::State {
     }
     log.restore(snapshot);
     ++counters.snapshots_installed;
+    hit(Probe::snapshot_installed);
     emit(EventKind::snapshot_installed, m.from, snapshot.meta.index, "leader sent snapshot");
     respond_append(m.from, log.last_index());
   }
@@ -672,6 +692,7 @@ struct Raft::State {
         const bool lease_applies = m.type == MessageType::pre_vote_request || config.check_quorum;
         const bool in_lease = leader != kNoNode && election_elapsed < config.election_ticks;
         if (lease_applies && in_lease && !m.leader_transfer) {
+          hit(Probe::vote_rejected_leader_lease);
           emit(EventKind::vote_rejected, m.from, 0, "leader lease");
           return;
         }
@@ -681,6 +702,7 @@ struct Raft::State {
       } else if (m.type == MessageType::pre_vote_response && !m.reject) {
         // A granted pre-vote carries the term we would campaign in.
       } else {
+        if (role == Role::leader) hit(Probe::stale_leader_step_down);
         become_follower(m.term, is_from_leader(m.type) ? m.from : kNoNode, "higher term seen");
       }
     } else if (m.term < term) {
@@ -689,6 +711,7 @@ struct Raft::State {
           (m.type == MessageType::append || m.type == MessageType::heartbeat)) {
         // A stale leader (e.g. after a partition) learns our term and steps
         // down; with pre-vote its followers cannot raise theirs otherwise.
+        hit(Probe::stale_leader_told);
         respond_append(m.from, 0);
       } else if (m.type == MessageType::pre_vote_request) {
         Message r;
@@ -778,6 +801,7 @@ struct Raft::State {
           ++counters.ignored_messages;
           return;
         }
+        hit(Probe::leader_transfer);
         campaign(CampaignKind::transfer, "leader transfer");
         return;
       default:
@@ -815,6 +839,8 @@ struct Raft::State {
     if (is_voter(config.id) && election_elapsed >= randomized_election_ticks) {
       election_elapsed = 0;
       if (repairing) return;  // PAR: wait for a leader to repair us
+      // Nobody won the last election in time (votes split, or lost).
+      if (role == Role::candidate) hit(Probe::split_vote);
       start_election("election timeout");
     }
   }
@@ -825,6 +851,7 @@ struct Raft::State {
     if (election_elapsed >= config.election_ticks) {
       election_elapsed = 0;
       if (config.check_quorum && !quorum_active()) {
+        hit(Probe::check_quorum_step_down);
         become_follower(term, kNoNode, "check-quorum lost");
         return;
       }

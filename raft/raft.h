@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "raft/probe.h"
 #include "raft/types.h"
 
 namespace simrun::raft {
@@ -76,6 +77,8 @@ struct Config {
   // Uniform integer in [0, bound). Injected so the simulator owns the
   // randomness (one stream per node); must not be empty.
   std::function<std::uint64_t(std::uint64_t bound)> random_below;
+  // Coverage probes (raft/probe.h): called at rare paths; may be empty.
+  std::function<void(Probe)> probe;
 };
 
 // What a node recovered from its disk at (re)start.
@@ -125,6 +128,9 @@ enum class EventKind : std::uint8_t {
   // had acknowledged (peer: the follower, index: its real last index); its
   // storage lost synced entries. Probing restarts from there.
   follower_log_regressed,
+  // A leader moved its commit index to `index` (section 5.3); the checker
+  // verifies the entry there is of the leader's own term (5.4.2, Figure 8).
+  commit_advanced,
 };
 
 struct Event {

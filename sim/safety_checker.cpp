@@ -15,7 +15,26 @@ std::string describe(LogEntryId entry) {
   return "(term " + std::to_string(entry.term) + ", hash " + std::to_string(entry.hash) + ")";
 }
 
+constexpr std::string_view kCheckerNames[] = {
+    "election_safety",  "state_machine_safety", "apply_order",     "leader_completeness",
+    "committed_prefix", "log_matching",         "commit_own_term",
+};
+
 }  // namespace
+
+bool same_entry(LogEntryId left, LogEntryId right) {
+  if (left.term != right.term) return false;
+  return left.hash == kUnknownHash || right.hash == kUnknownHash || left.hash == right.hash;
+}
+
+std::span<const std::string_view> SafetyChecker::checker_names() { return kCheckerNames; }
+
+std::map<std::string, std::uint64_t> SafetyChecker::checks() const {
+  static_assert(std::size(kCheckerNames) == kCheckCount, "one name per check");
+  std::map<std::string, std::uint64_t> result;
+  for (std::size_t i = 0; i < kCheckCount; ++i) result[std::string(kCheckerNames[i])] = checks_[i];
+  return result;
+}
 
 SafetyChecker::SafetyChecker() : SafetyChecker(Options{}) {}
 
@@ -46,6 +65,7 @@ void SafetyChecker::set_members(std::string_view group_name, std::vector<std::ui
 void SafetyChecker::observe_leader(std::string_view group_name, std::uint32_t node,
                                    std::uint64_t term) {
   Group& g = group(group_name);
+  ++checks_[kElectionSafety];
   auto [it, inserted] = g.leader_by_term.emplace(term, node);
   if (!inserted && it->second != node) {
     violation("election_safety", group_name, {it->second, node},
@@ -74,13 +94,15 @@ void SafetyChecker::record_committed(std::string_view group_name, Group& g, std:
     return;
   }
   CommittedEntry& known = it->second;
-  if (known.entry != entry) {
+  ++checks_[kStateMachineSafety];
+  if (!same_entry(known.entry, entry)) {
     violation("state_machine_safety", group_name, {known.first_node, node},
               std::string("node ") + std::to_string(node) + " " + what + " " + describe(entry) +
                   " at index " + std::to_string(index) + " but node " +
                   std::to_string(known.first_node) + " reported " + describe(known.entry));
     return;
   }
+  if (known.entry.hash == kUnknownHash) known.entry.hash = entry.hash;
   known.commit_term_bound = std::min(known.commit_term_bound, term_bound);
 }
 
@@ -96,6 +118,7 @@ void SafetyChecker::observe_apply(std::string_view group_name, std::uint32_t nod
                                   std::uint64_t index, LogEntryId entry) {
   Group& g = group(group_name);
   NodeState& state = g.nodes[node];
+  if (state.applied_known) ++checks_[kApplyOrder];
   if (state.applied_known && index != state.applied + 1) {
     violation("apply_order", group_name, {node},
               "node " + std::to_string(node) + " applied index " + std::to_string(index) +
@@ -111,6 +134,7 @@ void SafetyChecker::observe_snapshot_restore(std::string_view group_name, std::u
                                              std::uint64_t index, std::uint64_t term) {
   Group& g = group(group_name);
   auto it = g.committed.find(index);
+  if (it != g.committed.end()) ++checks_[kStateMachineSafety];
   if (it != g.committed.end() && it->second.entry.term != term) {
     violation("state_machine_safety", group_name, {it->second.first_node, node},
               "node " + std::to_string(node) + " restored a snapshot ending at index " +
@@ -136,11 +160,13 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
                                      const LogView& view) {
   SIMRUN_ASSERT(static_cast<bool>(view.entry), "a log view needs an entry lookup");
   Group& g = group(group_name);
-  for (const auto& [index, known] : g.committed) {
+  // Entries compacted into the leader's snapshot are not checked.
+  for (auto it = g.committed.lower_bound(view.first_index); it != g.committed.end(); ++it) {
+    const auto& [index, known] = *it;
     // Only entries committed in an earlier term must be present: a leader
     // of term T may legitimately lack an entry that a later leader commits.
     if (known.commit_term_bound >= term) continue;
-    if (index < view.first_index) continue;  // compacted into its snapshot
+    ++checks_[kLeaderCompleteness];
     if (index > view.last_index) {
       violation("leader_completeness", group_name, {view.node, known.first_node},
                 "leader " + std::to_string(view.node) + " of term " + std::to_string(term) +
@@ -150,7 +176,7 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
       return;  // every later index is missing too; one report is enough
     }
     LogEntryId held = view.entry(index);
-    if (held != known.entry) {
+    if (!same_entry(held, known.entry)) {
       violation("leader_completeness", group_name, {view.node, known.first_node},
                 "leader " + std::to_string(view.node) + " of term " + std::to_string(term) +
                     " holds " + describe(held) + " at index " + std::to_string(index) + " where " +
@@ -171,7 +197,8 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
     for (auto it = g.committed.lower_bound(low); it != g.committed.end() && it->first <= high;
          ++it) {
       LogEntryId held = view.entry(it->first);
-      if (held != it->second.entry) {
+      ++checks_[kCommittedPrefix];
+      if (!same_entry(held, it->second.entry)) {
         violation("committed_prefix", group_name, {view.node, it->second.first_node},
                   "node " + std::to_string(view.node) + " holds " + describe(held) +
                       " at committed index " + std::to_string(it->first) + " but " +
@@ -192,8 +219,9 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
       for (std::uint64_t index = high; index >= low && index > 0; --index) {
         LogEntryId l = left.entry(index);
         LogEntryId r = right.entry(index);
+        ++checks_[kLogMatching];
         if (!matched && l.term == r.term) matched = true;
-        if (matched && l != r) {
+        if (matched && !same_entry(l, r)) {
           violation("log_matching", group_name, {left.node, right.node},
                     "nodes " + std::to_string(left.node) + " and " + std::to_string(right.node) +
                         " agree on a term at or above index " + std::to_string(index) +
@@ -203,6 +231,18 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
       }
     }
   }
+}
+
+void SafetyChecker::check_commit_term(std::string_view group_name, std::uint32_t node,
+                                      std::uint64_t leader_term, std::uint64_t index,
+                                      std::uint64_t entry_term) {
+  ++checks_[kCommitOwnTerm];
+  if (entry_term == leader_term) return;
+  violation("commit_own_term", group_name, {node},
+            "leader " + std::to_string(node) + " of term " + std::to_string(leader_term) +
+                " committed through index " + std::to_string(index) + ", an entry of term " +
+                std::to_string(entry_term) +
+                " (a leader commits only an entry of its own term, 5.4.2)");
 }
 
 void SafetyChecker::forget_below(std::string_view group_name, std::uint64_t index) {

@@ -44,12 +44,19 @@ struct SafetyViolation {
   std::string detail;
 };
 
+// A payload hash of 0 means "not known": a log mirrored from trace records
+// carries (index, term) pairs only. Two ids match when their terms are
+// equal and, where both hashes are known, their hashes are too.
+inline constexpr std::uint64_t kUnknownHash = 0;
+
 // One log position as a node holds it.
 struct LogEntryId {
   std::uint64_t term = 0;
-  std::uint64_t hash = 0;
+  std::uint64_t hash = kUnknownHash;
   bool operator==(const LogEntryId&) const = default;
 };
+
+bool same_entry(LogEntryId left, LogEntryId right);
 
 // A read-only view of one node's log for the log-based checks. `entry` is
 // called only for indexes in [first_index, last_index]; an empty log has
@@ -118,6 +125,12 @@ class SafetyChecker {
   // (indexes <= its commit_index) against the remembered committed entries.
   void check_logs(std::string_view group, std::span<const LogView> views);
 
+  // Figure 8 (5.4.2): a leader of `leader_term` moved its commit index onto
+  // `index`, where its log holds an entry of `entry_term`. A leader commits
+  // only by counting replicas of an entry of its own term.
+  void check_commit_term(std::string_view group, std::uint32_t node, std::uint64_t leader_term,
+                         std::uint64_t index, std::uint64_t entry_term);
+
   // Forget remembered committed entries below `index` (every node has
   // applied them, so no later report can disagree at those indexes).
   void forget_below(std::string_view group, std::uint64_t index);
@@ -125,6 +138,12 @@ class SafetyChecker {
   bool ok() const { return violation_count_ == 0; }
   std::uint64_t violation_count() const { return violation_count_; }
   const std::vector<SafetyViolation>& violations() const { return violations_; }
+  // How many comparisons each checker made, by checker name (a checker that
+  // sat idle shows 0): one per leader report, per entry compared, per pair
+  // of log positions compared.
+  std::map<std::string, std::uint64_t> checks() const;
+  // Every checker name this class can report, in a fixed order.
+  static std::span<const std::string_view> checker_names();
   // Human-readable list of the kept violations, one per line.
   std::string report() const;
 
@@ -165,6 +184,18 @@ class SafetyChecker {
   std::map<std::string, Group, std::less<>> groups_;
   std::vector<SafetyViolation> violations_;
   std::uint64_t violation_count_ = 0;
+  // Indexed like checker_names().
+  enum Check : std::uint8_t {
+    kElectionSafety,
+    kStateMachineSafety,
+    kApplyOrder,
+    kLeaderCompleteness,
+    kCommittedPrefix,
+    kLogMatching,
+    kCommitOwnTerm,
+    kCheckCount,
+  };
+  std::uint64_t checks_[kCheckCount] = {};
 };
 
 }  // namespace simrun::sim

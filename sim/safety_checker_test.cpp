@@ -208,3 +208,32 @@ TEST_CASE("the violation handler sees each violation as it happens") {
 }
 
 }  // namespace simrun::sim
+
+namespace simrun::sim {
+
+TEST_CASE("an unknown payload hash matches on the term alone, and learns the hash later") {
+  CHECK(same_entry({2, kUnknownHash}, {2, 77}));
+  CHECK(same_entry({2, 77}, {2, 77}));
+  CHECK_FALSE(same_entry({2, 77}, {2, 78}));
+  CHECK_FALSE(same_entry({2, kUnknownHash}, {3, kUnknownHash}));
+  SafetyChecker checker;
+  checker.observe_commit("g", 1, 1, {2, kUnknownHash}, 2);  // from a mirrored log
+  checker.observe_apply("g", 2, 1, {2, 77});                // fills in the hash
+  CHECK(checker.ok());
+  checker.observe_apply("g", 3, 1, {2, 78});  // broken: another payload at (1, 2)
+  CHECK(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "state_machine_safety");
+}
+
+TEST_CASE("commit own term (Figure 8): counted, and a commit onto an older term is caught") {
+  SafetyChecker checker;
+  checker.check_commit_term("g", 1, 4, 10, 4);
+  CHECK(checker.ok());
+  checker.check_commit_term("g", 1, 4, 9, 2);
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "commit_own_term");
+  CHECK(checker.checks().at("commit_own_term") == 2);
+  CHECK(checker.checks().size() == SafetyChecker::checker_names().size());
+}
+
+}  // namespace simrun::sim

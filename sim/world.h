@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sim/connection.h"
+#include "sim/coverage.h"
 #include "sim/disk.h"
 #include "sim/env.h"
 #include "sim/event_loop.h"
@@ -84,6 +85,8 @@ class World {
   std::uint64_t seed() const { return config_.seed; }
   EventLoop& loop() { return loop_; }
   Trace& trace() { return trace_; }
+  // The run's coverage probes (sim/coverage.h).
+  Coverage& coverage() { return coverage_; }
   Network& network() { return *network_; }
   Scheduler& scheduler() { return *scheduler_; }
   Env& env(ProcessId process);
@@ -112,6 +115,7 @@ class World {
   WorldConfig config_;
   EventLoop loop_;
   Trace trace_;
+  Coverage coverage_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<Process>> processes_;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/consumer.h"
 #include "broker/events.h"
 
 namespace simrun::cli {
@@ -26,13 +27,26 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record) {
     resumed_groups_[node].clear();
     return;
   }
+  if (kind == events::kEntries || kind == events::kCommitted || kind == events::kCommitAdvanced ||
+      kind == events::kSnapshotInstalled || kind == events::kLogLoaded) {
+    checker_.set_time(record.time);
+    observe_log_record(kind, record);
+    return;
+  }
   if (kind != events::kRoleChanged && kind != events::kApplied) return;
   checker_.set_time(record.time);
   const std::string group(record.text("group"));
   const auto node = static_cast<std::uint32_t>(record.number("node"));
   const auto term = static_cast<std::uint64_t>(record.number("term"));
   if (kind == events::kRoleChanged) {
-    if (record.text("role") == "leader") checker_.observe_leader(group, node, term);
+    if (record.text("role") != "leader") return;
+    checker_.observe_leader(group, node, term);
+    // A new leader must hold everything committed before its term (5.4),
+    // and every log of its group must still match (5.3).
+    if (mirror_.find(group, node) != nullptr) {
+      checker_.check_leader_log(group, term, mirror_.view(group, node));
+    }
+    check_group_logs(group);
     return;
   }
   const auto index = static_cast<std::uint64_t>(record.number("index"));
@@ -52,6 +66,52 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record) {
   last_applied_[key] = index;
 }
 
+void RaftSafetyFeed::observe_log_record(std::string_view kind, const sim::TraceRecord& record) {
+  const std::string_view group = record.text("group");
+  const auto node = static_cast<std::uint32_t>(record.number("node"));
+  auto number = [&](std::string_view name) {
+    return static_cast<std::uint64_t>(record.number(name));
+  };
+  if (kind == events::kEntries) {
+    mirror_.append(group, node, number("index"), number("count"), number("term"));
+  } else if (kind == events::kSnapshotInstalled) {
+    mirror_.install_snapshot(group, node, number("index"));
+  } else if (kind == events::kLogLoaded) {
+    mirror_.loaded(group, node, number("first_index"), number("last_index"), number("last_term"),
+                   number("commit"));
+  } else if (kind == events::kCommitted) {
+    // Every entry the node now counts as committed, as its log holds it:
+    // compared with what any node committed or applied there (5.4.3). The
+    // node's term bounds the term of the commit (leader completeness).
+    const std::uint64_t commit = number("commit");
+    const std::uint64_t previous = mirror_.set_commit(group, node, commit);
+    const MirroredLog* mirrored = mirror_.find(group, node);
+    const std::uint64_t from = std::max(previous + 1, mirrored->first_index);
+    const std::uint64_t through = std::min(commit, mirrored->last_index());
+    for (std::uint64_t index = from; index <= through; ++index) {
+      checker_.observe_commit(group, node, index,
+                              sim::LogEntryId{*mirrored->term_at(index), sim::kUnknownHash},
+                              number("term"));
+    }
+  } else if (kind == events::kCommitAdvanced) {
+    const MirroredLog* mirrored = mirror_.find(group, node);
+    const std::uint64_t index = number("index");
+    const auto entry_term = mirrored == nullptr ? std::nullopt : mirrored->term_at(index);
+    if (entry_term) checker_.check_commit_term(group, node, number("term"), index, *entry_term);
+  }
+}
+
+void RaftSafetyFeed::check_group_logs(const std::string& group) {
+  std::vector<sim::LogView> views;
+  for (std::uint32_t node : mirror_.nodes(group)) views.push_back(mirror_.view(group, node));
+  checker_.check_logs(group, views);
+}
+
+void RaftSafetyFeed::finish(sim::time_ns end) {
+  checker_.set_time(end);
+  for (const std::string& group : mirror_.groups()) check_group_logs(group);
+}
+
 std::vector<Violation> RaftSafetyFeed::violations() const {
   std::vector<Violation> result;
   for (const auto& violation : checker_.violations()) {
@@ -59,6 +119,12 @@ std::vector<Violation> RaftSafetyFeed::violations() const {
                                violation.nodes, violation.detail});
   }
   return result;
+}
+
+std::map<std::string, std::uint64_t> DataChecker::checks() const {
+  return {{"acked_records", acked_checks_},
+          {"consumer_offsets", offset_checks_},
+          {"high_watermark", watermark_checks_}};
 }
 
 void DataChecker::add(Violation violation) {
@@ -131,6 +197,21 @@ void DataChecker::observe(const sim::TraceRecord& record) {
     } else if (state.consumed_hash != hash) {
       other_consumed_[{std::string(topic), partition_index, offset}].insert(hash);
     }
+  } else if (kind == broker::kConsumeOffsetRegression) {
+    // The consumer saw an offset move backwards (broker/consumer.h): a lost
+    // offset commit or a re-numbered log fails consumer_offsets, a high
+    // watermark below one already reported fails high_watermark.
+    const std::string_view what = record.text("kind");
+    const bool watermark = what == "high_watermark";
+    ++(watermark ? watermark_checks_ : offset_checks_);
+    add(Violation{
+        watermark ? "high_watermark" : "consumer_offsets",
+        to_ms(record.time),
+        std::string(record.text("topic")) + "/" + std::to_string(record.number("partition")),
+        {},
+        fmt::format("consumer {} (group {}) saw {} offset {} after {}", record.text("client"),
+                    record.text("group_id"), what, record.number("offset"),
+                    record.number("previous"))});
   } else if (kind == events::kOffsetCommit) {
     const std::string topic(record.text("topic"));
     const int partition = static_cast<int>(record.number("partition"));
@@ -138,6 +219,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
     auto [it, inserted] = committed_offsets_.emplace(
         std::make_tuple(std::string(record.text("group_id")), topic, partition), offset);
     if (!inserted) {
+      ++offset_checks_;
       if (offset < it->second) {
         add(Violation{"consumer_offsets",
                       to_ms(record.time),
@@ -167,6 +249,7 @@ std::map<std::string, std::int64_t> DataChecker::finish(
     const bool consumed_topic = consumer_topics.count(topic) != 0;
     const auto check = [&](std::int64_t offset, const OffsetState& state) {
       if (!state.acked) return;
+      ++acked_checks_;
       if (!fetched) {
         for (const auto& record : committed(topic, partition_index)) {
           stored[record.offset] = record.hash;

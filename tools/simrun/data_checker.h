@@ -1,15 +1,22 @@
 #pragma once
 // The checkers that always run, fed from trace records (broker/events.h):
 //  - Raft safety through sim::SafetyChecker: at most one leader per term per
-//    group (raft.role_changed), no two nodes apply different entries at one
-//    index (raft.applied);
+//    group (raft.role_changed), no two nodes apply or commit different
+//    entries at one index (raft.applied, raft.committed), every node applies
+//    in order; and, on every log mirrored from the log records
+//    (log_mirror.h): log matching and each node's committed prefix, at every
+//    new leader and at the end, leader completeness for every new leader,
+//    and a leader's commit only onto an entry of its own term
+//    (raft.commit_advanced);
 //  - every record acknowledged with acks=all (produce.acked) is present
 //    unchanged at its offset at the end (Cluster::committed_records; records
 //    below the log start offset were deleted by retention and are not
 //    looked for) and was
 //    read by a consumer (consume.record), unless it was acknowledged within
 //    the consume grace period before the end;
-//  - committed consumer offsets never go backwards (consume.offset_commit).
+//  - committed consumer offsets never go backwards (consume.offset_commit),
+//    and no consumer saw its committed or consumed offsets or a partition's
+//    high watermark move backwards (consume.offset_regression).
 // A violation fails the run; it carries its simulated time, group and nodes.
 
 #include <cstdint>
@@ -24,6 +31,7 @@
 #include "broker/cluster.h"
 #include "sim/safety_checker.h"
 #include "sim/trace.h"
+#include "tools/simrun/log_mirror.h"
 
 namespace simrun::cli {
 
@@ -39,11 +47,20 @@ class RaftSafetyFeed {
  public:
   RaftSafetyFeed();
   void observe(const sim::TraceRecord& record);
+  // The end-of-run checks: log matching and committed prefixes of every
+  // group's mirrored logs.
+  void finish(sim::time_ns end);
   std::vector<Violation> violations() const;
   std::uint64_t violation_count() const { return checker_.violation_count(); }
+  // Checks made per checker name.
+  std::map<std::string, std::uint64_t> checks() const { return checker_.checks(); }
 
  private:
+  void observe_log_record(std::string_view kind, const sim::TraceRecord& record);
+  void check_group_logs(const std::string& group);
+
   sim::SafetyChecker checker_;
+  LogMirror mirror_;
   // (group, node) -> last applied index, to recognise restarts and
   // snapshot installs, after which applies resume at another index.
   std::map<std::pair<std::string, std::uint32_t>, std::uint64_t, std::less<>> last_applied_;
@@ -74,6 +91,8 @@ class DataChecker {
   std::uint64_t deleted_by_retention() const { return deleted_by_retention_; }
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t violation_count() const { return violation_count_; }
+  // Checks made per checker name.
+  std::map<std::string, std::uint64_t> checks() const;
 
  private:
   // What was seen at one offset of one partition, packed (32 bytes): runs
@@ -119,6 +138,9 @@ class DataChecker {
   std::map<std::tuple<std::string, std::string, int>, std::int64_t> committed_offsets_;
   std::vector<Violation> violations_;
   std::uint64_t violation_count_ = 0;
+  std::uint64_t acked_checks_ = 0;
+  std::uint64_t offset_checks_ = 0;
+  std::uint64_t watermark_checks_ = 0;
 };
 
 }  // namespace simrun::cli

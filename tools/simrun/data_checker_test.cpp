@@ -1,5 +1,9 @@
 #include "tools/simrun/data_checker.h"
 
+#include <algorithm>
+
+#include "tools/simrun/scenario.h"
+
 #include <doctest/doctest.h>
 
 using namespace simrun::cli;
@@ -196,4 +200,156 @@ TEST_CASE(
   REQUIRE(checker.violation_count() == 1);
   CHECK(checker.violations()[0].checker == "acked_records");
   CHECK(checker.violations()[0].detail.find("offset 1") != std::string::npos);
+}
+
+namespace {
+
+// Log records as broker/log_trace.h emits them, for group "g".
+struct LogFeed {
+  RaftSafetyFeed& safety;
+  void entries(std::int64_t at, int node, int index, int count, int term) {
+    feed(safety, at, "raft.entries",
+         {{"group", "g"}, {"node", node}, {"index", index}, {"count", count}, {"term", term}});
+  }
+  void committed(std::int64_t at, int node, int term, int commit) {
+    feed(safety, at, "raft.committed",
+         {{"group", "g"}, {"node", node}, {"term", term}, {"commit", commit}});
+  }
+  void leader(std::int64_t at, int node, int term) {
+    feed(safety, at, "raft.role_changed",
+         {{"group", "g"}, {"node", node}, {"term", term}, {"role", "leader"}, {"reason", "x"}});
+  }
+  void commit_advanced(std::int64_t at, int node, int term, int index) {
+    feed(safety, at, "raft.commit_advanced",
+         {{"group", "g"}, {"node", node}, {"term", term}, {"index", index}});
+  }
+};
+
+std::string only_checker(const RaftSafetyFeed& safety) {
+  const auto violations = safety.violations();
+  return violations.empty() ? "" : violations.front().checker;
+}
+
+}  // namespace
+
+TEST_CASE("log matching on mirrored logs: a kept conflicting suffix is caught at the next leader") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 2, 1);  // n1: 1/1 2/1
+  log.entries(1, 1, 3, 1, 2);  //     3/2
+  log.entries(2, 2, 1, 1, 1);  // n2: 1/1
+  log.entries(2, 2, 2, 2, 2);  //     2/2 3/2: agrees on 3 but not on 2
+  CHECK(safety.violation_count() == 0);
+  log.leader(3, 1, 2);
+  CHECK(only_checker(safety) == "log_matching");
+  CHECK(safety.checks().at("log_matching") > 0);
+}
+
+TEST_CASE("log matching holds for logs that only differ past their last common term") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 3, 1);
+  log.entries(1, 2, 1, 2, 1);
+  log.entries(1, 2, 3, 1, 2);  // differs at 3 only: a follower's suffix, allowed
+  log.leader(2, 1, 1);
+  safety.finish(millis(5));
+  CHECK(safety.violation_count() == 0);
+  CHECK(safety.checks().at("log_matching") >= 3);
+}
+
+TEST_CASE("committed prefix: a log rewritten below its commit index is caught at the end") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 3, 1);
+  log.committed(2, 1, 1, 3);
+  log.entries(1, 2, 1, 3, 1);
+  log.committed(2, 2, 1, 3);
+  CHECK(safety.violation_count() == 0);
+  log.entries(4, 2, 2, 1, 5);  // broken: truncates committed index 2 (and 3)
+  safety.finish(millis(9));
+  CHECK(only_checker(safety) == "committed_prefix");
+  CHECK(safety.violations().front().time_ms == 9);
+  CHECK(safety.checks().at("committed_prefix") > 0);
+}
+
+TEST_CASE("a node that commits a different entry than another is caught at its commit") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 2, 1);
+  log.committed(2, 1, 1, 2);
+  log.entries(1, 2, 1, 1, 1);
+  log.entries(1, 2, 2, 1, 2);
+  log.committed(3, 2, 2, 2);
+  CHECK(only_checker(safety) == "state_machine_safety");
+}
+
+TEST_CASE("leader completeness: a leader lacking an entry committed in an earlier term") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 3, 1);
+  log.leader(1, 1, 1);
+  log.committed(2, 1, 1, 3);  // committed in term 1
+  log.entries(1, 2, 1, 1, 1);
+  CHECK(safety.violation_count() == 0);
+  log.leader(5, 2, 2);  // broken: elected without index 2..3
+  CHECK(only_checker(safety) == "leader_completeness");
+  CHECK(safety.checks().at("leader_completeness") > 0);
+}
+
+TEST_CASE("commit onto an own-term entry only (Figure 8): an older-term commit is caught") {
+  RaftSafetyFeed safety;
+  LogFeed log{safety};
+  log.entries(1, 1, 1, 1, 1);
+  log.entries(1, 1, 2, 1, 2);
+  log.entries(1, 1, 3, 1, 4);
+  log.commit_advanced(2, 1, 4, 3);  // its own term: fine
+  CHECK(safety.violation_count() == 0);
+  log.commit_advanced(3, 1, 4, 2);  // broken (and also backwards): term 2 entry
+  CHECK(only_checker(safety) == "commit_own_term");
+  CHECK(safety.checks().at("commit_own_term") == 2);
+}
+
+TEST_CASE("every checker is reported in checks(), idle ones with 0") {
+  RaftSafetyFeed safety;
+  const auto checks = safety.checks();
+  for (const char* name :
+       {"election_safety", "state_machine_safety", "apply_order", "leader_completeness",
+        "committed_prefix", "log_matching", "commit_own_term"}) {
+    REQUIRE(checks.count(name) == 1);
+    CHECK(checks.at(name) == 0);
+  }
+  DataChecker data;
+  CHECK(data.checks().size() == 3);
+}
+
+TEST_CASE("a consumer's regression records fail consumer_offsets or high_watermark") {
+  DataChecker checker;
+  auto regression = [&](std::int64_t at, const char* what) {
+    feed(checker, at, "consume.offset_regression",
+         {{"client", "c1"},
+          {"group_id", "g"},
+          {"topic", "t"},
+          {"partition", std::int64_t{0}},
+          {"offset", std::int64_t{3}},
+          {"previous", std::int64_t{5}},
+          {"kind", what}});
+  };
+  regression(10, "high_watermark");
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "high_watermark");
+  CHECK(checker.violations()[0].group == "t/0");
+  regression(11, "committed");
+  regression(12, "consumed");
+  CHECK(checker.violation_count() == 3);
+  CHECK(checker.violations()[2].checker == "consumer_offsets");
+  CHECK(checker.checks().at("high_watermark") == 1);
+}
+
+TEST_CASE("the checker table names every checker the Raft safety feed and data checker report") {
+  auto listed = [](const std::string& name) {
+    return std::find(std::begin(kCheckerNames), std::end(kCheckerNames), name) !=
+           std::end(kCheckerNames);
+  };
+  for (const auto& [name, count] : RaftSafetyFeed().checks()) CHECK(listed(name));
+  for (const auto& [name, count] : DataChecker().checks()) CHECK(listed(name));
 }

@@ -77,6 +77,7 @@ std::vector<std::string> metric_names() {
           "deser_errors",
           "double_votes",
           "unknown_group_drops",
+          "snapshots_installed",
           "metadata_sync.attempts",
           "metadata_sync.started",
           "metadata_sync.succeeded",
@@ -123,6 +124,7 @@ std::optional<double> metric_value(const GroupMetrics& m, std::string_view name)
   if (name == "deser_errors") return d(m.deser_errors);
   if (name == "double_votes") return d(m.double_votes);
   if (name == "unknown_group_drops") return d(m.unknown_group_drops);
+  if (name == "snapshots_installed") return d(m.snapshots_installed);
   if (name == "metadata_sync.attempts") return d(m.metadata_sync.attempts);
   if (name == "metadata_sync.started") return d(m.metadata_sync.started);
   if (name == "metadata_sync.succeeded") return d(m.metadata_sync.succeeded);
@@ -177,6 +179,7 @@ nlohmann::json to_json(const GroupMetrics& m) {
       {"deser_errors", m.deser_errors},
       {"double_votes", m.double_votes},
       {"unknown_group_drops", m.unknown_group_drops},
+      {"snapshots_installed", m.snapshots_installed},
       {"metadata_sync",
        {{"attempts", m.metadata_sync.attempts},
         {"started", m.metadata_sync.started},
@@ -461,6 +464,8 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
     observe_storage(record, now);
   } else if (kind == kUnknownGroupDrop) {
     ++group(record.text("group"), now).metrics.unknown_group_drops;
+  } else if (kind == events::kSnapshotInstalled) {
+    ++group(record.text("group"), now).metrics.snapshots_installed;
   } else if (kind == events::kDeserError) {
     ++group(record.text("group"), now).metrics.deser_errors;
   } else if (kind == events::kMetaSyncAttempt) {
@@ -557,6 +562,7 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.deser_errors += metrics.deser_errors;
     totals.double_votes += metrics.double_votes;
     totals.unknown_group_drops += metrics.unknown_group_drops;
+    totals.snapshots_installed += metrics.snapshots_installed;
     totals.metadata_sync.attempts += metrics.metadata_sync.attempts;
     totals.metadata_sync.started += metrics.metadata_sync.started;
     totals.metadata_sync.succeeded += metrics.metadata_sync.succeeded;

@@ -103,6 +103,9 @@ struct GroupMetrics {
   // Mechanism 8: peer Raft messages a node dropped because it had no
   // replica of their group yet ("Replica not found", or a full buffer).
   std::int64_t unknown_group_drops = 0;
+  // Leader snapshots installed by followers (raft.snapshot_installed): a
+  // follower too far behind the leader's compacted log.
+  std::int64_t snapshots_installed = 0;
   MetadataSyncMetrics metadata_sync;
   ProduceMetrics produce;
   StorageMetrics storage;

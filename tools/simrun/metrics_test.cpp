@@ -365,3 +365,17 @@ TEST_CASE("double votes: a candidate's own vote binds once its requests went out
   delivered(feed, 400, "__meta", 3, 6, 4, 1);  // then 4 grants 3 in term 6
   CHECK(feed.observer.finish(millis(1000)).totals.double_votes == 1);
 }
+
+TEST_CASE("snapshots_installed counts raft.snapshot_installed records per group") {
+  Feed feed;
+  feed(100, "raft.snapshot_installed",
+       {{"group", "orders/0"}, {"node", 3}, {"index", 500}, {"term", 2}});
+  feed(200, "raft.snapshot_installed",
+       {{"group", "orders/0"}, {"node", 3}, {"index", 900}, {"term", 2}});
+  feed(300, "raft.snapshot_installed",
+       {{"group", "__meta"}, {"node", 2}, {"index", 40}, {"term", 1}});
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.groups.at("orders/0").snapshots_installed == 2);
+  CHECK(metrics.totals.snapshots_installed == 3);
+  CHECK(metric_value(metrics.totals, "snapshots_installed") == 3.0);
+}

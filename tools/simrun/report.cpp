@@ -64,6 +64,9 @@ nlohmann::json summary_json(const RunOutcome& outcome) {
       {"assertions", assertions},
       {"violations", violations},
       {"violation_count", outcome.violation_count},
+      {"checks", outcome.checks},
+      {"probes", outcome.probes},
+      {"probes_missed", outcome.probes_missed},
       {"repro", outcome.repro},
   };
 }

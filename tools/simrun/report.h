@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ struct RunOutcome {
   std::vector<AssertionResult> assertions;
   std::vector<Violation> violations;
   std::uint64_t violation_count = 0;
+  // Comparisons each always-on checker made (summary.json "checks"): a
+  // checker at 0 sat idle in this run.
+  std::map<std::string, std::uint64_t> checks;
+  // Coverage probes this run reached, with hit counts (summary.json
+  // "probes"; the table of names: broker::all_probe_names()).
+  std::map<std::string, std::uint64_t> probes;
+  std::vector<std::string> probes_missed;  // in the table, not reached
   std::string repro;
 };
 

@@ -79,8 +79,9 @@ inline constexpr std::string_view kCheckerPrefix = "checker:";
 // The always-on checkers (sim/safety_checker.h, data_checker.h), by the name
 // their violations carry: the one list expectations and junit.xml use.
 inline constexpr std::string_view kCheckerNames[] = {
-    "election_safety",  "state_machine_safety", "apply_order",   "leader_completeness",
-    "committed_prefix", "log_matching",         "acked_records", "consumer_offsets",
+    "election_safety",  "state_machine_safety", "apply_order",     "leader_completeness",
+    "committed_prefix", "log_matching",         "commit_own_term", "acked_records",
+    "consumer_offsets", "high_watermark",       "stale_leader",    "meta_assignment",
     "replica_liveness", "message_rate"};
 
 // `expect.legacy`: the mechanism's legacy knob(s) flipped on top of the

@@ -6,9 +6,11 @@
 #include "broker/config_json.h"
 #include "broker/events.h"
 #include "broker/node.h"
+#include "broker/probe.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
 #include "tools/simrun/input_error.h"
+#include "tools/simrun/meta_assignment_check.h"
 #include "tools/simrun/scenario_loader.h"
 
 namespace simrun::cli {
@@ -160,6 +162,12 @@ void Simulation::build_checkers() {
     const sim::duration_ns period = heartbeat_period(group);
     metrics_.set_heartbeat_period(group, period);
     for (auto& [window, observer] : windowed_) observer.set_heartbeat_period(group, period);
+    // Check-quorum steps a cut-off leader down within two election
+    // timeouts; four, plus a second for message delays, is the bound.
+    const sim::duration_ns election_timeout =
+        broker::tick_counts(config_.broker, group).election_ticks *
+        broker::tick_interval_ns(config_.broker);
+    stale_leaders_.set_bound(group, 4 * election_timeout + sim::seconds(1));
   }
   world_->trace().add_observer([this](const sim::TraceRecord& record) { observe(record); });
   if (options_.trace_sink != nullptr) world_->trace().set_json_sink(options_.trace_sink);
@@ -175,6 +183,10 @@ void Simulation::build_cluster() {
   }
   for (const auto& producer : scenario_.producers) cluster_->add_producer(producer);
   for (const auto& consumer : scenario_.consumers) cluster_->add_consumer(consumer);
+  for (int node = 0; node < config_.nodes; ++node) {
+    stale_leaders_.set_node_process(static_cast<std::uint32_t>(node + 1),
+                                    cluster_->node_process(node));
+  }
   injector_ = std::make_unique<FaultInjector>(*world_, *cluster_, metrics_);
   injector_->schedule(schedule_);
   cluster_->start();
@@ -192,6 +204,7 @@ void Simulation::observe(const sim::TraceRecord& record) {
   data_.observe(record);
   message_rate_.observe(record);
   if (replica_liveness_) replica_liveness_->observe(record);
+  stale_leaders_.observe(record);
   for (const auto& observer : extra_observers_) observer(record);
   if (!callbacks_.empty() && !tearing_down_) note_events(record);
 }
@@ -431,7 +444,8 @@ std::uint64_t Simulation::trace_hash() const { return world_->trace().hash(); }
 
 std::uint64_t Simulation::violation_count() const {
   return safety_.violation_count() + data_.violation_count() + message_rate_.violation_count() +
-         (replica_liveness_ ? replica_liveness_->violation_count() : 0);
+         (replica_liveness_ ? replica_liveness_->violation_count() : 0) +
+         stale_leaders_.violation_count();
 }
 
 // End-of-run metrics: the whole run and each window, with the acknowledged
@@ -464,6 +478,36 @@ Metrics Simulation::finish_metrics(std::map<TimeWindow, Metrics>& windowed_metri
   return metrics;
 }
 
+// meta_assignment (meta_assignment_check.h): only when the run ends settled,
+// i.e. it has a liveness section, and a live node leads __meta.
+std::vector<Violation> Simulation::check_settled_metadata(std::uint64_t& checks) const {
+  if (!scenario_.liveness_within_ms) return {};
+  std::map<std::string, LeaderAndTerm> published;
+  std::map<std::string, LeaderAndTerm> actual;
+  const broker::Node* meta_leader = nullptr;
+  for (int index = 0; index < cluster_->node_count(); ++index) {
+    const broker::Node* node = cluster_->node(index);
+    if (node == nullptr) continue;
+    if (node->meta_group().is_leader()) meta_leader = node;
+    for (const std::string& name : cluster_->group_names()) {
+      if (name == "__meta") continue;
+      LeaderAndTerm& real = actual[name];
+      const broker::RaftGroup* group = node->group(name);
+      if (group == nullptr || !group->is_leader() || group->term() <= real.term) continue;
+      real = LeaderAndTerm{static_cast<std::uint32_t>(index + 1), group->term()};
+    }
+  }
+  if (meta_leader == nullptr) return {};
+  for (const auto& [topic, info] : meta_leader->metadata().topics()) {
+    for (std::size_t partition = 0; partition < info.partitions.size(); ++partition) {
+      const broker::PartitionInfo& assignment = info.partitions[partition];
+      published[topic + "/" + std::to_string(partition)] =
+          LeaderAndTerm{static_cast<std::uint32_t>(assignment.leader), assignment.leader_epoch};
+    }
+  }
+  return check_meta_assignments(published, actual, sim::to_millis(world_->now()), checks);
+}
+
 RunOutcome Simulation::finish() {
   SIMRUN_ASSERT(!finished_, "finish() runs once");
   run_to_end();
@@ -477,6 +521,21 @@ RunOutcome Simulation::finish() {
       });
   for (const AssertionResult& check : checks_) outcome.assertions.push_back(check);
 
+  safety_.finish(world_->now());
+  stale_leaders_.finish(world_->now());
+  std::uint64_t meta_checks = 0;
+  const std::vector<Violation> meta_violations = check_settled_metadata(meta_checks);
+  outcome.checks = safety_.checks();
+  outcome.checks.emplace("meta_assignment", meta_checks);
+  outcome.checks.merge(data_.checks());
+  outcome.checks.emplace("stale_leader", stale_leaders_.checks());
+  for (const auto& [probe, count] : world_->coverage().hits()) outcome.probes.emplace(probe, count);
+  for (const std::string& probe : broker::all_probe_names()) {
+    if (outcome.probes.count(probe) == 0) outcome.probes_missed.push_back(probe);
+  }
+  SIMRUN_ASSERT(
+      outcome.probes.size() + outcome.probes_missed.size() == broker::all_probe_names().size(),
+      "every probe hit is in the table (broker/probe.h)");
   outcome.violations = safety_.violations();
   for (const auto& violation : data_.violations()) outcome.violations.push_back(violation);
   for (const auto& violation : message_rate_.violations()) outcome.violations.push_back(violation);
@@ -485,9 +544,11 @@ RunOutcome Simulation::finish() {
     for (const auto& violation : replica_liveness_->violations())
       outcome.violations.push_back(violation);
   }
+  for (const auto& violation : stale_leaders_.violations()) outcome.violations.push_back(violation);
+  for (const auto& violation : meta_violations) outcome.violations.push_back(violation);
   std::stable_sort(outcome.violations.begin(), outcome.violations.end(),
                    [](const Violation& a, const Violation& b) { return a.time_ms < b.time_ms; });
-  outcome.violation_count = violation_count();
+  outcome.violation_count = violation_count() + meta_violations.size();
 
   outcome.passed = outcome.violation_count == 0;
   for (const auto& result : outcome.assertions) outcome.passed = outcome.passed && result.passed;

@@ -41,6 +41,7 @@
 #include "tools/simrun/replica_liveness.h"
 #include "tools/simrun/report.h"
 #include "tools/simrun/scenario.h"
+#include "tools/simrun/stale_leader_checker.h"
 
 namespace simrun::cli {
 
@@ -175,6 +176,7 @@ class Simulation {
   void build_faults_and_liveness();
   void build_cluster();
 
+  std::vector<Violation> check_settled_metadata(std::uint64_t& checks) const;
   void observe(const sim::TraceRecord& record);
   void note_events(const sim::TraceRecord& record);
   void deliver_events();
@@ -194,6 +196,7 @@ class Simulation {
   MessageRateChecker message_rate_;
   // With `liveness`: every live replica catches up after the last fault.
   std::optional<ReplicaLivenessChecker> replica_liveness_;
+  StaleLeaderChecker stale_leaders_;
   std::vector<sim::Trace::Observer> extra_observers_;
 
   std::map<SimEventKind, std::vector<std::function<void(const SimEvent&)>>> callbacks_;

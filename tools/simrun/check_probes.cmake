@@ -1,0 +1,47 @@
+# CTest: the scenario library reaches every coverage probe.
+# -DSIMRUN=<exe> -DOUT=<dir> -DSCENARIOS=<a.json;b.json;...> -DUNREACHABLE=<names>
+# Runs each scenario once (its own seed, recommended as written), unions
+# summary.json "probes_missed" across runs (a probe is missed by the library
+# when every run missed it) and fails when a missed probe is not listed in
+# UNREACHABLE (probes with no path in this broker, documented in
+# scenarios/README.md).
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST)
+set(missed_by_all "")
+set(first TRUE)
+foreach(scenario ${SCENARIOS})
+  get_filename_component(stem ${scenario} NAME_WE)
+  execute_process(COMMAND ${SIMRUN} ${scenario} --quiet --report ${OUT}/${stem}
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  file(READ ${OUT}/${stem}/summary.json text)
+  string(JSON count LENGTH "${text}" probes_missed)
+  set(missed "")
+  if(count GREATER 0)
+    math(EXPR last "${count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON name GET "${text}" probes_missed ${i})
+      list(APPEND missed ${name})
+    endforeach()
+  endif()
+  if(first)
+    set(missed_by_all ${missed})
+    set(first FALSE)
+  else()
+    set(still "")
+    foreach(name ${missed_by_all})
+      if(name IN_LIST missed)
+        list(APPEND still ${name})
+      endif()
+    endforeach()
+    set(missed_by_all ${still})
+  endif()
+endforeach()
+set(unexpected "")
+foreach(name ${missed_by_all})
+  if(NOT name IN_LIST UNREACHABLE)
+    list(APPEND unexpected ${name})
+  endif()
+endforeach()
+message(STATUS "probes no scenario reached: ${missed_by_all}")
+if(unexpected)
+  message(FATAL_ERROR "coverage probes no scenario reached: ${unexpected}")
+endif()

@@ -1,0 +1,28 @@
+#include "tools/simrun/meta_assignment_check.h"
+
+#include <fmt/format.h>
+
+namespace simrun::cli {
+
+std::vector<Violation> check_meta_assignments(const std::map<std::string, LeaderAndTerm>& published,
+                                              const std::map<std::string, LeaderAndTerm>& actual,
+                                              std::int64_t time_ms, std::uint64_t& checks) {
+  std::vector<Violation> violations;
+  for (const auto& [group, real] : actual) {
+    if (real.node == 0) continue;  // no leader right now: nothing to publish
+    ++checks;
+    const auto it = published.find(group);
+    const LeaderAndTerm shown = it == published.end() ? LeaderAndTerm{} : it->second;
+    if (shown.node == real.node && shown.term == real.term) continue;
+    violations.push_back(
+        Violation{"meta_assignment",
+                  time_ms,
+                  group,
+                  {real.node},
+                  fmt::format("__meta publishes leader {} epoch {} but node {} leads term {}",
+                              shown.node, shown.term, real.node, real.term)});
+  }
+  return violations;
+}
+
+}  // namespace simrun::cli
