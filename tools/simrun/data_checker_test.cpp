@@ -4,25 +4,16 @@
 
 #include "tools/simrun/scenario.h"
 
+#include "tools/simrun/trace_feed_for_tests.h"
+
 #include <doctest/doctest.h>
 
 using namespace simrun::cli;
 using simrun::broker::Cluster;
+using simrun::cli::testing::feed;
 using simrun::sim::millis;
-using simrun::sim::TraceField;
-using simrun::sim::TraceRecord;
 
 namespace {
-
-template <typename Checker>
-void feed(Checker& checker, std::int64_t at_ms, std::string_view kind,
-          std::vector<TraceField> fields) {
-  TraceRecord record;
-  record.time = millis(at_ms);
-  record.kind = kind;
-  record.fields = fields;
-  checker.observe(record);
-}
 
 void ack(DataChecker& checker, std::int64_t at_ms, std::int64_t offset, std::int64_t hash,
          int acks = -1) {

@@ -1,26 +1,22 @@
 #include "tools/simrun/message_rate_checker.h"
 
+#include "tools/simrun/trace_feed_for_tests.h"
+
 #include <doctest/doctest.h>
 
 using namespace simrun::cli;
-using simrun::sim::millis;
-using simrun::sim::TraceField;
-using simrun::sim::TraceRecord;
+using simrun::cli::testing::feed;
 
 namespace {
 
 void rate(MessageRateChecker& checker, std::int64_t second, std::int64_t messages,
           std::int64_t peer = 2) {
-  const std::vector<TraceField> fields = {{"group", "orders/0"},
-                                          {"node", std::int64_t{1}},
-                                          {"peer", peer},
-                                          {"second", second},
-                                          {"messages", messages}};
-  TraceRecord record;
-  record.time = millis(second * 1000 + 1000);
-  record.kind = "raft.message_rate";
-  record.fields = fields;
-  checker.observe(record);
+  feed(checker, second * 1000 + 1000, "raft.message_rate",
+       {{"group", "orders/0"},
+        {"node", std::int64_t{1}},
+        {"peer", peer},
+        {"second", second},
+        {"messages", messages}});
 }
 
 }  // namespace

@@ -1,22 +1,14 @@
 #include "tools/simrun/replica_liveness.h"
 
+#include "tools/simrun/trace_feed_for_tests.h"
+
 #include <doctest/doctest.h>
 
 using namespace simrun::cli;
+using simrun::cli::testing::feed;
 using simrun::sim::millis;
-using simrun::sim::TraceField;
-using simrun::sim::TraceRecord;
 
 namespace {
-
-void feed(ReplicaLivenessChecker& checker, std::int64_t at_ms, std::string_view kind,
-          std::vector<TraceField> fields) {
-  TraceRecord record;
-  record.time = millis(at_ms);
-  record.kind = kind;
-  record.fields = fields;
-  checker.observe(record);
-}
 
 void applied(ReplicaLivenessChecker& checker, std::int64_t at_ms, std::int64_t node,
              std::int64_t index) {

@@ -1,22 +1,14 @@
 #include "tools/simrun/stale_leader_checker.h"
 
+#include "tools/simrun/trace_feed_for_tests.h"
+
 #include <doctest/doctest.h>
 
 using namespace simrun::cli;
+using simrun::cli::testing::feed;
 using simrun::sim::millis;
-using simrun::sim::TraceField;
-using simrun::sim::TraceRecord;
 
 namespace {
-
-void feed(StaleLeaderChecker& checker, std::int64_t at_ms, std::string_view kind,
-          std::vector<TraceField> fields) {
-  TraceRecord record;
-  record.time = millis(at_ms);
-  record.kind = kind;
-  record.fields = fields;
-  checker.observe(record);
-}
 
 // Three replicas of "g"; node 1 leads term 1, then nodes 2 and 3 move on to
 // term 2 (a partition) at 100 ms.
