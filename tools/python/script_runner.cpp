@@ -8,12 +8,14 @@
 #include <fstream>
 #include <ostream>
 
+#include "sim/assert.h"
 #include "sim/hash.h"
 #include "tools/python/bindings.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/overrides.h"
 #include "tools/simrun/report.h"
 #include "tools/simrun/run_report.h"
+#include "tools/simrun/sweep.h"
 
 PYBIND11_EMBEDDED_MODULE(simrun, simrun_module) { simrun::python::define_module(simrun_module); }
 
@@ -68,10 +70,18 @@ PyConfig interpreter_config() {
 
 // Runs the script as __main__; returns the exit status for an exception, or
 // nullopt when the script ended normally.
-std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err) {
+std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err,
+                           std::string* raised_text) {
   try {
     py::module_ sys = py::module_::import("sys");
     sys.attr("argv") = py::make_tuple(options.path);
+    if (options.seed_result != nullptr) {
+      // A seed of a sweep: what the script prints would interleave with
+      // the other workers' and the sweep's own output.
+      py::object devnull = py::module_::import("io").attr("StringIO")();
+      sys.attr("stdout") = devnull;
+      sys.attr("stderr") = devnull;
+    }
     const std::string folder =
         std::filesystem::path(options.path).parent_path().lexically_normal().string();
     sys.attr("path").attr("insert")(0, folder.empty() ? "." : folder);
@@ -99,11 +109,15 @@ std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err)
     if (error.matches(PyExc_SystemExit)) {
       const py::object code = error.value().attr("code");
       if (code.is_none()) return kExitPass;
+      *raised_text = "the script called sys.exit(" + py::repr(code).cast<std::string>() + ")";
       if (py::isinstance<py::int_>(code)) return code.cast<int>();
       err << "simrun: " << options.path << ": " << py::str(code).cast<std::string>() << "\n";
       return kExitFail;
     }
     const bool failed_assertion = error.matches(PyExc_AssertionError);
+    *raised_text = "the script raised " +
+                   py::str(error.type().attr("__name__")).cast<std::string>() + ": " +
+                   py::str(error.value()).cast<std::string>();
     err << "simrun: " << options.path << ": the script raised "
         << (failed_assertion ? "AssertionError (a failed assertion: exit 1)" : "an exception")
         << ":\n";
@@ -111,6 +125,45 @@ std::optional<int> execute(const cli::ScriptOptions& options, std::ostream& err)
     PyErr_Print();  // the traceback, on the interpreter's stderr
     return failed_assertion ? kExitFail : kExitBadInput;
   }
+}
+
+// One seed of `simrun sweep SCRIPT.py`: the script's verdict, with the
+// metrics of its one simulation (or "run-K.<metric>" for each of several).
+cli::SeedResult script_seed_result(const cli::ScriptOptions& options,
+                                   const std::vector<SessionRun>& runs, std::optional<int> raised,
+                                   const std::string& raised_text) {
+  SIMRUN_ASSERT(options.seed.has_value(), "a sweep seed always has its seed");
+  cli::SeedResult result;
+  result.seed = *options.seed;
+  result.repro = script_repro(options, *options.seed);
+  bool passed = true;
+  sim::Hasher combined;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const cli::SeedResult run = cli::seed_result_of(runs[i].outcome);
+    const std::string prefix = runs.size() == 1 ? "" : "run-" + std::to_string(i + 1) + ".";
+    for (const auto& [name, value] : run.metrics) result.metrics[prefix + name] = value;
+    for (const std::string& check : run.failed) result.failed.push_back(prefix + check);
+    if (result.first_failure.empty() && !run.first_failure.empty()) {
+      result.first_failure = prefix + run.first_failure;
+    }
+    result.events += run.events;
+    result.sim_time_ms += run.sim_time_ms;
+    passed = passed && runs[i].outcome.passed;
+    combined.add(runs[i].outcome.trace_hash);
+  }
+  result.trace_hash = runs.size() == 1 ? cli::format_hash(runs[0].outcome.trace_hash)
+                                       : cli::format_hash(combined.value());
+  const int status = raised.value_or(passed ? kExitPass : kExitFail);
+  result.status = status == kExitPass   ? cli::SeedStatus::pass
+                  : status == kExitFail ? cli::SeedStatus::fail
+                                        : cli::SeedStatus::error;
+  if (raised && !raised_text.empty() && result.status != cli::SeedStatus::pass) {
+    result.first_failure = raised_text;
+  }
+  if (result.status != cli::SeedStatus::pass && result.first_failure.empty()) {
+    result.first_failure = "the script exited with status " + std::to_string(status);
+  }
+  return result;
 }
 
 }  // namespace
@@ -121,7 +174,8 @@ int run_script(const cli::ScriptOptions& options, std::ostream& out, std::ostrea
   }
   PyConfig config = interpreter_config();
   py::scoped_interpreter interpreter(&config, 0, nullptr, false);
-  const std::optional<int> raised = execute(options, err);
+  std::string raised_text;
+  const std::optional<int> raised = execute(options, err, &raised_text);
 
   // Finish what the script left running, even after an exception, so the
   // session's Python objects die before the interpreter does.
@@ -133,7 +187,16 @@ int run_script(const cli::ScriptOptions& options, std::ostream& out, std::ostrea
     error.restore();
     PyErr_Print();
     script_session() = ScriptSession{};
+    if (options.seed_result != nullptr) {
+      *options.seed_result = script_seed_result(options, runs, kExitBadInput,
+                                                "finishing the script's simulations raised");
+    }
     return kExitBadInput;
+  }
+  if (options.seed_result != nullptr) {
+    *options.seed_result = script_seed_result(options, runs, raised, raised_text);
+    return raised.value_or(options.seed_result->status == cli::SeedStatus::pass ? kExitPass
+                                                                                : kExitFail);
   }
   if (raised) return *raised;
 

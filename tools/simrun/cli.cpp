@@ -42,7 +42,7 @@ const char* kUsage =
     "  simrun table SCENARIO.json [--report DIR]\n"
     "                                   the field table: one column per broker profile "
     "(DIR/table.html)\n"
-    "  simrun sweep SCENARIO.json [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
+    "  simrun sweep SCENARIO.json|.py [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
     "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail]\n"
     "               [--max-events N] [--seed-wall-budget 10m]\n"
     "                                   seeds in worker processes: metric quantiles over\n"
@@ -281,11 +281,13 @@ int command_table(const Parsed& parsed, std::ostream& out) {
 }
 
 // Runs one scenario over many seeds in worker processes (sweep.cpp).
-int command_sweep(const Parsed& parsed, std::ostream& out, std::ostream& err) {
+int command_sweep(const Parsed& parsed, const ScriptCommand& run_script, std::ostream& out,
+                  std::ostream& err) {
   if (parsed.positional.size() != 2)
-    throw InputError(std::string("sweep expects SCENARIO.json\n") + kUsage);
+    throw InputError(std::string("sweep expects SCENARIO.json or SCENARIO.py\n") + kUsage);
   SweepOptions options;
   options.scenario_file = parsed.positional[1];
+  options.run_script = run_script;
   options.load = load_options(parsed);
   options.override_args = parsed.sets;
   options.seeds = parsed.sweep_seeds;
@@ -332,6 +334,13 @@ int command_gate(const Parsed& parsed, std::ostream& out) {
   const nlohmann::json candidate = read_sweep_json(*parsed.candidate, &candidate_path);
   const std::string scenario_file =
       parsed.scenario_option.value_or(baseline.at("scenario").get<std::string>());
+  if (is_python_scenario(scenario_file)) {
+    // A script has no `gates` section of its own; the gates of the JSON
+    // scenario it builds on are the ones that apply.
+    throw InputError(scenario_file +
+                     ": a Python scenario has no gates section; pass --scenario FILE.json "
+                     "whose `gates` apply to the script's metrics");
+  }
   const Scenario scenario = load_scenario_file(scenario_file, LoadOptions{});
   const GateSpec spec = gate_spec_from_json(scenario.document, scenario_file);
   const nlohmann::json gate = compare_sweeps(baseline, candidate, spec, scenario_file);
@@ -354,6 +363,14 @@ int command_shrink(const Parsed& parsed, std::ostream& out) {
   if (parsed.positional.size() != 2 || !parsed.output_file)
     throw InputError(std::string("shrink expects SCENARIO.json --seed N -o minimal.json\n") +
                      kUsage);
+  if (is_python_scenario(parsed.positional[1])) {
+    // Shrinking rewrites the scenario's fault timeline as data; a script
+    // decides its faults as it runs, so there is nothing to rewrite.
+    throw InputError(parsed.positional[1] +
+                     ": shrink works on JSON scenarios, not on Python scripts (a script makes "
+                     "its faults as it runs); shrink the JSON scenario the script loads, or "
+                     "write the script's faults as a JSON timeline");
+  }
   ShrinkOptions options;
   options.scenario_file = parsed.positional[1];
   options.load = load_options(parsed);
@@ -384,11 +401,11 @@ void write_report(const std::string& dir, const RunOutcome& outcome,
   out << summary.dump(2) << "\n";
 }
 
-namespace {
-
 bool is_python_scenario(const std::string& path) {
   return path.size() > 3 && path.compare(path.size() - 3, 3, ".py") == 0;
 }
+
+namespace {
 
 int command_script(const Parsed& parsed, const ScriptCommand& run_script, std::ostream& out,
                    std::ostream& err) {
@@ -428,7 +445,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       throw InputError(std::string("missing scenario file\n") + kUsage);
     if (parsed.positional[0] == "replay") return command_replay(parsed, out);
     if (parsed.positional[0] == "table") return command_table(parsed, out);
-    if (parsed.positional[0] == "sweep") return command_sweep(parsed, out, err);
+    if (parsed.positional[0] == "sweep") return command_sweep(parsed, run_script, out, err);
     if (parsed.positional[0] == "merge") return command_merge(parsed, out);
     if (parsed.positional[0] == "gate") return command_gate(parsed, out);
     if (parsed.positional[0] == "shrink") return command_shrink(parsed, out);

@@ -24,6 +24,7 @@
 namespace simrun::cli {
 
 struct RunOutcome;
+struct SeedResult;
 
 // DIR/summary.json for one run; `override_texts` are the --set arguments in
 // order (for replay). Throws InputError when DIR cannot be written.
@@ -38,12 +39,18 @@ struct ScriptOptions {
   std::optional<std::int64_t> duration_ms;
   std::optional<std::string> report_dir;
   bool quiet = false;
+  // `simrun sweep SCRIPT.py`: when set, the script's own output is
+  // discarded, nothing is printed, and its result is stored here as one
+  // seed of the sweep (see scripts_in_sweeps below).
+  SeedResult* seed_result = nullptr;
 };
 // Runs a Python scenario and returns the exit status. The simrun command
 // passes tools/python's embedded interpreter (script_runner.h); without it
 // a .py scenario is bad input.
 using ScriptCommand =
     std::function<int(const ScriptOptions& options, std::ostream& out, std::ostream& err)>;
+
+bool is_python_scenario(const std::string& path);  // names a .py file
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
             const ScriptCommand& run_script = {});

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <sstream>
 
 #include "sim/assert.h"
 #include "tools/simrun/distribution_pages.h"
@@ -119,10 +120,69 @@ void print_metric_table(std::ostream& out, const nlohmann::json& metrics) {
   }
 }
 
+namespace {
+
+// What a sweep needs of its scenario beyond running it: a JSON scenario
+// loaded once, or a Python script (which only its workers run).
+struct SweepSubject {
+  std::string file;
+  std::string name;
+  std::string profile;
+  std::uint64_t default_first_seed = 1;
+  std::vector<Override> overrides;
+  std::vector<AssertionSpec> assertions;  // for the report pages' bounds
+  bool script = false;
+};
+
+SweepSubject sweep_subject(const SweepOptions& options) {
+  SweepSubject subject;
+  subject.file = options.scenario_file;
+  subject.overrides = options.load.overrides;
+  if (is_python_scenario(options.scenario_file)) {
+    if (!options.run_script) {
+      throw InputError(options.scenario_file +
+                       ": this simrun was built without Python (pybind11-dev, python3-dev)");
+    }
+    if (!std::filesystem::is_regular_file(options.scenario_file)) {
+      throw InputError(options.scenario_file + ": cannot open the scenario file");
+    }
+    subject.script = true;
+    subject.name = std::filesystem::path(options.scenario_file).stem().string();
+    subject.profile = "script";  // the script chooses its simulations' profiles
+    return subject;
+  }
+  const Scenario base = load_scenario_file(options.scenario_file, options.load);
+  subject.name = base.name;
+  subject.profile = base.profile;
+  subject.default_first_seed = base.seed;
+  subject.assertions = base.assertions;
+  return subject;
+}
+
+// One seed of a script sweep, in its worker.
+std::string script_seed(const SweepOptions& options, std::uint64_t seed) {
+  ScriptOptions script;
+  script.path = options.scenario_file;
+  script.seed = seed;
+  script.sets = options.override_args;
+  script.duration_ms = options.load.duration_ms;
+  script.quiet = true;
+  SeedResult result;
+  script.seed_result = &result;
+  std::ostringstream discarded_out;
+  std::ostringstream discarded_err;
+  options.run_script(script, discarded_out, discarded_err);
+  SIMRUN_ASSERT(result.seed == seed, "the script runner did not fill in the seed's result");
+  return seed_json(result, true).dump();
+}
+
+}  // namespace
+
 int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err) {
   if (options.load.seed) throw InputError("sweep takes --seeds (and --first-seed), not --seed");
-  const Scenario base = load_scenario_file(options.scenario_file, options.load);
-  const SeedRange range = parse_seed_range(options.seeds, options.first_seed.value_or(base.seed));
+  const SweepSubject base = sweep_subject(options);
+  const SeedRange range =
+      parse_seed_range(options.seeds, options.first_seed.value_or(base.default_first_seed));
   if (options.first_seed && options.seeds.find("..") != std::string::npos) {
     throw InputError("--first-seed goes with --seeds N, not with --seeds A..B");
   }
@@ -177,6 +237,7 @@ int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err)
   run_in_workers(
       seeds.size(), pool,
       [&](std::size_t position) -> std::string {
+        if (base.script) return script_seed(options, seeds[position]);
         LoadOptions load = options.load;
         load.seed = seeds[position];
         const Scenario scenario = load_scenario_file(options.scenario_file, load);

@@ -6,6 +6,13 @@
 // seeds.jsonl (as seeds finish) and sweep.json (see sweep_report.h). Its
 // stdout and sweep.json do not depend on --jobs; the wall-time line goes to
 // stderr.
+//
+// A Python scenario (SCRIPT.py) sweeps too, through `run_script` (the
+// simrun command's embedded interpreter): each seed runs the whole script
+// with --seed N in its worker, with its output discarded. The seed passes
+// when the script would exit 0; its metrics are those of the script's one
+// simulation, or "run-K.<metric>" for each of several; its trace hash is
+// the script's combined hash. The first seed defaults to 1.
 
 #include <cstdint>
 #include <iosfwd>
@@ -13,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/simrun/cli.h"
 #include "tools/simrun/report.h"
 #include "tools/simrun/scenario_loader.h"
 #include "tools/simrun/sweep_report.h"
@@ -32,6 +40,7 @@ struct SweepOptions {
   bool until_fail = false;
   std::uint64_t max_events = kDefaultMaxEvents;
   std::int64_t wall_budget_ms = kDefaultSeedWallBudgetMs;
+  ScriptCommand run_script;  // for SCRIPT.py; empty: a .py is bad input
 
   // The CI gate runs ~0.5 M events in 60 simulated seconds; a budget 2,000
   // times larger only stops a livelock.

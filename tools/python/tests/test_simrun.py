@@ -293,3 +293,75 @@ def test_the_stub_names_what_the_module_defines():
     for kind in simrun.event_kinds():
         assert f'"{kind}"' in stub
     assert simrun.Simulation.run_until.__doc__
+
+
+# --- Python scenarios in sweep, gate and shrink -----------------------------
+
+def seeds_jsonl(report):
+    return [json.loads(line) for line in (report / "seeds.jsonl").read_text().splitlines()]
+
+
+def test_sweep_runs_a_script_per_seed_with_the_cli_hash(tmp_path):
+    report = tmp_path / "sweep"
+    result = cli("sweep", "scenarios/leader_hunt.py", "--seeds", "3", "--jobs", "2",
+                 "--report", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sweep: 3 passed, 0 failed" in result.stdout
+    assert "hunt at" not in result.stdout  # the script's prints stay in its worker
+    seeds = {entry["seed"]: entry for entry in seeds_jsonl(report)}
+    assert sorted(seeds) == [1, 2, 3]  # a script's first seed defaults to 1
+    single = cli_summary(tmp_path, "scenarios/leader_hunt.py", "--seed", "2")
+    assert seeds[2]["trace_hash"] == single["trace_hash"]
+    assert seeds[2]["metrics"]["max_term"] == single["metrics"]["max_term"]
+    sweep = json.loads((report / "sweep.json").read_text())
+    assert sweep["scenario"] == "scenarios/leader_hunt.py" and sweep["profile"] == "script"
+
+
+def test_sweep_of_a_script_reports_failing_seeds_with_repro_lines(tmp_path):
+    result = cli("sweep", "scenarios/leader_hunt.py", "--seeds", "2", "--jobs", "1",
+                 "--set", "cluster.raft.pre_vote=false", "--set", "cluster.raft.check_quorum=false")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "sweep: 0 passed, 2 failed" in result.stdout
+    assert ("repro: simrun scenarios/leader_hunt.py --seed 1 --set 'cluster.raft.pre_vote=false'"
+            " --set 'cluster.raft.check_quorum=false'") in result.stdout
+
+
+def test_sweep_of_a_script_with_several_runs_and_one_that_raises(tmp_path):
+    two_runs = script(tmp_path, f"import simrun\n"
+                                f"simrun.run({CHURN!r}, duration='1s')\n"
+                                f"simrun.run({CHURN!r}, duration='2s')\n")
+    report = tmp_path / "two"
+    result = cli("sweep", two_runs, "--seeds", "5..6", "--jobs", "1", "--report", str(report))
+    assert result.returncode in (0, 1), result.stderr
+    entry = seeds_jsonl(report)[0]
+    assert entry["seed"] == 5
+    assert entry["metrics"]["run-1.time_to_first_leader_ms"] > 0
+    assert "run-2.max_term" in entry["metrics"] and "max_term" not in entry["metrics"]
+    assert entry["sim_time_ms"] >= 3000  # both runs (each may be stretched to its liveness deadline)
+
+    raises = script(tmp_path, "import simrun\nraise KeyError('boom')\n")
+    report = tmp_path / "raises"
+    result = cli("sweep", raises, "--seeds", "1", "--report", str(report))
+    assert result.returncode == 1
+    entry = seeds_jsonl(report)[0]
+    assert entry["status"] == "error"
+    assert "KeyError: 'boom'" in entry["first_failure"]
+
+
+def test_gate_and_shrink_say_where_scripts_do_not_apply(tmp_path):
+    base, cand = tmp_path / "base", tmp_path / "cand"
+    for folder, extra in ((base, []), (cand, ["--set", "cluster.raft.election_timeout_ms=300"])):
+        result = cli("sweep", "scenarios/leader_hunt.py", "--seeds", "4", "--jobs", "2",
+                     "--report", str(folder), *extra)
+        assert result.returncode in (0, 1), result.stderr
+    result = cli("gate", "--baseline", str(base), "--candidate", str(cand))
+    assert result.returncode == 2
+    assert "a Python scenario has no gates section; pass --scenario" in result.stderr
+    # The gates of the JSON scenario the script builds on apply to its metrics.
+    result = cli("gate", "--baseline", str(base), "--candidate", str(cand), "--scenario", CHURN)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    assert (cand / "gate.json").exists()
+
+    result = cli("shrink", "scenarios/leader_hunt.py", "--seed", "1", "-o", str(tmp_path / "m.json"))
+    assert result.returncode == 2
+    assert "shrink works on JSON scenarios, not on Python scripts" in result.stderr
