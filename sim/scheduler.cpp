@@ -172,6 +172,10 @@ void Scheduler::spawn(ProcessId process, std::string name, std::function<void()>
       std::allocator_arg, PooledStackAllocator{stacks_.get()},
       [this, index](boost::context::fiber&& caller) {
         Fiber* self = fibers_[index].get();
+        // Killed before it ever ran: nothing to unwind. Boost's ucontext
+        // fibers (the sanitizer build) enter the function to destroy a fiber
+        // that never started; fcontext ones never get here for it.
+        if (self->dying) return std::move(caller);
         self->caller = std::move(caller);
         {
           std::function<void()> body_on_stack = std::move(self->body);

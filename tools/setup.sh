@@ -3,14 +3,21 @@
 # are missing (as root), then configures and builds.
 #
 #   tools/setup.sh [--build-dir DIR] [--compiler gcc|clang] [--werror] [--no-build] [--target T]...
+#                  [--sanitize] [--fuzz]
+#
+# --sanitize: AddressSanitizer + UndefinedBehaviorSanitizer build with clang in
+# build-asan/ (cmake/sanitizers.cmake). --fuzz: the libFuzzer targets (also
+# sanitized) with clang in build-fuzz/, only they are built (tools/fuzz.sh).
 #
 # SIMRUN_WERROR=ON in the environment has the same effect as --werror (CI).
 #
 # Uses ninja and ccache when present (they are in the package list).
 set -euo pipefail
 
-build_dir=build
-compiler=gcc
+build_dir=
+compiler=
+sanitize=OFF
+fuzz=OFF
 werror=${SIMRUN_WERROR:-OFF}
 do_build=1
 targets=()
@@ -21,6 +28,8 @@ while [ $# -gt 0 ]; do
     --werror) werror=ON; shift ;;
     --no-build) do_build=0; shift ;;
     --target) targets+=(--target "$2"); shift 2 ;;
+    --sanitize) sanitize=ON; shift ;;
+    --fuzz) fuzz=ON; sanitize=ON; shift ;;
     *) echo "setup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +45,8 @@ packages=(build-essential cmake ninja-build ccache clang clang-format
 packages+=(chromium)
 # The simrun Python module, SCENARIO.py, and its pytest suite (tools/python).
 packages+=(pybind11-dev python3-dev python3-pytest)
+# The sanitizer and libFuzzer runtimes of clang 14 (--sanitize, --fuzz).
+packages+=(libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -49,18 +60,34 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+if [ "$fuzz" = ON ]; then
+  build_dir=${build_dir:-build-fuzz}
+  [ ${#targets[@]} -gt 0 ] || targets=(--target scenario_fuzz --target wire_fuzz --target wire_seeds)
+elif [ "$sanitize" = ON ]; then
+  build_dir=${build_dir:-build-asan}
+fi
+build_dir=${build_dir:-build}
+# libFuzzer is clang's; the sanitizer build uses clang too, so both share it.
+[ "$sanitize" = ON ] && compiler=${compiler:-clang}
+compiler=${compiler:-gcc}
+
 case "$compiler" in
   gcc) cc=gcc; cxx=g++ ;;
   clang) cc=clang; cxx=clang++ ;;
   *) echo "setup.sh: --compiler must be gcc or clang" >&2; exit 2 ;;
 esac
 
+# Set only when asked: a build directory keeps what it was configured with.
+instrument=()
+[ "$sanitize" = ON ] && instrument+=(-DSIMRUN_SANITIZE=ON)
+[ "$fuzz" = ON ] && instrument+=(-DSIMRUN_FUZZ=ON)
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  CC=$cc CXX=$cxx cmake -S . -B "$build_dir" "${generator[@]}" -DSIMRUN_WERROR="$werror" >/dev/null
+  CC=$cc CXX=$cxx cmake -S . -B "$build_dir" "${generator[@]}" -DSIMRUN_WERROR="$werror" \
+    "${instrument[@]}" >/dev/null
 else
-  cmake -S . -B "$build_dir" -DSIMRUN_WERROR="$werror" >/dev/null
+  cmake -S . -B "$build_dir" -DSIMRUN_WERROR="$werror" "${instrument[@]}" >/dev/null
 fi
 if [ "$do_build" -eq 1 ]; then
   cmake --build "$build_dir" -j 2 "${targets[@]}"
