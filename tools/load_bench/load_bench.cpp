@@ -17,6 +17,8 @@
 //              [--profile recommended] [--scenario FILE] [--print-scenario]
 //              [--retention-bytes B] [--snapshot-every-bytes B] [--no-fork]
 //   --rate 0: an idle cluster (topics, no producer, no consumer).
+//   --partitions above 64 (a topic's limit) spread over topics of at most
+//   64, each with one producer (the rate split evenly) and one consumer.
 //   --scenario FILE: run that scenario file instead (--seconds overrides its
 //   duration when given).
 // Wall-clock figures are noisy on a shared machine; the reference row tells
@@ -131,6 +133,9 @@ Options parse(int argc, char** argv) {
 
 // The production scenario as a scenario document, so the run goes through
 // the same loader (schema, checks) as `build/simrun`.
+// The scenario format allows at most this many partitions per topic.
+constexpr int kPartitionsPerTopic = 64;
+
 nlohmann::json production_scenario(const Options& options) {
   nlohmann::json doc;
   doc["name"] = "load_bench";
@@ -148,17 +153,25 @@ nlohmann::json production_scenario(const Options& options) {
       {"kind", "lognormal"}, {"base_ms", 0.2}, {"median_ms", 0.5}, {"sigma", 0.5}, {"max_ms", 20}};
   doc["disk"]["fsync_latency"] = {
       {"kind", "lognormal"}, {"base_ms", 0.2}, {"median_ms", 1}, {"sigma", 0.6}, {"max_ms", 50}};
-  doc["workload"]["topics"] = nlohmann::json::array(
-      {nlohmann::json{{"name", "orders"}, {"partitions", options.partitions}}});
-  if (options.rate > 0) {
-    doc["workload"]["producers"] =
-        nlohmann::json::array({nlohmann::json{{"topic", "orders"},
-                                              {"rate_per_second", options.rate},
-                                              {"record_bytes", options.record_bytes},
-                                              {"acks", -1}}});
-    nlohmann::json consumer = {{"topic", "orders"}};
+  // A topic holds at most kPartitionsPerTopic partitions (the scenario
+  // format's limit), so more partitions spread over topics orders,
+  // orders-2, ..., with one producer and one consumer each and the rate
+  // split evenly: the same total load over more groups.
+  const int topic_count = (options.partitions + kPartitionsPerTopic - 1) / kPartitionsPerTopic;
+  doc["workload"]["topics"] = nlohmann::json::array();
+  for (int t = 0; t < topic_count; ++t) {
+    const std::string name = t == 0 ? "orders" : "orders-" + std::to_string(t + 1);
+    const int partitions =
+        options.partitions / topic_count + (t < options.partitions % topic_count ? 1 : 0);
+    doc["workload"]["topics"].push_back({{"name", name}, {"partitions", partitions}});
+    if (options.rate <= 0) continue;
+    doc["workload"]["producers"].push_back({{"topic", name},
+                                            {"rate_per_second", options.rate / topic_count},
+                                            {"record_bytes", options.record_bytes},
+                                            {"acks", -1}});
+    nlohmann::json consumer = {{"topic", name}};
     if (options.poll_ms > 0) consumer["poll_interval_ms"] = options.poll_ms;
-    doc["workload"]["consumers"] = nlohmann::json::array({consumer});
+    doc["workload"]["consumers"].push_back(consumer);
   }
   return doc;
 }
@@ -277,12 +290,15 @@ int main(int argc, char** argv) {
       std::printf("%s\n", text.c_str());
       return 0;
     }
+    const int topics = (options.partitions + kPartitionsPerTopic - 1) / kPartitionsPerTopic;
+    const std::string clients =
+        options.rate > 0 ? std::to_string(topics) + " producer(s) and consumer(s), one per topic"
+                         : "idle";
     std::printf(
-        "workload: %d nodes, %d partitions (RF min(3, nodes)) + __meta, %.0f produce/s "
-        "acks=all of 1 x %d B, %s, profile %s, seed %llu\n",
-        options.nodes, options.partitions, options.rate, options.record_bytes,
-        options.rate > 0 ? "1 consumer" : "idle", options.profile.c_str(),
-        static_cast<unsigned long long>(options.seed));
+        "workload: %d nodes, %d partitions in %d topic(s) (RF min(3, nodes)) + __meta, %.0f "
+        "produce/s acks=all of 1 x %d B, %s, profile %s, seed %llu\n",
+        options.nodes, options.partitions, topics, options.rate, options.record_bytes,
+        clients.c_str(), options.profile.c_str(), static_cast<unsigned long long>(options.seed));
   } else {
     std::ifstream in(options.scenario_file);
     if (!in) usage_error("cannot read " + options.scenario_file);
