@@ -1,6 +1,6 @@
 #pragma once
 // A bounded hex + ASCII dump of entry bytes for the apply.deser_error trace
-// record (mechanism 5): enough to diagnose what failed to decode without
+// record (mechanism 4): enough to diagnose what failed to decode without
 // copying a whole record batch into the trace.
 
 #include <cstddef>

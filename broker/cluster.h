@@ -46,7 +46,7 @@ struct ClusterConfig {
   int nodes = 3;
   BrokerConfig broker;
   std::vector<TopicSpec> topics;
-  // Mechanism 9: node i starts at startup_delays_ms[i] (missing: 0).
+  // Mechanism 8: node i starts at startup_delays_ms[i] (missing: 0).
   std::vector<std::int64_t> startup_delays_ms;
 };
 

@@ -224,7 +224,7 @@ TEST_CASE("5 nodes with a crash/restart and a partition: no acknowledged batch l
   }
 }
 
-// Mechanism 9: node 3 starts 2 s late, after the partitions elected leaders
+// Mechanism 8: node 3 starts 2 s late, after the partitions elected leaders
 // among nodes 1 and 2, so their traffic reaches it before it has learned of
 // the partitions from __meta.
 void startup_race(bool buffer, Observed& seen, std::vector<std::int64_t>& node3_lag) {

@@ -21,7 +21,7 @@ enum class TickConversion : std::uint8_t {
                    // base + hash(group) % base; heartbeat_ticks = 1
 };
 
-// Mechanism 3: how a driver loop handles one Ready.
+// Mechanism 2: how a driver loop handles one Ready.
 enum class ReadyMode : std::uint8_t {
   pipelined,          // persist (one fsync per Ready) on a persist fiber while
                       // the loop keeps ticking and sending what needs no
@@ -32,7 +32,7 @@ enum class ReadyMode : std::uint8_t {
                       // independent fibers (out of order)
 };
 
-// Mechanism 4: what the tick loop does with ticks missed during a stall.
+// Mechanism 2: what the tick loop does with ticks missed during a stall.
 enum class MissedTicks : std::uint8_t { skip, burst };
 
 struct RetryPolicy {
@@ -55,8 +55,8 @@ struct BrokerConfig {
   std::int64_t election_timeout_ms = 1000;                      // "election_timeout_ms"
   std::int64_t heartbeat_interval_ms = 100;                     // "heartbeat_interval_ms"
   TickConversion tick_conversion = TickConversion::as_written;  // "tick_conversion"
-  bool pre_vote = true;                                         // "pre_vote"       (mechanism 2/3)
-  bool check_quorum = true;                                     // "check_quorum"
+  bool pre_vote = true;                                         // "pre_vote"       (mechanism 3)
+  bool check_quorum = true;                                     // "check_quorum"   (mechanism 3)
   bool persist_term_and_vote = true;  // "persist_term_and_vote" (mechanism 7)
   // Issue 11: Protocol-Aware Recovery (raft::Config::protocol_aware_recovery).
   // false (legacy): damaged storage is not repaired before voting, a leader
@@ -65,17 +65,17 @@ struct BrokerConfig {
   int max_inflight_messages = 64;       // "max_inflight_messages"
 
   // --- cluster.broker.* ---
-  ReadyMode ready_mode = ReadyMode::pipelined;   // "ready_mode"
-  std::int64_t rpc_connect_timeout_ms = 5000;    // "rpc_connect_timeout_ms"
-  std::int64_t rpc_request_timeout_ms = 30000;   // "rpc_request_timeout_ms"
-  MissedTicks missed_ticks = MissedTicks::skip;  // "missed_ticks"
-  bool skip_empty_entries_at_apply = true;       // "skip_empty_entries_at_apply" (5)
+  ReadyMode ready_mode = ReadyMode::pipelined;   // "ready_mode" (2)
+  std::int64_t rpc_connect_timeout_ms = 5000;    // "rpc_connect_timeout_ms" (9)
+  std::int64_t rpc_request_timeout_ms = 30000;   // "rpc_request_timeout_ms" (9)
+  MissedTicks missed_ticks = MissedTicks::skip;  // "missed_ticks" (2)
+  bool skip_empty_entries_at_apply = true;       // "skip_empty_entries_at_apply" (4)
   bool pending_keyed_by_term = true;             // "pending_keyed_by_term" (6)
-  bool metadata_epochs = true;                   // "metadata_epochs" (8)
-  RetryPolicy metadata_retry;  // "metadata_retry": {max_attempts, delays_ms, per_try_timeout_ms,
-                               // jitter_fraction}
-  bool metadata_handler_serial = false;                   // "metadata_handler_serial"
-  bool buffer_unknown_group_messages = true;              // "buffer_unknown_group_messages" (9)
+  bool metadata_epochs = true;                   // "metadata_epochs" (5)
+  RetryPolicy metadata_retry;                    // "metadata_retry" (5): {max_attempts, delays_ms,
+                               // per_try_timeout_ms, jitter_fraction}
+  bool metadata_handler_serial = false;                   // "metadata_handler_serial" (5)
+  bool buffer_unknown_group_messages = true;              // "buffer_unknown_group_messages" (8)
   bool batched_high_watermarks = true;                    // "batched_high_watermarks" (10)
   std::int64_t high_watermark_publish_interval_ms = 200;  // "high_watermark_publish_interval_ms"
   int replication_factor = 3;                             // "replication_factor"

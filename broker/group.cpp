@@ -686,7 +686,7 @@ void RaftGroup::Impl::apply_entry(const raft::Entry& entry) {
   if (entry.data.empty() && config.skip_empty_entries_at_apply) {
     // The new leader's no-op (Raft 5.4.2): not a command.
   } else if (!state_machine.apply(entry)) {
-    // Mechanism 5: the legacy path decoded the no-op and failed with
+    // Mechanism 4: the legacy path decoded the no-op and failed with
     // "unexpected end of file", once per election per replica.
     ++stats.deser_errors;
     const std::string dump = hex_ascii_dump(entry.data);

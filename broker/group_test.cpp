@@ -71,7 +71,7 @@ TEST_CASE("a three-node group elects one leader and commits proposals on every n
   CHECK(cluster.count("apply.deser_error") == 0);
 }
 
-// Mechanism 2/3: inline_sequential persists one entry per fsync inside the
+// Mechanism 2: inline_sequential persists one entry per fsync inside the
 // loop, so 10 entries at 40 ms each hold the leader's heartbeats ~440 ms.
 // Pipelined writes the same Ready with one fsync.
 std::int64_t heartbeat_gap_after_batch(ReadyMode mode) {
@@ -270,7 +270,7 @@ TEST_CASE("legacy tick formula gives 10 ms heartbeats; as_written gives 100 ms")
   CHECK(typical_heartbeat_gap_ns(TickConversion::as_written) == sim::millis(100));
 }
 
-// Mechanism 4 (burst of missed ticks): a follower paused 1.5 s (longer than
+// Mechanism 2 (burst of missed ticks): a follower paused 1.5 s (longer than
 // its election timeout) fires 150 ticks back to back on resume and
 // campaigns before it steps the leader's queued heartbeats; skipping
 // leaves one tick and the leader's heartbeat keeps it a follower.
@@ -529,7 +529,7 @@ TEST_CASE("a leader cut off with check-quorum fails its pending proposals at the
     CHECK(at - legacy.stepped_down_at > 2 * legacy.election_timeout_ns);
 }
 
-// Mechanism 5: each replica applies each new leader's empty no-op; decoding
+// Mechanism 4: each replica applies each new leader's empty no-op; decoding
 // it fails unless the apply path skips empty entries.
 TEST_CASE("empty entries cause deserialization errors only when not skipped") {
   for (const bool skip : {false, true}) {

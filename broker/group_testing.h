@@ -23,7 +23,7 @@
 namespace simrun::broker::testing {
 
 // Applies non-empty entries; an empty one fails to decode, like the legacy
-// record-batch decoder did (mechanism 5).
+// record-batch decoder did (mechanism 4).
 class ListStateMachine : public StateMachine {
  public:
   bool apply(const raft::Entry& entry) override {

@@ -136,7 +136,7 @@ void Node::route_raft(IncomingRaftMessage incoming) {
     it->second.group->deliver(std::move(incoming.message));
     return;
   }
-  // Mechanism 9: a group this node has not created (yet).
+  // Mechanism 8: a group this node has not created (yet).
   if (options_.config.buffer_unknown_group_messages) {
     auto buffer = unknown_buffer_.find(incoming.group);
     if (buffer == unknown_buffer_.end() && unknown_buffer_.size() < kMaxBufferedGroups) {

@@ -20,7 +20,7 @@
 //    replica proposes one per applied batch, and every produce first waits
 //    for a __meta write.
 //
-// Startup race (mechanism 9): a peer may send traffic for a partition group
+// Startup race (mechanism 8): a peer may send traffic for a partition group
 // before this node has learned of the partition. With
 // buffer_unknown_group_messages the messages wait (bounded) and are
 // delivered when the replica is created; otherwise each is dropped with a

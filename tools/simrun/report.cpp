@@ -52,6 +52,7 @@ nlohmann::json summary_json(const RunOutcome& outcome) {
       {"profile", outcome.profile},
       {"seed", outcome.seed},
       {"overrides", overrides},
+      {"config", outcome.config},
       {"duration_ms", outcome.duration_ms},
       {"passed", outcome.passed},
       {"failed", failed_checks(outcome)},

@@ -44,6 +44,9 @@ struct RunOutcome {
   // "probes"; the table of names: broker::all_probe_names()).
   std::map<std::string, std::uint64_t> probes;
   std::vector<std::string> probes_missed;  // in the table, not reached
+  // summary.json "config": profile, --set overrides of cluster.*, every
+  // knob's effective value (tools/simrun/effective_config.h).
+  nlohmann::json config = nlohmann::json::object();
   std::string repro;
 };
 

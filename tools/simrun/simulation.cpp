@@ -9,6 +9,8 @@
 #include "broker/probe.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
+#include "tools/simrun/effective_config.h"
+#include "tools/simrun/effective_config.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/meta_assignment_check.h"
 #include "tools/simrun/scenario_loader.h"
@@ -557,6 +559,8 @@ RunOutcome Simulation::finish() {
   outcome.profile = scenario_.profile;
   outcome.seed = scenario_.seed;
   outcome.overrides = scenario_.overrides;
+  outcome.config = effective_config_json(scenario_.profile, scenario_.overrides,
+                                         scenario_.cluster_knobs, config_.broker);
   outcome.duration_ms = end_ms_;
   outcome.trace_hash = world_->trace().hash();
   outcome.events = world_->trace().records();

@@ -53,6 +53,12 @@ def test_set_overrides_as_on_the_command_line(tmp_path):
     assert summary["trace_hash"] == expected["trace_hash"]
     assert summary["override_args"] == args
     assert summary["overrides"] == {"cluster.raft.pre_vote": False, "cluster.profile": "v1.3.67"}
+    # The effective configuration, as summary.json has it: profile, overrides, every knob.
+    assert summary["config"] == expected["config"]
+    assert summary["config"]["profile"] == "v1.3.67"
+    assert summary["config"]["raft"]["pre_vote"] is False
+    assert summary["config"]["raft"]["tick_interval_ms"] == 10
+    assert summary["config"]["broker"]["ready_mode"] == "inline_sequential"
 
 
 def test_a_dict_scenario_runs_like_its_file():
