@@ -72,8 +72,8 @@ struct BrokerConfig {
   bool skip_empty_entries_at_apply = true;       // "skip_empty_entries_at_apply" (4)
   bool pending_keyed_by_term = true;             // "pending_keyed_by_term" (6)
   bool metadata_epochs = true;                   // "metadata_epochs" (5)
-  RetryPolicy metadata_retry;                    // "metadata_retry" (5): {max_attempts, delays_ms,
-                               // per_try_timeout_ms, jitter_fraction}
+  // "metadata_retry" (5): {max_attempts, delays_ms, per_try_timeout_ms, jitter_fraction}
+  RetryPolicy metadata_retry;
   bool metadata_handler_serial = false;                   // "metadata_handler_serial" (5)
   bool buffer_unknown_group_messages = true;              // "buffer_unknown_group_messages" (8)
   bool batched_high_watermarks = true;                    // "batched_high_watermarks" (10)

@@ -10,7 +10,6 @@
 #include "broker/timing.h"
 #include "sim/assert.h"
 #include "tools/simrun/effective_config.h"
-#include "tools/simrun/effective_config.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/meta_assignment_check.h"
 #include "tools/simrun/scenario_loader.h"
