@@ -1,5 +1,6 @@
 #include "sim/disk.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "sim/assert.h"
@@ -11,10 +12,22 @@ namespace simrun::sim {
 namespace {
 std::int64_t as_number(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 constexpr std::size_t kMaxBufferedOps = 1'000'000;  // an fsync-less writer is a bug
+// Fsyncs waiting at once: one per fiber of the process at most, and a node
+// runs a few fibers per group; more means fibers are being leaked.
+constexpr std::size_t kMaxFsyncsInFlight = 100'000;
+constexpr std::uint32_t kMaxQueueDepth = 1024;
+
+void check_config(const DiskConfig& config) {
+  SIMRUN_ASSERT(config.queue_depth >= 1 && config.queue_depth <= kMaxQueueDepth,
+                "disk queue_depth must be in [1, 1024]");
+}
 }  // namespace
 
 Disk::Disk(World& world, ProcessId owner, DiskConfig config)
-    : world_(world), owner_(owner), config_(std::move(config)) {}
+    : world_(world), owner_(owner), config_(std::move(config)) {
+  check_config(config_);
+  channel_free_at_.assign(config_.queue_depth, 0);
+}
 
 Rng& Disk::rng() {
   if (rng_ == nullptr) rng_ = &world_.stream("disk");
@@ -99,12 +112,33 @@ std::size_t Disk::unsynced_bytes() const {
   return total;
 }
 
-void Disk::set_config(const DiskConfig& config) { config_ = config; }
+// A new depth applies to fsyncs issued from now on; those in flight keep
+// their channel (a removed channel just drains).
+void Disk::set_config(const DiskConfig& config) {
+  check_config(config);
+  config_ = config;
+  channel_free_at_.resize(config_.queue_depth, 0);
+}
 
 void Disk::stall(duration_ns window) {
   SIMRUN_ASSERT(window >= 0, "negative stall window");
-  const time_ns until = world_.now() + window;
+  const time_ns now = world_.now();
+  const time_ns until = now + window;
   if (until > stall_until_) stall_until_ = until;
+  // The fsync in service on each channel completes no earlier than the
+  // stall's end, and those queued behind it start only when it is done.
+  std::map<std::uint32_t, time_ns> channel_end;
+  for (auto& [ticket, fsync] : in_flight_) {
+    time_ns& end = channel_end[fsync.channel];
+    if (fsync.start > now) fsync.start = std::max(fsync.start, end);
+    fsync.done = std::max({fsync.done, fsync.start + fsync.service_ns, stall_until_});
+    end = fsync.done;
+  }
+  for (const auto& [channel, end] : channel_end) {
+    if (channel < channel_free_at_.size()) {
+      channel_free_at_[channel] = std::max(channel_free_at_[channel], end);
+    }
+  }
   world_.trace_fault("disk_stall", {{"process", owner_}, {"until", stall_until_}});
 }
 
@@ -151,19 +185,53 @@ void Disk::fsync() {
   }
   SIMRUN_ASSERT(scheduler.current_process() == owner_,
                 "fsync must be called from a fiber of the disk's process");
-  time_ns done = started + config_.fsync_latency.sample(rng());
-  if (done < stall_until_) done = stall_until_;
-  scheduler.sleep_until(done);
-  // A stall that began while this fsync was in flight holds it to the end.
-  for (int round = 0; world_.now() < stall_until_; ++round) {
+  const std::uint64_t ticket = next_fsync_ticket_++;
+  enqueue_fsync(ticket, started);
+  // Sleep until the device says this fsync is done; a stall that begins
+  // meanwhile moves `done` later, so look again after each wake-up.
+  time_ns service_started = started;
+  for (int round = 0;; ++round) {
     SIMRUN_ASSERT(round < 1'000'000, "disk stall extended forever");
-    scheduler.sleep_until(stall_until_);
+    const auto found = in_flight_.find(ticket);
+    SIMRUN_ASSERT(found != in_flight_.end(), "an fsync left the device queue while awaited");
+    if (world_.now() >= found->second.done) {
+      service_started = found->second.start;
+      in_flight_.erase(found);
+      break;
+    }
+    scheduler.sleep_until(found->second.done);
   }
   make_durable(target);
   const duration_ns waited = world_.now() - started;
+  const duration_ns queued = service_started - started;
+  SIMRUN_ASSERT(queued >= 0 && queued <= waited, "fsync queued longer than it waited");
   stats_.fsync_wait_ns_total += waited;
-  if (waited > stats_.fsync_wait_ns_max) stats_.fsync_wait_ns_max = waited;
-  world_.trace().record("disk.fsync", {{"process", owner_}, {"wait_ns", waited}});
+  stats_.fsync_wait_ns_max = std::max(stats_.fsync_wait_ns_max, waited);
+  stats_.fsync_queue_ns_total += queued;
+  stats_.fsync_queue_ns_max = std::max(stats_.fsync_queue_ns_max, queued);
+  world_.trace().record("disk.fsync",
+                        {{"process", owner_}, {"wait_ns", waited}, {"queue_ns", queued}});
+}
+
+// FIFO by issue: the channel that frees first (lowest index on a tie) takes
+// the fsync; its service time is drawn now, so the "disk" stream is drawn
+// once per fsync in issue order whatever the depth.
+void Disk::enqueue_fsync(std::uint64_t ticket, time_ns now) {
+  SIMRUN_ASSERT(in_flight_.size() < kMaxFsyncsInFlight, "too many fsyncs in flight");
+  SIMRUN_ASSERT(!channel_free_at_.empty(), "a disk without a channel");
+  std::uint32_t channel = 0;
+  for (std::uint32_t c = 1; c < channel_free_at_.size(); ++c) {
+    if (channel_free_at_[c] < channel_free_at_[channel]) channel = c;
+  }
+  InFlightFsync fsync;
+  fsync.channel = channel;
+  fsync.start = std::max(now, channel_free_at_[channel]);
+  fsync.service_ns = config_.fsync_latency.sample(rng());
+  SIMRUN_ASSERT(fsync.service_ns >= 0, "negative fsync latency");
+  fsync.done = std::max(fsync.start + fsync.service_ns, stall_until_);
+  channel_free_at_[channel] = fsync.done;
+  const bool fresh = in_flight_.emplace(ticket, fsync).second;
+  SIMRUN_ASSERT(fresh, "fsync ticket reused");
 }
 
 void Disk::on_crash() {
@@ -193,6 +261,10 @@ void Disk::on_crash() {
       {{"process", owner_}, {"ops", as_number(lost_ops)}, {"bytes", as_number(lost_bytes)}});
   buffered_.clear();
   cached_ = durable_;
+  // The crash unwinds every fiber waiting for an fsync; the restarted
+  // process finds an idle device.
+  in_flight_.clear();
+  std::fill(channel_free_at_.begin(), channel_free_at_.end(), time_ns{0});
 }
 
 }  // namespace simrun::sim

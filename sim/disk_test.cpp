@@ -159,4 +159,118 @@ TEST_CASE("per-process disk configs differ") {
   CHECK(done == std::vector<time_ns>{millis(2), millis(50)});
 }
 
+// Issue 8: the device queue. Fibers of one process issue fsyncs at the same
+// instant; the device services them `queue_depth` at a time, in issue order.
+namespace {
+std::vector<time_ns> concurrent_fsync_completions(std::uint32_t depth, int fibers,
+                                                  DiskStats* stats = nullptr) {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(4));
+  config.default_disk.queue_depth = depth;
+  World world(config);
+  std::vector<time_ns> done;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    for (int i = 0; i < fibers; ++i) {
+      env.spawn("group" + std::to_string(i), [&env, &done, i] {
+        env.disk().append("log" + std::to_string(i), bytes_of("entry"));
+        env.disk().fsync();
+        done.push_back(env.now());
+      });
+    }
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  CHECK(world.disk(p).fsyncs_in_flight() == 0);
+  if (stats != nullptr) *stats = world.disk(p).stats();
+  return done;
+}
+}  // namespace
+
+TEST_CASE("device queue depth 1: concurrent fsyncs of one node wait in line") {
+  DiskStats stats;
+  const auto done = concurrent_fsync_completions(1, 4, &stats);
+  // The k-th fsync waits for the k-1 before it: latency compounds.
+  CHECK(done == std::vector<time_ns>{millis(4), millis(8), millis(12), millis(16)});
+  CHECK(stats.fsyncs == 4);
+  CHECK(stats.fsync_wait_ns_max == millis(16));
+  CHECK(stats.fsync_queue_ns_max == millis(12));
+  CHECK(stats.fsync_queue_ns_total == millis(0 + 4 + 8 + 12));
+}
+
+TEST_CASE("device queue depth 2 services two fsyncs at once; a deep queue none in line") {
+  CHECK(concurrent_fsync_completions(2, 4) ==
+        std::vector<time_ns>{millis(4), millis(4), millis(8), millis(8)});
+  DiskStats stats;
+  CHECK(concurrent_fsync_completions(8, 4, &stats) == std::vector<time_ns>(4, millis(4)));
+  CHECK(stats.fsync_queue_ns_max == 0);
+}
+
+TEST_CASE("each disk has its own device queue") {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(4));
+  World world(config);
+  std::vector<time_ns> done;
+  for (int i = 0; i < 3; ++i) {
+    const ProcessId p = world.add_process("p" + std::to_string(i), [&done](Env& env) {
+      env.disk().append("log", bytes_of("entry"));
+      env.disk().fsync();
+      done.push_back(env.now());
+    });
+    world.start(p);
+  }
+  world.run_until(seconds(1));
+  CHECK(done == std::vector<time_ns>(3, millis(4)));
+}
+
+TEST_CASE("a stall holds the fsync in service and delays the start of those queued behind") {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(4));
+  World world(config);
+  std::vector<time_ns> done;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    for (int i = 0; i < 2; ++i) {
+      env.spawn("group" + std::to_string(i), [&env, &done] {
+        env.disk().append("log", bytes_of("entry"));
+        env.disk().fsync();
+        done.push_back(env.now());
+      });
+    }
+  });
+  world.start(p);
+  // The first fsync is in service (0 -> 4 ms), the second queued (4 -> 8).
+  world.loop().schedule_at(millis(2), [&] { world.disk(p).stall(millis(100)); });
+  world.run_until(seconds(1));
+  CHECK(done == std::vector<time_ns>{millis(102), millis(106)});
+  CHECK(world.disk(p).stats().fsync_queue_ns_max == millis(102));
+}
+
+TEST_CASE("a crash empties the device queue; the restarted process finds it idle") {
+  WorldConfig config;
+  config.default_disk.fsync_latency = DurationDistribution::fixed(millis(50));
+  World world(config);
+  time_ns restarted_done = -1;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    if (env.incarnation() == 1) {
+      for (int i = 0; i < 5; ++i) {
+        env.spawn("group" + std::to_string(i), [&env] {
+          env.disk().append("log", bytes_of("entry"));
+          env.disk().fsync();
+        });
+      }
+      return;
+    }
+    env.disk().append("log", bytes_of("again"));
+    env.disk().fsync();
+    restarted_done = env.now();
+  });
+  world.start(p);
+  world.run_until(millis(10));
+  CHECK(world.disk(p).fsyncs_in_flight() == 5);
+  world.crash(p);
+  CHECK(world.disk(p).fsyncs_in_flight() == 0);
+  world.restart(p);
+  world.run_until(seconds(1));
+  CHECK(restarted_done == millis(60));
+}
+
 }  // namespace simrun::sim

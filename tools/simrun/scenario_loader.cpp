@@ -449,6 +449,7 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
   }
   scenario.disk.torn_write_probability = disk.value("torn_write_probability", 0.0);
   scenario.disk.bit_flip_probability = disk.value("bit_flip_probability", 0.0);
+  scenario.disk.queue_depth = disk.value("queue_depth", std::uint32_t{1});
 
   const json workload = document.value("workload", json::object());
   std::set<std::string> topics;
