@@ -6,8 +6,9 @@
 # with --report DIR/gate. Then loads the report.html in headless chromium
 # from its file path and checks the rendered DOM against sweep.json /
 # gate.json: one histogram per metric, one link per failing seed, one
-# panel and one verdict per gated threshold; table: `simrun table --report
-# DIR/table` (10 s), a row and a chart per metric, a bar per profile and row.
+# panel and one verdict per gated threshold; table: `simrun table --seeds 2
+# --report DIR/table` (10 s), two sections (steady state, under faults), in
+# each a row and a chart per metric, a bar per profile and row.
 # Saves report.png beside the page.
 # Prints "SKIPPED:" (CTest's skip) without chromium.
 cmake_policy(SET CMP0054 NEW)  # if(KIND STREQUAL "sweep"): quoted words are not variables
@@ -28,7 +29,8 @@ if(KIND STREQUAL "sweep")
   run(${sweep_command} --set cluster.profile=v1.3.67 --report ${DIR}/sweep)
   set(page ${DIR}/sweep)
 elseif(KIND STREQUAL "table")
-  run(${SIMRUN} table scenarios/three_node_churn.json --duration 10s --quiet --report ${DIR}/table)
+  run(${SIMRUN} table scenarios/three_node_churn.json --seeds 2 --jobs 2 --duration 10s --quiet
+      --report ${DIR}/table)
   set(page ${DIR}/table)
   set(page_file table.html)
 else()
@@ -69,13 +71,18 @@ if(KIND STREQUAL "table")
   count("<tr class=\"metric-row\">" rows)
   count("class=\"row-chart\"" charts)
   count("<rect class=\"bar\"" bars)
-  count("<th>" headings)  # metric, one per profile, chart
-  math(EXPR profiles "${headings} - 2")
+  count("<table class=\"field-table\"" sections)
+  count("<th>" headings)  # per section: metric, one per profile, chart
+  if(NOT sections EQUAL 2)
+    string(APPEND problems "${sections} sections, expected 2 (steady state, under faults)\n")
+    set(sections 1)
+  endif()
+  math(EXPR profiles "${headings} / ${sections} - 2")
   math(EXPR expected_bars "${rows} * ${profiles}")
-  if(rows LESS 6 OR NOT charts EQUAL rows OR NOT bars EQUAL expected_bars OR profiles LESS 3)
+  if(rows LESS 16 OR NOT charts EQUAL rows OR NOT bars EQUAL expected_bars OR profiles LESS 3)
     string(APPEND problems "${rows} rows, ${charts} charts, ${bars} bars for ${profiles} profiles\n")
   endif()
-  message("table.html drew ${rows} rows with ${charts} charts of ${profiles} bars")
+  message("table.html drew ${sections} sections, ${rows} rows with ${charts} charts of ${profiles} bars")
 elseif(KIND STREQUAL "sweep")
   file(READ ${page}/sweep.json json)
   # Every total metric has a histogram (group metrics only where asserted).

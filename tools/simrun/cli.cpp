@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,10 +18,12 @@
 #include "tools/simrun/run_report.h"
 #include "tools/simrun/runner.h"
 #include "tools/simrun/scenario_loader.h"
+#include "tools/simrun/seed_range.h"
 #include "tools/simrun/shrink.h"
 #include "tools/simrun/sweep.h"
 #include "tools/simrun/table.h"
 #include "tools/simrun/table_page.h"
+#include "tools/simrun/table_runs.h"
 
 namespace simrun::cli {
 
@@ -39,9 +42,11 @@ const char* kUsage =
     "  simrun SCENARIO.py [--seed N] [--set PATH=JSON ...] [--duration 10m] [--report DIR]\n"
     "                                   a Python scenario (the simrun module, README)\n"
     "  simrun replay DIR/summary.json   rerun exactly; exit 1 if the trace hash differs\n"
-    "  simrun table SCENARIO.json [--report DIR]\n"
-    "                                   the field table: one column per broker profile "
-    "(DIR/table.html)\n"
+    "  simrun table SCENARIO.json [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
+    "               [--set ...] [--report DIR]\n"
+    "                                   the field table: median [min-max] over seeds (20), one\n"
+    "                                   column per broker profile, steady state and under the\n"
+    "                                   scenario's faults (DIR/table.html, DIR/table.json)\n"
     "  simrun sweep SCENARIO.json|.py [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
     "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail]\n"
     "               [--max-events N] [--seed-wall-budget 10m]\n"
@@ -65,6 +70,7 @@ struct Parsed {
   std::optional<std::string> report_dir;
   std::optional<std::string> trace_file;
   std::string sweep_seeds = "100";
+  bool seeds_given = false;  // table's default is 20 seeds, sweep's 100
   std::optional<std::uint64_t> first_seed;
   unsigned jobs = 0;
   std::optional<std::string> shard;
@@ -139,6 +145,7 @@ Parsed parse(const std::vector<std::string>& args) {
   if (vm.count("report")) parsed.report_dir = vm["report"].as<std::string>();
   if (vm.count("trace")) parsed.trace_file = vm["trace"].as<std::string>();
   if (vm.count("seeds")) parsed.sweep_seeds = vm["seeds"].as<std::string>();
+  parsed.seeds_given = vm.count("seeds") != 0;
   if (vm.count("jobs")) parsed.jobs = vm["jobs"].as<unsigned>();
   if (vm.count("shard")) parsed.shard = vm["shard"].as<std::string>();
   if (vm.count("shards")) parsed.shards = vm["shards"].as<std::uint64_t>();
@@ -242,42 +249,54 @@ int command_replay(const Parsed& parsed, std::ostream& out) {
   }
 }
 
-int command_table(const Parsed& parsed, std::ostream& out) {
+// The field table over seeds (table_runs.cpp): every (section, profile,
+// seed) run in a worker process.
+int command_table(const Parsed& parsed, std::ostream& out, std::ostream& err) {
   if (parsed.positional.size() != 2)
     throw InputError(std::string("table expects SCENARIO.json\n") + kUsage);
-  const LoadOptions base = load_options(parsed);
-  std::vector<TableColumn> columns;
-  bool as_expected = true;
-  std::string name;
-  for (const std::string& profile : broker::profile_names()) {
-    LoadOptions options = base;
-    options.overrides.push_back(parse_override("cluster.profile=\"" + profile + "\""));
-    const Scenario scenario = load_scenario_file(parsed.positional[1], options);
-    name = scenario.name;
-    RunOutcome outcome = run_one(scenario, parsed, base.duration_ms.value_or(0),
-                                 "table " + scenario.name + " [" + profile + "]");
-    const auto expected = scenario.expect.find(profile);
-    if (expected != scenario.expect.end() && expected->second != "any" &&
-        (expected->second == "pass") != outcome.passed) {
-      as_expected = false;
-    }
-    columns.push_back(TableColumn{profile, std::move(outcome)});
+  TableRunOptions options;
+  options.scenario_file = parsed.positional[1];
+  options.load = load_options(parsed);
+  const std::string seeds = parsed.seeds_given ? parsed.sweep_seeds : "20";
+  if (parsed.first_seed && seeds.find("..") != std::string::npos) {
+    throw InputError("--first-seed goes with --seeds N, not with --seeds A..B");
   }
-  print_field_table(out, name, columns);
+  const SeedRange range = parse_seed_range(seeds, parsed.first_seed.value_or(1));
+  // Without A..B or --first-seed the seeds start at the scenario's own.
+  if (parsed.first_seed || seeds.find("..") != std::string::npos) options.first_seed = range.first;
+  options.seed_count = range.count;
+  options.jobs = parsed.jobs;
+  if (parsed.seed_wall_budget) {
+    options.wall_budget_ms = parse_duration_ms(*parsed.seed_wall_budget);
+    if (options.wall_budget_ms <= 0) throw InputError("--seed-wall-budget must be positive");
+  }
+  const auto wall_start = std::chrono::steady_clock::now();
+  const TableRunResult run = run_field_table(options);
+  print_field_table(out, run.table);
   if (parsed.report_dir) {
     std::error_code error;
     std::filesystem::create_directories(*parsed.report_dir, error);
-    const std::string path = *parsed.report_dir + "/table.html";
-    std::ofstream page(path, std::ios::binary);
-    if (!page || !(page << field_table_html(name, columns))) {
-      throw InputError(path + ": cannot write the table");
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"table.html", field_table_html(run.table)},
+          {"table.json", field_table_json(run.table).dump(2) + "\n"}}) {
+      const std::string path = *parsed.report_dir + "/" + name;
+      std::ofstream file(path, std::ios::binary);
+      if (!file || !(file << text)) throw InputError(path + ": cannot write the table");
     }
-    if (!parsed.quiet) out << "table.html: " << path << "\n";
+    if (!parsed.quiet) out << "table.html, table.json: " << *parsed.report_dir << "\n";
   }
-  for (const auto& column : columns) {
-    if (!parsed.quiet) out << "repro (" << column.profile << "): " << column.outcome.repro << "\n";
+  if (!parsed.quiet) {
+    for (const auto& section : run.table.sections) {
+      for (const auto& column : section.columns) {
+        out << "repro (" << section.key << ", " << column.profile << "): " << column.repro << "\n";
+      }
+    }
   }
-  return as_expected ? kExitPass : kExitFail;
+  for (const std::string& line : run.unexpected) out << "UNEXPECTED " << line << "\n";
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  err << fmt::format("table: {} runs in {:.1f} s wall\n", run.runs, wall_s);
+  return run.unexpected.empty() ? kExitPass : kExitFail;
 }
 
 // Runs one scenario over many seeds in worker processes (sweep.cpp).
@@ -444,7 +463,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (parsed.positional.empty())
       throw InputError(std::string("missing scenario file\n") + kUsage);
     if (parsed.positional[0] == "replay") return command_replay(parsed, out);
-    if (parsed.positional[0] == "table") return command_table(parsed, out);
+    if (parsed.positional[0] == "table") return command_table(parsed, out, err);
     if (parsed.positional[0] == "sweep") return command_sweep(parsed, run_script, out, err);
     if (parsed.positional[0] == "merge") return command_merge(parsed, out);
     if (parsed.positional[0] == "gate") return command_gate(parsed, out);

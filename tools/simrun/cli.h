@@ -4,7 +4,7 @@
 //   simrun SCENARIO.json [--seed N] [--set PATH=JSON ...] [--duration 10m]
 //                        [--report DIR] [--trace FILE] [--quiet]
 //   simrun replay DIR/summary.json   rerun exactly; exit 1 if the hash differs
-//   simrun table SCENARIO.json       the field table, one column per profile
+//   simrun table SCENARIO.json       the field table over seeds, one column per profile
 //   simrun sweep SCENARIO.json ...   many seeds in worker processes (sweep.h)
 //   simrun merge DIR... --report OUT shards -> one sweep.json (merge.h)
 //   simrun gate --baseline A --candidate B   paired-seed regression gate (gate.h)

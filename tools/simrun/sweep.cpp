@@ -33,7 +33,15 @@ std::string format_eta(double seconds) {
   return fmt::format("{}s", total);
 }
 
-// The result of a seed whose worker did not hand back a result.
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  if (!out) throw InputError(path + ": cannot write");
+  out << text;
+  if (!out) throw InputError(path + ": cannot write");
+}
+
+}  // namespace
+
 SeedResult lost_seed(std::uint64_t seed, const WorkerOutcome& worker, std::int64_t wall_budget_ms,
                      const std::string& repro) {
   SeedResult result;
@@ -65,15 +73,6 @@ SeedResult lost_seed(std::uint64_t seed, const WorkerOutcome& worker, std::int64
   }
   return result;
 }
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out) throw InputError(path + ": cannot write");
-  out << text;
-  if (!out) throw InputError(path + ": cannot write");
-}
-
-}  // namespace
 
 std::string first_failure(const RunOutcome& outcome) {
   if (!outcome.violations.empty()) {

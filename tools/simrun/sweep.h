@@ -24,6 +24,7 @@
 #include "tools/simrun/report.h"
 #include "tools/simrun/scenario_loader.h"
 #include "tools/simrun/sweep_report.h"
+#include "tools/simrun/worker_pool.h"
 
 namespace simrun::cli {
 
@@ -49,6 +50,11 @@ struct SweepOptions {
 };
 
 int run_sweep(const SweepOptions& options, std::ostream& out, std::ostream& err);
+
+// The result of a seed whose worker did not hand back one (a crash, a
+// budget, an error): its status, signal and first failure from the worker.
+SeedResult lost_seed(std::uint64_t seed, const WorkerOutcome& worker, std::int64_t wall_budget_ms,
+                     const std::string& repro);
 
 // A completed run's result line: status pass/fail, failed checks, the first
 // failure, hash and the flattened metrics.

@@ -1,9 +1,10 @@
 #pragma once
 // `simrun table SCENARIO --report DIR` writes DIR/table.html: the field
-// table (table.h's rows, one column per profile) as a self-contained page
-// with a small bar chart per row (one bar per profile, scaled to the row's
-// largest value), each profile's verdict and repro line. Static HTML and
-// inline SVG only: no script, nothing fetched.
+// table over seeds (table.h's rows, one column per profile, one table per
+// section) as a self-contained page with a small chart per row (one bar per
+// profile at its median, a line over its [min-max], scaled to the row's
+// largest maximum), seeds passing and a repro line per profile. Static HTML
+// and inline SVG only: no script, nothing fetched.
 
 #include <string>
 #include <vector>
@@ -12,7 +13,6 @@
 
 namespace simrun::cli {
 
-std::string field_table_html(const std::string& scenario_name,
-                             const std::vector<TableColumn>& columns);
+std::string field_table_html(const FieldTable& table);
 
 }  // namespace simrun::cli
