@@ -16,12 +16,13 @@
 
 #include "broker/client.h"
 #include "broker/cluster.h"
+#include "broker/events.h"
 #include "sim/env.h"
 
 namespace simrun::broker {
 
-inline constexpr std::string_view kAdminTopicCreated = "admin.topic_created";
-inline constexpr std::string_view kAdminTopicCreateFailed = "admin.topic_create_failed";
+inline constexpr std::string_view kAdminTopicCreated = events::kAdminTopicCreated;
+inline constexpr std::string_view kAdminTopicCreateFailed = events::kAdminTopicCreateFailed;
 
 struct AdminOptions {
   int replication_factor = 3;

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "broker/config_limits.h"
 #include "sim/assert.h"
 
 namespace simrun::broker {
@@ -43,8 +44,16 @@ std::int64_t read_int(const json& value, std::string_view path, std::int64_t min
   return number;
 }
 
-int read_small_int(const json& value, std::string_view path, int min_value, int max_value) {
-  return static_cast<int>(read_int(value, path, min_value, max_value));
+// An integer knob within its row of kKnobLimits (`limit_path`).
+std::int64_t read_knob(const json& value, std::string_view path, std::string_view limit_path) {
+  const KnobLimit& limit = knob_limit(limit_path);
+  return read_int(value, path, limit.min, limit.max);
+}
+
+int read_small_knob(const json& value, std::string_view path, std::string_view limit_path) {
+  const KnobLimit& limit = knob_limit(limit_path);
+  SIMRUN_ASSERT(limit.max <= INT32_MAX, "a knob stored as int has a bound beyond int");
+  return static_cast<int>(read_int(value, path, limit.min, limit.max));
 }
 
 bool read_bool(const json& value, std::string_view path) {
@@ -102,8 +111,6 @@ void require_object(const json& value, std::string_view path) {
   if (!value.is_object()) fail(path, "expected an object");
 }
 
-constexpr std::int64_t kMaxMillis = 24LL * 3600 * 1000;  // one simulated day bounds any timeout
-
 json retry_to_json(const RetryPolicy& policy) {
   return json{{"max_attempts", policy.max_attempts},
               {"delays_ms", policy.delays_ms},
@@ -116,18 +123,21 @@ void apply_retry_json(const json& value, RetryPolicy& policy, std::string_view p
   for (const auto& [key, item] : value.items()) {
     const std::string item_path = join(path, key);
     if (key == "max_attempts") {
-      policy.max_attempts = read_small_int(item, item_path, 1, 1000);
+      policy.max_attempts = read_small_knob(item, item_path, "broker.metadata_retry.max_attempts");
     } else if (key == "delays_ms") {
       if (!item.is_array()) fail(item_path, "expected an array of integers");
-      if (item.size() > 64) fail(item_path, "at most 64 delays");
+      if (item.size() > kMaxRetryDelays) {
+        fail(item_path, "at most " + std::to_string(kMaxRetryDelays) + " delays");
+      }
       std::vector<std::int64_t> delays;
       for (std::size_t i = 0; i < item.size(); ++i) {
-        delays.push_back(
-            read_int(item[i], item_path + "[" + std::to_string(i) + "]", 0, kMaxMillis));
+        delays.push_back(read_knob(item[i], item_path + "[" + std::to_string(i) + "]",
+                                   "broker.metadata_retry.delays_ms"));
       }
       policy.delays_ms = std::move(delays);
     } else if (key == "per_try_timeout_ms") {
-      policy.per_try_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
+      policy.per_try_timeout_ms =
+          read_knob(item, item_path, "broker.metadata_retry.per_try_timeout_ms");
     } else if (key == "jitter_fraction") {
       policy.jitter_fraction = read_fraction(item, item_path);
     } else {
@@ -185,11 +195,11 @@ void apply_raft_json(const json& value, BrokerConfig& config, std::string_view p
   for (const auto& [key, item] : value.items()) {
     const std::string item_path = join(path, key);
     if (key == "tick_interval_ms") {
-      config.tick_interval_ms = read_int(item, item_path, 1, 60'000);
+      config.tick_interval_ms = read_knob(item, item_path, "raft.tick_interval_ms");
     } else if (key == "election_timeout_ms") {
-      config.election_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.election_timeout_ms = read_knob(item, item_path, "raft.election_timeout_ms");
     } else if (key == "heartbeat_interval_ms") {
-      config.heartbeat_interval_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.heartbeat_interval_ms = read_knob(item, item_path, "raft.heartbeat_interval_ms");
     } else if (key == "tick_conversion") {
       config.tick_conversion = read_enum(item, item_path, kTickConversions);
     } else if (key == "pre_vote") {
@@ -201,7 +211,7 @@ void apply_raft_json(const json& value, BrokerConfig& config, std::string_view p
     } else if (key == "protocol_aware_recovery") {
       config.protocol_aware_recovery = read_bool(item, item_path);
     } else if (key == "max_inflight_messages") {
-      config.max_inflight_messages = read_small_int(item, item_path, 1, 4096);
+      config.max_inflight_messages = read_small_knob(item, item_path, "raft.max_inflight_messages");
     } else {
       fail(item_path, "unknown key");
     }
@@ -215,9 +225,9 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
     if (key == "ready_mode") {
       config.ready_mode = read_enum(item, item_path, kReadyModes);
     } else if (key == "rpc_connect_timeout_ms") {
-      config.rpc_connect_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.rpc_connect_timeout_ms = read_knob(item, item_path, "broker.rpc_connect_timeout_ms");
     } else if (key == "rpc_request_timeout_ms") {
-      config.rpc_request_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.rpc_request_timeout_ms = read_knob(item, item_path, "broker.rpc_request_timeout_ms");
     } else if (key == "missed_ticks") {
       config.missed_ticks = read_enum(item, item_path, kMissedTicks);
     } else if (key == "skip_empty_entries_at_apply") {
@@ -235,21 +245,22 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
     } else if (key == "batched_high_watermarks") {
       config.batched_high_watermarks = read_bool(item, item_path);
     } else if (key == "high_watermark_publish_interval_ms") {
-      config.high_watermark_publish_interval_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.high_watermark_publish_interval_ms =
+          read_knob(item, item_path, "broker.high_watermark_publish_interval_ms");
     } else if (key == "replication_factor") {
-      config.replication_factor = read_small_int(item, item_path, 1, 16);
+      config.replication_factor = read_small_knob(item, item_path, "broker.replication_factor");
     } else if (key == "produce_timeout_ms") {
-      config.produce_timeout_ms = read_int(item, item_path, 1, kMaxMillis);
+      config.produce_timeout_ms = read_knob(item, item_path, "broker.produce_timeout_ms");
     } else if (key == "snapshot_every_entries") {
-      config.snapshot_every_entries = read_int(item, item_path, 0, 1LL << 40);
+      config.snapshot_every_entries = read_knob(item, item_path, "broker.snapshot_every_entries");
     } else if (key == "snapshot_every_bytes") {
-      config.snapshot_every_bytes = read_int(item, item_path, 0, 1LL << 40);
+      config.snapshot_every_bytes = read_knob(item, item_path, "broker.snapshot_every_bytes");
     } else if (key == "segment_bytes") {
-      config.segment_bytes = read_int(item, item_path, 1024, 1LL << 30);
+      config.segment_bytes = read_knob(item, item_path, "broker.segment_bytes");
     } else if (key == "retention_bytes") {
-      config.retention_bytes = read_int(item, item_path, -1, 1LL << 40);
+      config.retention_bytes = read_knob(item, item_path, "broker.retention_bytes");
     } else if (key == "retention_ms") {
-      config.retention_ms = read_int(item, item_path, -1, 31'536'000'000LL);
+      config.retention_ms = read_knob(item, item_path, "broker.retention_ms");
     } else {
       fail(item_path, "unknown key");
     }

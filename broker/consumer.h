@@ -30,11 +30,12 @@
 
 #include "broker/client.h"
 #include "broker/cluster.h"
+#include "broker/events.h"
 #include "sim/env.h"
 
 namespace simrun::broker {
 
-inline constexpr std::string_view kConsumeOffsetRegression = "consume.offset_regression";
+inline constexpr std::string_view kConsumeOffsetRegression = events::kConsumeOffsetRegression;
 // The committed offsets are read back to check them every this many polls.
 inline constexpr int kConsumerVerifyEveryPolls = 10;
 inline constexpr std::int32_t kConsumerFetchMaxBytes = 1024 * 1024;

@@ -43,6 +43,15 @@
 //  produce.failed         {client, topic, partition, sequence, error, latency_ns}
 //  consume.record         {client, topic, partition, offset, hash}
 //  consume.offset_commit  {client, group_id, topic, partition, offset}
+//  consume.offset_regression {client, ...}: a fetch returned an offset below one already read
+//  broker.unknown_group_drop {node, group, ...}: a peer Raft message for a
+//                          group this node has no replica of (mechanism 8)
+//  admin.topic_created / admin.topic_create_failed {client, topic, ...}
+//
+// These are the one set of broker record-kind names: emitters and readers
+// (tools/simrun metrics and checkers) use the constants, never the strings.
+// The simulator kernel's own kinds (net.*, disk.*, process.*, fault) are in
+// sim/trace_kinds.h.
 
 #include <string_view>
 
@@ -77,4 +86,8 @@ inline constexpr std::string_view kProduceAcked = "produce.acked";
 inline constexpr std::string_view kProduceFailed = "produce.failed";
 inline constexpr std::string_view kConsumeRecord = "consume.record";
 inline constexpr std::string_view kOffsetCommit = "consume.offset_commit";
+inline constexpr std::string_view kConsumeOffsetRegression = "consume.offset_regression";
+inline constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
+inline constexpr std::string_view kAdminTopicCreated = "admin.topic_created";
+inline constexpr std::string_view kAdminTopicCreateFailed = "admin.topic_create_failed";
 }  // namespace simrun::broker::events

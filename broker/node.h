@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "broker/config.h"
+#include "broker/events.h"
 #include "broker/group.h"
 #include "broker/metadata.h"
 #include "broker/metadata_sync.h"
@@ -52,7 +53,7 @@
 
 namespace simrun::broker {
 
-inline constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
+inline constexpr std::string_view kUnknownGroupDrop = events::kUnknownGroupDrop;
 inline constexpr std::size_t kMaxRequestHandlers = 512;
 inline constexpr std::size_t kMaxBufferedGroups = 256;
 inline constexpr std::size_t kMaxBufferedMessagesPerGroup = 512;

@@ -5,6 +5,7 @@
 
 #include "sim/assert.h"
 #include "sim/scheduler.h"
+#include "sim/trace_kinds.h"
 #include "sim/world.h"
 
 namespace simrun::sim {
@@ -180,7 +181,8 @@ void Disk::fsync() {
   const time_ns started = world_.now();
   if (!scheduler.in_fiber()) {
     make_durable(target);
-    world_.trace().record("disk.fsync", {{"process", owner_}, {"wait_ns", std::int64_t{0}}});
+    world_.trace().record(trace_kinds::kDiskFsync,
+                          {{"process", owner_}, {"wait_ns", std::int64_t{0}}});
     return;
   }
   SIMRUN_ASSERT(scheduler.current_process() == owner_,
@@ -209,7 +211,7 @@ void Disk::fsync() {
   stats_.fsync_wait_ns_max = std::max(stats_.fsync_wait_ns_max, waited);
   stats_.fsync_queue_ns_total += queued;
   stats_.fsync_queue_ns_max = std::max(stats_.fsync_queue_ns_max, queued);
-  world_.trace().record("disk.fsync",
+  world_.trace().record(trace_kinds::kDiskFsync,
                         {{"process", owner_}, {"wait_ns", waited}, {"queue_ns", queued}});
 }
 
@@ -257,7 +259,7 @@ void Disk::on_crash() {
   }
   stats_.bytes_lost_at_crash += lost_bytes;
   world_.trace().record(
-      "disk.crash_loss",
+      trace_kinds::kDiskCrashLoss,
       {{"process", owner_}, {"ops", as_number(lost_ops)}, {"bytes", as_number(lost_bytes)}});
   buffered_.clear();
   cached_ = durable_;

@@ -7,6 +7,7 @@
 #include "sim/connection.h"
 #include "sim/digest.h"
 #include "sim/hash.h"
+#include "sim/trace_kinds.h"
 #include "sim/world.h"
 
 namespace simrun::sim {
@@ -72,10 +73,10 @@ bool Network::link_up(ProcessId from, ProcessId to) const {
 }
 
 void Network::drop(const Envelope& envelope, std::string_view reason) {
-  world_.trace().record("net.drop", {{"from", envelope.from},
-                                     {"to", envelope.to},
-                                     {"id", as_number(envelope.message_id)},
-                                     {"reason", reason}});
+  world_.trace().record(trace_kinds::kNetDrop, {{"from", envelope.from},
+                                                {"to", envelope.to},
+                                                {"id", as_number(envelope.message_id)},
+                                                {"reason", reason}});
 }
 
 void Network::send(ProcessId from, ProcessId to, Bytes payload) {
@@ -83,11 +84,12 @@ void Network::send(ProcessId from, ProcessId to, Bytes payload) {
                 "send between unknown processes");
   Envelope envelope{from, to, next_message_id_++, world_.now(), std::move(payload)};
   ++stats_.sent;
-  world_.trace().record("net.send", {{"from", from},
-                                     {"to", to},
-                                     {"id", as_number(envelope.message_id)},
-                                     {"bytes", as_number(envelope.payload.size())},
-                                     {"digest", as_number(digest_bytes(envelope.payload))}});
+  world_.trace().record(trace_kinds::kNetSend,
+                        {{"from", from},
+                         {"to", to},
+                         {"id", as_number(envelope.message_id)},
+                         {"bytes", as_number(envelope.payload.size())},
+                         {"digest", as_number(digest_bytes(envelope.payload))}});
   const ProcessState sender = world_.state(from);
   if (sender != ProcessState::running && sender != ProcessState::paused) {
     // Only a destructor running during a crash's unwinding can get here.
@@ -126,10 +128,10 @@ void Network::route(Envelope envelope) {
   const auto clogged = clog_until_.find({from, to});
   if (clogged != clog_until_.end() && clogged->second > world_.now()) {
     ++stats_.clogged;
-    world_.trace().record("net.hold", {{"from", from},
-                                       {"to", to},
-                                       {"id", as_number(envelope.message_id)},
-                                       {"until", clogged->second}});
+    world_.trace().record(trace_kinds::kNetHold, {{"from", from},
+                                                  {"to", to},
+                                                  {"id", as_number(envelope.message_id)},
+                                                  {"until", clogged->second}});
     auto& held = clogged_[{from, to}];
     SIMRUN_ASSERT(held.size() < 1'000'000, "a clogged link holds too many messages");
     held.push_back(std::move(envelope));
@@ -140,17 +142,17 @@ void Network::route(Envelope envelope) {
     const duration_ns extra = random.uniform_int(0, config.reorder_delay_max_ns);
     ++stats_.reordered;
     world_.trace().record(
-        "net.reorder",
+        trace_kinds::kNetReorder,
         {{"from", from}, {"to", to}, {"id", as_number(envelope.message_id)}, {"extra_ns", extra}});
     latency += extra;
   }
   if (!envelope.reset && random.bernoulli(config.duplicate_probability)) {
     ++stats_.duplicated;
     const duration_ns copy_latency = config.latency.sample(random);
-    world_.trace().record("net.duplicate", {{"from", from},
-                                            {"to", to},
-                                            {"id", as_number(envelope.message_id)},
-                                            {"latency_ns", copy_latency}});
+    world_.trace().record(trace_kinds::kNetDuplicate, {{"from", from},
+                                                       {"to", to},
+                                                       {"id", as_number(envelope.message_id)},
+                                                       {"latency_ns", copy_latency}});
     schedule_delivery(envelope, world_.now() + copy_latency);
   }
   schedule_delivery(std::move(envelope), world_.now() + latency);
@@ -209,10 +211,11 @@ void Network::deliver(std::uint32_t slot) {
     return;
   }
   ++stats_.delivered;
-  world_.trace().record("net.deliver", {{"from", envelope.from},
-                                        {"to", envelope.to},
-                                        {"id", as_number(envelope.message_id)},
-                                        {"latency_ns", world_.now() - envelope.sent_at}});
+  world_.trace().record(trace_kinds::kNetDeliver,
+                        {{"from", envelope.from},
+                         {"to", envelope.to},
+                         {"id", as_number(envelope.message_id)},
+                         {"latency_ns", world_.now() - envelope.sent_at}});
   const bool pushed = inbox.try_push(std::move(envelope));
   SIMRUN_ASSERT(pushed, "inbox refused a message it had room for");
 }
@@ -236,7 +239,8 @@ void Network::reset_connections(ProcessId process) {
     envelope.cause = ResetCause::peer_reset;
     ++stats_.resets;
     world_.trace().record(
-        "net.reset", {{"from", process}, {"to", peer}, {"id", as_number(envelope.message_id)}});
+        trace_kinds::kNetReset,
+        {{"from", process}, {"to", peer}, {"id", as_number(envelope.message_id)}});
     route(std::move(envelope));
   }
 }
@@ -246,10 +250,10 @@ void Network::refuse(const Envelope& refused) {
   envelope.reset = true;
   envelope.cause = ResetCause::peer_reset;
   ++stats_.resets;
-  world_.trace().record("net.reset", {{"from", envelope.from},
-                                      {"to", envelope.to},
-                                      {"id", as_number(envelope.message_id)},
-                                      {"reason", "refused"}});
+  world_.trace().record(trace_kinds::kNetReset, {{"from", envelope.from},
+                                                 {"to", envelope.to},
+                                                 {"id", as_number(envelope.message_id)},
+                                                 {"reason", "refused"}});
   route(std::move(envelope));
 }
 
@@ -322,7 +326,7 @@ void Network::release_clog(ProcessId from, ProcessId to, bool forced) {
   if (held == clogged_.end()) return;
   std::vector<Envelope> released = std::move(held->second);
   clogged_.erase(held);
-  world_.trace().record("net.release",
+  world_.trace().record(trace_kinds::kNetRelease,
                         {{"from", from}, {"to", to}, {"messages", as_number(released.size())}});
   // Same instant, scheduled in send order: the loop keeps that order.
   for (Envelope& envelope : released) schedule_delivery(std::move(envelope), world_.now());

@@ -15,9 +15,13 @@ std::string describe(LogEntryId entry) {
   return "(term " + std::to_string(entry.term) + ", hash " + std::to_string(entry.hash) + ")";
 }
 
+// The checkers this class runs: the first rows of the one table
+// (sim/checkers.h), indexed like SafetyChecker::Check.
 constexpr std::string_view kCheckerNames[] = {
-    "election_safety",  "state_machine_safety", "apply_order",     "leader_completeness",
-    "committed_prefix", "log_matching",         "commit_own_term",
+    checker_name(Checker::election_safety),  checker_name(Checker::state_machine_safety),
+    checker_name(Checker::apply_order),      checker_name(Checker::leader_completeness),
+    checker_name(Checker::committed_prefix), checker_name(Checker::log_matching),
+    checker_name(Checker::commit_own_term),
 };
 
 }  // namespace
@@ -68,7 +72,7 @@ void SafetyChecker::observe_leader(std::string_view group_name, std::uint32_t no
   ++checks_[kElectionSafety];
   auto [it, inserted] = g.leader_by_term.emplace(term, node);
   if (!inserted && it->second != node) {
-    violation("election_safety", group_name, {it->second, node},
+    violation(Checker::election_safety, group_name, {it->second, node},
               "two leaders in term " + std::to_string(term) + ": node " +
                   std::to_string(it->second) + " and node " + std::to_string(node));
   }
@@ -96,7 +100,7 @@ void SafetyChecker::record_committed(std::string_view group_name, Group& g, std:
   CommittedEntry& known = it->second;
   ++checks_[kStateMachineSafety];
   if (!same_entry(known.entry, entry)) {
-    violation("state_machine_safety", group_name, {known.first_node, node},
+    violation(Checker::state_machine_safety, group_name, {known.first_node, node},
               std::string("node ") + std::to_string(node) + " " + what + " " + describe(entry) +
                   " at index " + std::to_string(index) + " but node " +
                   std::to_string(known.first_node) + " reported " + describe(known.entry));
@@ -120,7 +124,7 @@ void SafetyChecker::observe_apply(std::string_view group_name, std::uint32_t nod
   NodeState& state = g.nodes[node];
   if (state.applied_known) ++checks_[kApplyOrder];
   if (state.applied_known && index != state.applied + 1) {
-    violation("apply_order", group_name, {node},
+    violation(Checker::apply_order, group_name, {node},
               "node " + std::to_string(node) + " applied index " + std::to_string(index) +
                   " after index " + std::to_string(state.applied));
   }
@@ -136,7 +140,7 @@ void SafetyChecker::observe_snapshot_restore(std::string_view group_name, std::u
   auto it = g.committed.find(index);
   if (it != g.committed.end()) ++checks_[kStateMachineSafety];
   if (it != g.committed.end() && it->second.entry.term != term) {
-    violation("state_machine_safety", group_name, {it->second.first_node, node},
+    violation(Checker::state_machine_safety, group_name, {it->second.first_node, node},
               "node " + std::to_string(node) + " restored a snapshot ending at index " +
                   std::to_string(index) + " term " + std::to_string(term) + " but node " +
                   std::to_string(it->second.first_node) + " committed " +
@@ -168,7 +172,7 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
     if (known.commit_term_bound >= term) continue;
     ++checks_[kLeaderCompleteness];
     if (index > view.last_index) {
-      violation("leader_completeness", group_name, {view.node, known.first_node},
+      violation(Checker::leader_completeness, group_name, {view.node, known.first_node},
                 "leader " + std::to_string(view.node) + " of term " + std::to_string(term) +
                     " lacks index " + std::to_string(index) + " " + describe(known.entry) +
                     ", committed in term <= " + std::to_string(known.commit_term_bound) +
@@ -177,7 +181,7 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
     }
     LogEntryId held = view.entry(index);
     if (!same_entry(held, known.entry)) {
-      violation("leader_completeness", group_name, {view.node, known.first_node},
+      violation(Checker::leader_completeness, group_name, {view.node, known.first_node},
                 "leader " + std::to_string(view.node) + " of term " + std::to_string(term) +
                     " holds " + describe(held) + " at index " + std::to_string(index) + " where " +
                     describe(known.entry) +
@@ -199,7 +203,7 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
       LogEntryId held = view.entry(it->first);
       ++checks_[kCommittedPrefix];
       if (!same_entry(held, it->second.entry)) {
-        violation("committed_prefix", group_name, {view.node, it->second.first_node},
+        violation(Checker::committed_prefix, group_name, {view.node, it->second.first_node},
                   "node " + std::to_string(view.node) + " holds " + describe(held) +
                       " at committed index " + std::to_string(it->first) + " but " +
                       describe(it->second.entry) + " was committed there");
@@ -222,7 +226,7 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
         ++checks_[kLogMatching];
         if (!matched && l.term == r.term) matched = true;
         if (matched && !same_entry(l, r)) {
-          violation("log_matching", group_name, {left.node, right.node},
+          violation(Checker::log_matching, group_name, {left.node, right.node},
                     "nodes " + std::to_string(left.node) + " and " + std::to_string(right.node) +
                         " agree on a term at or above index " + std::to_string(index) +
                         " but differ there: " + describe(l) + " vs " + describe(r));
@@ -238,7 +242,7 @@ void SafetyChecker::check_commit_term(std::string_view group_name, std::uint32_t
                                       std::uint64_t entry_term) {
   ++checks_[kCommitOwnTerm];
   if (entry_term == leader_term) return;
-  violation("commit_own_term", group_name, {node},
+  violation(Checker::commit_own_term, group_name, {node},
             "leader " + std::to_string(node) + " of term " + std::to_string(leader_term) +
                 " committed through index " + std::to_string(index) + ", an entry of term " +
                 std::to_string(entry_term) +
@@ -273,11 +277,11 @@ std::uint64_t SafetyChecker::forgotten_below(std::string_view group_name) const 
   return g == nullptr ? 1 : g->forgotten_below;
 }
 
-void SafetyChecker::violation(std::string checker, std::string_view group_name,
+void SafetyChecker::violation(Checker checker, std::string_view group_name,
                               std::vector<std::uint32_t> nodes, std::string detail) {
   ++violation_count_;
-  SafetyViolation record{std::move(checker), now_ns_, std::string(group_name), std::move(nodes),
-                         std::move(detail)};
+  SafetyViolation record{std::string(checker_name(checker)), now_ns_, std::string(group_name),
+                         std::move(nodes), std::move(detail)};
   if (handler_) handler_(record);
   if (violations_.size() < options_.max_violations) violations_.push_back(std::move(record));
 }

@@ -32,12 +32,13 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/checkers.h"
 #include "sim/time.h"
 
 namespace simrun::sim {
 
 struct SafetyViolation {
-  std::string checker;  // "election_safety", "state_machine_safety", ...
+  std::string checker;  // checker_name(): "election_safety", ... (sim/checkers.h)
   time_ns time = 0;     // simulated time of the observation that revealed it
   std::string group;
   std::vector<std::uint32_t> nodes;
@@ -175,7 +176,7 @@ class SafetyChecker {
                         std::uint64_t index, LogEntryId entry, std::uint64_t term_bound,
                         const char* what);
   void maybe_forget(std::string_view group_name, Group& g);
-  void violation(std::string checker, std::string_view group, std::vector<std::uint32_t> nodes,
+  void violation(Checker checker, std::string_view group, std::vector<std::uint32_t> nodes,
                  std::string detail);
 
   Options options_;
@@ -185,14 +186,15 @@ class SafetyChecker {
   std::vector<SafetyViolation> violations_;
   std::uint64_t violation_count_ = 0;
   // Indexed like checker_names().
+  // Same order as the first rows of kCheckers (sim/checkers.h).
   enum Check : std::uint8_t {
-    kElectionSafety,
-    kStateMachineSafety,
-    kApplyOrder,
-    kLeaderCompleteness,
-    kCommittedPrefix,
-    kLogMatching,
-    kCommitOwnTerm,
+    kElectionSafety = static_cast<std::uint8_t>(Checker::election_safety),
+    kStateMachineSafety = static_cast<std::uint8_t>(Checker::state_machine_safety),
+    kApplyOrder = static_cast<std::uint8_t>(Checker::apply_order),
+    kLeaderCompleteness = static_cast<std::uint8_t>(Checker::leader_completeness),
+    kCommittedPrefix = static_cast<std::uint8_t>(Checker::committed_prefix),
+    kLogMatching = static_cast<std::uint8_t>(Checker::log_matching),
+    kCommitOwnTerm = static_cast<std::uint8_t>(Checker::commit_own_term),
     kCheckCount,
   };
   std::uint64_t checks_[kCheckCount] = {};

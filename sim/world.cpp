@@ -5,6 +5,7 @@
 #include "sim/assert.h"
 #include "sim/clock.h"
 #include "sim/scheduler.h"
+#include "sim/trace_kinds.h"
 
 namespace simrun::sim {
 
@@ -69,7 +70,7 @@ ProcessId World::add_process(std::string name, std::function<void(Env&)> main) {
   Process& added = *processes_.back();
   added.clock.reset(loop_.now());
   scheduler_->add_process(id, &added.clock);
-  trace_.record("process.add", {{"process", id}, {"name", added.name}});
+  trace_.record(trace_kinds::kProcessAdd, {{"process", id}, {"name", added.name}});
   return id;
 }
 
@@ -85,7 +86,7 @@ void World::start(ProcessId id) {
   SIMRUN_ASSERT(started.state == ProcessState::created, "start: process already started");
   started.state = ProcessState::running;
   started.incarnation = 1;
-  trace_.record("process.start", {{"process", id}, {"incarnation", 1}});
+  trace_.record(trace_kinds::kProcessStart, {{"process", id}, {"incarnation", 1}});
   boot(id);
 }
 
@@ -188,7 +189,7 @@ void World::trace_fault(std::string_view kind, std::initializer_list<TraceField>
   all.reserve(fields.size() + 1);
   all.emplace_back("type", kind);
   all.insert(all.end(), fields.begin(), fields.end());
-  trace_.record("fault", std::span<const TraceField>(all));
+  trace_.record(trace_kinds::kFault, std::span<const TraceField>(all));
 }
 
 RunResult World::run_until(time_ns end, std::uint64_t max_events) {

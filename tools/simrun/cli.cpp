@@ -11,6 +11,7 @@
 #include "broker/config.h"
 #include "tools/simrun/distribution_pages.h"
 #include "tools/simrun/duration.h"
+#include "tools/simrun/finding.h"
 #include "tools/simrun/gate.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/merge.h"
@@ -60,7 +61,9 @@ const char* kUsage =
     "               [--jobs J] [--max-runs N]  reduce a failing run to a small scenario\n"
     "                                   that fails on the same check\n"
     "  simrun --help | --version\n"
-    "exit status: 0 all assertions and checkers held, 1 one failed, 2 bad input\n";
+    "exit status: 0 all assertions and checkers held; 1 one failed, or an assertion of the\n"
+    "system under test (raft/, broker/) failed during the run (a finding); 2 bad input;\n"
+    "3 internal error (a defect of simrun itself)\n";
 
 struct Parsed {
   std::vector<std::string> positional;
@@ -194,7 +197,21 @@ RunOutcome run_one(const Scenario& scenario, const Parsed& parsed,
     progress.update(now_ms, end_ms);
   };
   run_options.duration_override_ms = duration_override_ms;
-  return run_scenario(scenario, run_options);
+  // An assertion failing during the run becomes a finding (exit 1) or an
+  // internal error (exit 3), reported with the repro line (finding.h).
+  const std::string repro =
+      repro_line(scenario.file, scenario.seed, scenario.overrides, duration_override_ms);
+  const ScopedFindingHandler findings(FindingContext{scenario.name, scenario.file, scenario.seed,
+                                                     repro, parsed.report_dir.value_or(""),
+                                                     parsed.sets});
+  try {
+    return run_scenario(scenario, run_options);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& error) {
+    // Not bad input: run_cli reports it as an internal error, with the repro.
+    throw std::runtime_error(std::string(error.what()) + "\n  repro: " + repro);
+  }
 }
 
 int command_run(const Parsed& parsed, std::ostream& out) {
@@ -476,11 +493,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     err << "simrun: " << error.what() << "\n";
     return kExitBadInput;
   } catch (const std::exception& error) {
-    err << "simrun: error: " << error.what() << "\n";
-    return kExitBadInput;
+    // Bad input is always an InputError; anything else is simrun's defect.
+    err << "simrun: internal error (a defect of simrun, not bad input): " << error.what() << "\n";
+    return kExitInternalError;
   } catch (...) {
-    err << "simrun: unknown error\n";
-    return kExitBadInput;
+    err << "simrun: internal error: an unknown exception\n";
+    return kExitInternalError;
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "broker/consumer.h"
 #include "broker/events.h"
+#include "sim/checkers.h"
 
 namespace simrun::cli {
 
@@ -122,9 +123,9 @@ std::vector<Violation> RaftSafetyFeed::violations() const {
 }
 
 std::map<std::string, std::uint64_t> DataChecker::checks() const {
-  return {{"acked_records", acked_checks_},
-          {"consumer_offsets", offset_checks_},
-          {"high_watermark", watermark_checks_}};
+  return {{std::string(sim::checker_name(sim::Checker::acked_records)), acked_checks_},
+          {std::string(sim::checker_name(sim::Checker::consumer_offsets)), offset_checks_},
+          {std::string(sim::checker_name(sim::Checker::high_watermark)), watermark_checks_}};
 }
 
 void DataChecker::add(Violation violation) {
@@ -177,7 +178,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
       auto& others = other_acked_[{std::string(topic), partition_index, offset}];
       SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
       others.push_back(OtherAck{hash, record.time, client});
-      add(Violation{"acked_records",
+      add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
                     to_ms(record.time),
                     std::string(topic) + "/" + std::to_string(partition_index),
                     {},
@@ -205,7 +206,8 @@ void DataChecker::observe(const sim::TraceRecord& record) {
     const bool watermark = what == "high_watermark";
     ++(watermark ? watermark_checks_ : offset_checks_);
     add(Violation{
-        watermark ? "high_watermark" : "consumer_offsets",
+        std::string(sim::checker_name(watermark ? sim::Checker::high_watermark
+                                                : sim::Checker::consumer_offsets)),
         to_ms(record.time),
         std::string(record.text("topic")) + "/" + std::to_string(record.number("partition")),
         {},
@@ -221,7 +223,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
     if (!inserted) {
       ++offset_checks_;
       if (offset < it->second) {
-        add(Violation{"consumer_offsets",
+        add(Violation{std::string(sim::checker_name(sim::Checker::consumer_offsets)),
                       to_ms(record.time),
                       topic + "/" + std::to_string(partition),
                       {},
@@ -266,7 +268,7 @@ std::map<std::string, std::int64_t> DataChecker::finish(
           for (const OtherAck& other : others->second) {
             if (found != stored.end() && found->second == other.hash) continue;
             ++lost[group];
-            add(Violation{"acked_records",
+            add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
                           to_ms(end),
                           group,
                           {},
@@ -277,7 +279,7 @@ std::map<std::string, std::int64_t> DataChecker::finish(
         }
         if (found == stored.end() || found->second != state.acked_hash) {
           lost[group] += state.acks;
-          add(Violation{"acked_records",
+          add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
                         to_ms(end),
                         group,
                         {},
@@ -297,7 +299,7 @@ std::map<std::string, std::int64_t> DataChecker::finish(
         for (const std::uint64_t hash : others->second) read_other |= hash != state.acked_hash;
       }
       if (read_other) {
-        add(Violation{"acked_records",
+        add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
                       to_ms(end),
                       group,
                       {},
@@ -313,7 +315,7 @@ std::map<std::string, std::int64_t> DataChecker::finish(
         read = others != other_consumed_.end() && others->second.count(state.acked_hash) != 0;
       }
       if (!read) {
-        add(Violation{"acked_records",
+        add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
                       to_ms(end),
                       group,
                       {},

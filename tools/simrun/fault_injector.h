@@ -29,7 +29,26 @@ class FaultInjector {
  private:
   std::vector<int> resolve(const std::vector<std::string>& refs, std::uint64_t draw) const;
   std::vector<sim::ProcessId> processes(const std::vector<int>& nodes) const;
+  // One case per FaultKind and no default: a kind added to kFaultKinds but
+  // not here does not compile (-Werror=switch).
   void apply(const ScheduledFault& fault);
+  // Node processes.
+  void crash(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms);
+  void restart(const std::vector<sim::ProcessId>& targets);
+  void pause(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms);
+  void resume(const std::vector<sim::ProcessId>& targets);
+  // Local clocks.
+  void set_clock_offset(const std::vector<sim::ProcessId>& targets, std::int64_t offset_ms,
+                        std::int64_t duration_ms);
+  void set_clock_drift(const std::vector<sim::ProcessId>& targets, std::int64_t drift_ppm,
+                       std::int64_t duration_ms);
+  // The network.
+  void partition(const ScheduledFault& fault);
+  void bridge(const ScheduledFault& fault);
+  void latency_spike(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets);
+  void heal_after(std::int64_t duration_ms);
+  // The processes a node-list param ("to", "left", "right") names now.
+  std::vector<sim::ProcessId> param_targets(const ScheduledFault& fault, const char* key) const;
   void later(std::int64_t delay_ms, std::function<void()> action);
   void trace(const ScheduledFault& fault, std::string_view what, const std::vector<int>& nodes);
 

@@ -8,7 +8,7 @@ namespace simrun::cli {
 std::vector<ScheduledFault> build_fault_schedule(const Scenario& scenario, sim::Rng& faults_rng) {
   std::vector<ScheduledFault> schedule;
   for (const FaultSpec& fault : scenario.faults) {
-    schedule.push_back(ScheduledFault{fault.at_ms, fault.action, fault.targets, fault.duration_ms,
+    schedule.push_back(ScheduledFault{fault.at_ms, fault.kind, fault.targets, fault.duration_ms,
                                       fault.params, fault.json_path, faults_rng.next_u64()});
   }
   if (scenario.nemesis) {
@@ -19,10 +19,10 @@ std::vector<ScheduledFault> build_fault_schedule(const Scenario& scenario, sim::
         at_ms += faults_rng.exponential(static_cast<double>(kind.mean_interval_ms));
         const std::uint64_t draw = faults_rng.next_u64();
         if (at_ms >= static_cast<double>(nemesis.to_ms)) break;
-        schedule.push_back(ScheduledFault{static_cast<std::int64_t>(std::floor(at_ms)), kind.action,
-                                          kind.targets, kind.duration_ms, kind.params,
-                                          "nemesis/" + kind.action + "#" + std::to_string(n),
-                                          draw});
+        schedule.push_back(ScheduledFault{
+            static_cast<std::int64_t>(std::floor(at_ms)), kind.kind, kind.targets, kind.duration_ms,
+            kind.params,
+            "nemesis/" + std::string(fault_kind_name(kind.kind)) + "#" + std::to_string(n), draw});
       }
     }
   }

@@ -18,7 +18,7 @@ namespace simrun::cli {
 
 struct ScheduledFault {
   std::int64_t at_ms = 0;
-  std::string action;
+  FaultKind kind = FaultKind::crash;
   std::vector<std::string> targets;
   std::int64_t duration_ms = 0;
   nlohmann::json params = nlohmann::json::object();

@@ -26,7 +26,8 @@ nlohmann::json faults_json(const std::vector<ScheduledFault>& schedule, int node
         targets.push_back(ref);
       }
     }
-    nlohmann::json entry = {{"at", format_duration_ms(fault.at_ms)}, {"action", fault.action}};
+    nlohmann::json entry = {{"at", format_duration_ms(fault.at_ms)},
+                            {"action", fault_kind_name(fault.kind)}};
     if (!targets.empty()) entry["targets"] = targets;
     if (fault.duration_ms > 0) entry["duration"] = format_duration_ms(fault.duration_ms);
     if (!fault.params.empty()) entry["params"] = fault.params;

@@ -1,6 +1,7 @@
 #include "tools/simrun/message_rate_checker.h"
 
 #include "broker/events.h"
+#include "sim/checkers.h"
 
 namespace simrun::cli {
 
@@ -22,7 +23,7 @@ void MessageRateChecker::observe(const sim::TraceRecord& record) {
     return;
   series.flagged = true;
   violations_.push_back(
-      Violation{"message_rate",
+      Violation{std::string(sim::checker_name(sim::Checker::message_rate)),
                 sim::to_millis(record.time),
                 std::string(record.text("group")),
                 {static_cast<std::uint32_t>(node), static_cast<std::uint32_t>(peer)},

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/checkers.h"
+
 namespace simrun::cli {
 
 std::vector<Violation> check_meta_assignments(const std::map<std::string, LeaderAndTerm>& published,
@@ -15,7 +17,7 @@ std::vector<Violation> check_meta_assignments(const std::map<std::string, Leader
     const LeaderAndTerm shown = it == published.end() ? LeaderAndTerm{} : it->second;
     if (shown.node == real.node && shown.term == real.term) continue;
     violations.push_back(
-        Violation{"meta_assignment",
+        Violation{std::string(sim::checker_name(sim::Checker::meta_assignment)),
                   time_ms,
                   group,
                   {real.node},

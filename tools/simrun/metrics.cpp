@@ -5,6 +5,7 @@
 
 #include "broker/events.h"
 #include "sim/assert.h"
+#include "sim/trace_kinds.h"
 
 namespace simrun::cli {
 
@@ -23,9 +24,34 @@ constexpr std::size_t kMaxLatencySamples = 1u << 20;
 // Bound on remembered (voter, term) grants per group; beyond it new terms
 // are not tracked (deterministically), so later double votes go uncounted.
 constexpr std::size_t kMaxTrackedVotes = 1u << 20;
-// broker/node.h kUnknownGroupDrop; spelled here because simrun_core depends
-// on the simulator kernel only, not on the broker's headers.
-constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
+
+// How a fault bears on heartbeat blocking (see observe_fault).
+enum class Disturbance { ends_faults, until_healed, for_duration };
+
+Disturbance disturbance_of(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::heal:
+    case FaultKind::restart:
+    case FaultKind::resume:
+      return Disturbance::ends_faults;
+    case FaultKind::crash:
+    case FaultKind::pause:
+    case FaultKind::partition:
+    case FaultKind::cut_one_way:
+    case FaultKind::isolate:
+    case FaultKind::bridge:
+      return Disturbance::until_healed;  // for its duration, or until a heal/restart/resume
+    case FaultKind::disk_stall:
+    case FaultKind::clog:
+    case FaultKind::latency_spike:
+    case FaultKind::clock_offset:
+    case FaultKind::clock_drift:
+    case FaultKind::clock_jump:
+      return Disturbance::for_duration;  // without one, an instant that overlaps no gap
+  }
+  SIMRUN_ASSERT(false, "a FaultKind value outside the enum");
+  return Disturbance::for_duration;
+}
 
 double ns_to_ms(sim::time_ns ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -58,97 +84,85 @@ void finish_rates(GroupMetrics& metrics, sim::duration_ns window_ns) {
 
 }  // namespace
 
+// ---- The metric table: the one list of metric names ----
+// A metric's scenario name is its field path in GroupMetrics, so the name
+// cannot drift from the value; the few whose summary.json place or field
+// differs (storage damage is one object with a total) say both. The schema's
+// assertion `metric` enum and scenarios/README.md ("Metrics") are checked
+// against this table by schema_consistency_test.cpp. Adding a metric: a
+// field in GroupMetrics (metrics.h), one row here, the name in the schema's
+// metric enum, and its definition in scenarios/README.md.
+#define SIMRUN_METRIC(field) SIMRUN_METRIC_AT(#field, #field, field)
+#define SIMRUN_METRIC_AT(name, json_path, field)                                   \
+  MetricDefinition {                                                               \
+    name, json_path, [](const GroupMetrics& m) { return nlohmann::json(m.field); } \
+  }
+
+const std::vector<MetricDefinition>& metric_table() {
+  static const std::vector<MetricDefinition> table = {
+      SIMRUN_METRIC(elections_started),
+      SIMRUN_METRIC(pre_vote_campaigns),
+      SIMRUN_METRIC(campaigns),
+      SIMRUN_METRIC(elections),
+      SIMRUN_METRIC(leader_changes),
+      SIMRUN_METRIC(max_term),
+      SIMRUN_METRIC(campaigns_per_min),
+      SIMRUN_METRIC(elections_per_min),
+      SIMRUN_METRIC(max_term_growth_3s),
+      SIMRUN_METRIC(max_heartbeat_gap_ms),
+      SIMRUN_METRIC(heartbeat_blocking_raw_ms),
+      SIMRUN_METRIC(heartbeat_blocking_ms),
+      SIMRUN_METRIC(leaderless_ms),
+      SIMRUN_METRIC(time_to_first_leader_ms),
+      SIMRUN_METRIC(term_at_3s),
+      SIMRUN_METRIC(deser_errors),
+      SIMRUN_METRIC(double_votes),
+      SIMRUN_METRIC(unknown_group_drops),
+      SIMRUN_METRIC(snapshots_installed),
+      SIMRUN_METRIC(metadata_sync.attempts),
+      SIMRUN_METRIC(metadata_sync.started),
+      SIMRUN_METRIC(metadata_sync.succeeded),
+      SIMRUN_METRIC(metadata_sync.failed),
+      SIMRUN_METRIC(metadata_sync.in_flight),
+      SIMRUN_METRIC(metadata_sync.retries),
+      SIMRUN_METRIC(metadata_sync.success_rate),
+      SIMRUN_METRIC(produce.sent),
+      SIMRUN_METRIC(produce.acked),
+      SIMRUN_METRIC(produce.failed),
+      SIMRUN_METRIC(produce.lost_acked),
+      SIMRUN_METRIC(produce.latency_p50_ms),
+      SIMRUN_METRIC(produce.latency_p99_ms),
+      SIMRUN_METRIC_AT("storage_damage", "storage_damage.total", storage.damage),
+      SIMRUN_METRIC_AT("storage_damage.hard_state", "storage_damage.hard_state",
+                       storage.hard_state),
+      SIMRUN_METRIC_AT("storage_damage.snapshot", "storage_damage.snapshot", storage.snapshot),
+      SIMRUN_METRIC_AT("storage_damage.log_record", "storage_damage.log_record",
+                       storage.log_record),
+      SIMRUN_METRIC_AT("storage_damage.commit", "storage_damage.commit", storage.commit),
+      SIMRUN_METRIC_AT("storage_damage.repair_marker", "storage_damage.repair_marker",
+                       storage.repair_marker),
+      SIMRUN_METRIC_AT("storage_repairs", "storage_repairs", storage.repairs),
+      SIMRUN_METRIC_AT("torn_tails", "torn_tails", storage.torn_tails),
+      SIMRUN_METRIC(follower_regressions),
+      SIMRUN_METRIC(replica_lag_entries_max),
+      SIMRUN_METRIC(replica_lag_ms_max),
+  };
+  return table;
+}
+
+#undef SIMRUN_METRIC_AT
+#undef SIMRUN_METRIC
+
 std::vector<std::string> metric_names() {
-  return {"elections_started",
-          "pre_vote_campaigns",
-          "campaigns",
-          "elections",
-          "leader_changes",
-          "max_term",
-          "campaigns_per_min",
-          "elections_per_min",
-          "max_term_growth_3s",
-          "max_heartbeat_gap_ms",
-          "heartbeat_blocking_raw_ms",
-          "heartbeat_blocking_ms",
-          "leaderless_ms",
-          "time_to_first_leader_ms",
-          "term_at_3s",
-          "deser_errors",
-          "double_votes",
-          "unknown_group_drops",
-          "snapshots_installed",
-          "metadata_sync.attempts",
-          "metadata_sync.started",
-          "metadata_sync.succeeded",
-          "metadata_sync.failed",
-          "metadata_sync.in_flight",
-          "metadata_sync.retries",
-          "metadata_sync.success_rate",
-          "produce.sent",
-          "produce.acked",
-          "produce.failed",
-          "produce.lost_acked",
-          "produce.latency_p50_ms",
-          "produce.latency_p99_ms",
-          "storage_damage",
-          "storage_damage.hard_state",
-          "storage_damage.snapshot",
-          "storage_damage.log_record",
-          "storage_damage.commit",
-          "storage_damage.repair_marker",
-          "storage_repairs",
-          "torn_tails",
-          "follower_regressions",
-          "replica_lag_entries_max",
-          "replica_lag_ms_max"};
+  std::vector<std::string> names;
+  for (const MetricDefinition& metric : metric_table()) names.emplace_back(metric.name);
+  return names;
 }
 
 std::optional<double> metric_value(const GroupMetrics& m, std::string_view name) {
-  auto d = [](std::int64_t v) { return static_cast<double>(v); };
-  if (name == "elections_started") return d(m.elections_started);
-  if (name == "pre_vote_campaigns") return d(m.pre_vote_campaigns);
-  if (name == "campaigns") return d(m.campaigns);
-  if (name == "elections") return d(m.elections);
-  if (name == "leader_changes") return d(m.leader_changes);
-  if (name == "max_term") return d(m.max_term);
-  if (name == "campaigns_per_min") return m.campaigns_per_min;
-  if (name == "elections_per_min") return m.elections_per_min;
-  if (name == "max_term_growth_3s") return d(m.max_term_growth_3s);
-  if (name == "max_heartbeat_gap_ms") return m.max_heartbeat_gap_ms;
-  if (name == "heartbeat_blocking_raw_ms") return m.heartbeat_blocking_raw_ms;
-  if (name == "heartbeat_blocking_ms") return m.heartbeat_blocking_ms;
-  if (name == "leaderless_ms") return m.leaderless_ms;
-  if (name == "time_to_first_leader_ms") return m.time_to_first_leader_ms;
-  if (name == "term_at_3s") return d(m.term_at_3s);
-  if (name == "deser_errors") return d(m.deser_errors);
-  if (name == "double_votes") return d(m.double_votes);
-  if (name == "unknown_group_drops") return d(m.unknown_group_drops);
-  if (name == "snapshots_installed") return d(m.snapshots_installed);
-  if (name == "metadata_sync.attempts") return d(m.metadata_sync.attempts);
-  if (name == "metadata_sync.started") return d(m.metadata_sync.started);
-  if (name == "metadata_sync.succeeded") return d(m.metadata_sync.succeeded);
-  if (name == "metadata_sync.failed") return d(m.metadata_sync.failed);
-  if (name == "metadata_sync.in_flight") return d(m.metadata_sync.in_flight);
-  if (name == "metadata_sync.retries") return d(m.metadata_sync.retries);
-  if (name == "metadata_sync.success_rate") return m.metadata_sync.success_rate;
-  if (name == "produce.sent") return d(m.produce.sent);
-  if (name == "produce.acked") return d(m.produce.acked);
-  if (name == "produce.failed") return d(m.produce.failed);
-  if (name == "produce.lost_acked") return d(m.produce.lost_acked);
-  if (name == "produce.latency_p50_ms") return m.produce.latency_p50_ms;
-  if (name == "produce.latency_p99_ms") return m.produce.latency_p99_ms;
-  if (name == "storage_damage") return d(m.storage.damage);
-  if (name == "storage_damage.hard_state") return d(m.storage.hard_state);
-  if (name == "storage_damage.snapshot") return d(m.storage.snapshot);
-  if (name == "storage_damage.log_record") return d(m.storage.log_record);
-  if (name == "storage_damage.commit") return d(m.storage.commit);
-  if (name == "storage_damage.repair_marker") return d(m.storage.repair_marker);
-  if (name == "storage_repairs") return d(m.storage.repairs);
-  if (name == "torn_tails") return d(m.storage.torn_tails);
-  if (name == "follower_regressions") return d(m.follower_regressions);
-  if (name == "replica_lag_entries_max") return d(m.replica_lag_entries_max);
-  if (name == "replica_lag_ms_max") return m.replica_lag_ms_max;
+  for (const MetricDefinition& metric : metric_table()) {
+    if (metric.name == name) return metric.read(m).get<double>();
+  }
   return std::nullopt;
 }
 
@@ -160,54 +174,13 @@ std::optional<std::string> metric_undefined_reason(const GroupMetrics& m, std::s
 }
 
 nlohmann::json to_json(const GroupMetrics& m) {
-  nlohmann::json result = {
-      {"elections_started", m.elections_started},
-      {"pre_vote_campaigns", m.pre_vote_campaigns},
-      {"campaigns", m.campaigns},
-      {"elections", m.elections},
-      {"leader_changes", m.leader_changes},
-      {"max_term", m.max_term},
-      {"campaigns_per_min", m.campaigns_per_min},
-      {"elections_per_min", m.elections_per_min},
-      {"max_term_growth_3s", m.max_term_growth_3s},
-      {"max_heartbeat_gap_ms", m.max_heartbeat_gap_ms},
-      {"heartbeat_blocking_raw_ms", m.heartbeat_blocking_raw_ms},
-      {"heartbeat_blocking_ms", m.heartbeat_blocking_ms},
-      {"leaderless_ms", m.leaderless_ms},
-      {"time_to_first_leader_ms", m.time_to_first_leader_ms},
-      {"term_at_3s", m.term_at_3s},
-      {"deser_errors", m.deser_errors},
-      {"double_votes", m.double_votes},
-      {"unknown_group_drops", m.unknown_group_drops},
-      {"snapshots_installed", m.snapshots_installed},
-      {"metadata_sync",
-       {{"attempts", m.metadata_sync.attempts},
-        {"started", m.metadata_sync.started},
-        {"succeeded", m.metadata_sync.succeeded},
-        {"failed", m.metadata_sync.failed},
-        {"in_flight", m.metadata_sync.in_flight},
-        {"retries", m.metadata_sync.retries},
-        {"success_rate", m.metadata_sync.success_rate}}},
-      {"produce",
-       {{"sent", m.produce.sent},
-        {"acked", m.produce.acked},
-        {"failed", m.produce.failed},
-        {"lost_acked", m.produce.lost_acked},
-        {"latency_p50_ms", m.produce.latency_p50_ms},
-        {"latency_p99_ms", m.produce.latency_p99_ms}}},
-      {"storage_damage",
-       {{"total", m.storage.damage},
-        {"hard_state", m.storage.hard_state},
-        {"snapshot", m.storage.snapshot},
-        {"log_record", m.storage.log_record},
-        {"commit", m.storage.commit},
-        {"repair_marker", m.storage.repair_marker}}},
-      {"storage_repairs", m.storage.repairs},
-      {"torn_tails", m.storage.torn_tails},
-      {"follower_regressions", m.follower_regressions},
-      {"replica_lag_entries_max", m.replica_lag_entries_max},
-      {"replica_lag_ms_max", m.replica_lag_ms_max},
-  };
+  // "produce.acked" -> {"produce": {"acked": ...}}
+  nlohmann::json result = nlohmann::json::object();
+  for (const MetricDefinition& metric : metric_table()) {
+    std::string pointer = "/" + std::string(metric.json_path);
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    result[nlohmann::json::json_pointer(pointer)] = metric.read(m);
+  }
   if (!m.replica_lag_by_node.empty()) {
     nlohmann::json& by_node = result["replica_lag_by_node"];
     for (const auto& [node, lag] : m.replica_lag_by_node) {
@@ -332,24 +305,32 @@ void MetricsObserver::observe_fault(const sim::TraceRecord& record) {
   // "fault" records (type, process) repeat what they did and are skipped.
   if (!record.has("action")) return;
   const std::string_view action = record.text("action");
-  const bool ends_faults = action == "heal" || action == "restart" || action == "resume";
-  if (ends_faults) {
-    for (auto& [start, end] : fault_windows_) {
-      if (end == INT64_MAX) end = record.time;
-    }
-    return;
+  // By kind: heal/restart/resume end every open window; a fault that cuts
+  // or stops messages or nodes opens a window for its duration, or until
+  // healed when it has none; any other fault counts for its duration only,
+  // and without one it is an instant that overlaps no gap.
+  const auto kind = fault_kind_from_name(action);
+  SIMRUN_ASSERT(kind.has_value(), "a fault record whose action is not in kFaultKinds");
+  bool open_ended = false;
+  switch (disturbance_of(*kind)) {
+    case Disturbance::ends_faults:
+      for (auto& [start, end] : fault_windows_) {
+        if (end == INT64_MAX) end = record.time;
+      }
+      return;
+    case Disturbance::until_healed:
+      open_ended = true;
+      break;
+    case Disturbance::for_duration:
+      break;
   }
   SIMRUN_ASSERT(fault_windows_.size() < 1'000'000, "too many fault windows");
   const std::int64_t duration_ms = record.number("duration_ms");
-  const bool open_ended = action == "partition" || action == "isolate" || action == "cut_one_way" ||
-                          action == "bridge" || action == "crash" || action == "pause";
   if (duration_ms > 0) {
     fault_windows_.emplace_back(record.time, record.time + sim::millis(duration_ms));
   } else if (open_ended) {
     fault_windows_.emplace_back(record.time, INT64_MAX);
   }
-  // Any other fault without a duration (clock_drift, clock_jump, ...) is an
-  // instant: it overlaps no gap.
 }
 
 sim::duration_ns MetricsObserver::fault_overlap(sim::time_ns from, sim::time_ns to) const {
@@ -373,7 +354,7 @@ sim::duration_ns MetricsObserver::fault_overlap(sim::time_ns from, sim::time_ns 
 void MetricsObserver::observe(const sim::TraceRecord& record) {
   const sim::time_ns now = record.time;
   const std::string_view kind = record.kind;
-  if (kind == "fault") {
+  if (kind == sim::trace_kinds::kFault) {
     observe_fault(record);
     return;
   }
@@ -462,7 +443,7 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   } else if (kind == events::kStorageDamage || kind == events::kStorageRepaired ||
              kind == events::kStorageTornTail || kind == events::kFollowerRegressed) {
     observe_storage(record, now);
-  } else if (kind == kUnknownGroupDrop) {
+  } else if (kind == events::kUnknownGroupDrop) {
     ++group(record.text("group"), now).metrics.unknown_group_drops;
   } else if (kind == events::kSnapshotInstalled) {
     ++group(record.text("group"), now).metrics.snapshots_installed;

@@ -123,6 +123,18 @@ struct Metrics {
   std::map<std::string, GroupMetrics> groups;
 };
 
+// One row of the metric table (metrics.cpp): the scenario name, which is
+// mostly the field's path in GroupMetrics ("produce.lost_acked"), its place
+// in summary.json (dots are nesting), and how to read it.
+struct MetricDefinition {
+  std::string_view name;
+  std::string_view json_path;
+  nlohmann::json (*read)(const GroupMetrics& metrics);
+};
+// Every metric, in report order: the one list the schema, the docs and
+// metric_value/to_json derive from or are checked against.
+const std::vector<MetricDefinition>& metric_table();
+
 // The value of a metric by its scenario name ("max_term",
 // "metadata_sync.success_rate", "produce.lost_acked"); nullopt if unknown.
 std::optional<double> metric_value(const GroupMetrics& metrics, std::string_view name);

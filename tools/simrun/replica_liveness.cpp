@@ -4,6 +4,7 @@
 
 #include "broker/events.h"
 #include "sim/assert.h"
+#include "sim/checkers.h"
 
 namespace simrun::cli {
 
@@ -57,7 +58,7 @@ void ReplicaLivenessChecker::finish() {
     if (caught_up_at_.contains(replica)) continue;
     const std::int64_t target = targets_[replica.first];
     violations_.push_back(Violation{
-        "replica_liveness",
+        std::string(sim::checker_name(sim::Checker::replica_liveness)),
         sim::to_millis(deadline_),
         replica.first,
         {static_cast<std::uint32_t>(replica.second)},

@@ -54,6 +54,7 @@ nlohmann::json summary_json(const RunOutcome& outcome) {
       {"overrides", overrides},
       {"config", outcome.config},
       {"duration_ms", outcome.duration_ms},
+      {"stretched_from_ms", outcome.stretched_from_ms},
       {"passed", outcome.passed},
       {"failed", failed_checks(outcome)},
       {"trace_hash", format_hash(outcome.trace_hash)},
@@ -116,6 +117,13 @@ void print_summary(std::ostream& out, const RunOutcome& outcome, bool quiet) {
           first.time_ms, first.group.empty() ? "" : " in " + first.group,
           nodes.empty() ? "" : " on " + nodes, first.detail, outcome.violation_count);
     }
+  }
+  if (outcome.stretched_from_ms > 0) {
+    // Said even with --quiet: the run lasted longer than asked.
+    out << fmt::format(
+        "note: ran {} instead of the requested {}: liveness is checked until the last fault "
+        "is over plus liveness.within\n",
+        format_duration_ms(outcome.duration_ms), format_duration_ms(outcome.stretched_from_ms));
   }
   out << verdict << "\n";
   out << "repro: " << outcome.repro << "\n";

@@ -24,7 +24,10 @@ struct RunOutcome {
   std::string profile;
   std::uint64_t seed = 0;
   std::vector<Override> overrides;
-  std::int64_t duration_ms = 0;  // requested (the --duration override included)
+  std::int64_t duration_ms = 0;  // run length: requested, or the liveness deadline if later
+  // The requested duration (scenario or --duration) when the run was
+  // stretched to the liveness deadline; 0 when not stretched.
+  std::int64_t stretched_from_ms = 0;
   bool passed = false;
   std::uint64_t trace_hash = 0;
   std::int64_t sim_time_ms = 0;

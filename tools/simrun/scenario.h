@@ -3,6 +3,7 @@
 // and converted to typed values. Everything a run needs is here; the
 // document (with overrides applied) is kept for the report.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,8 +14,10 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/cluster.h"
+#include "sim/checkers.h"
 #include "sim/disk.h"
 #include "sim/network.h"
+#include "tools/simrun/fault_kinds.h"
 #include "tools/simrun/overrides.h"
 
 namespace simrun::cli {
@@ -29,7 +32,7 @@ struct LinkOverride {
 // "follower:orders/0", "random") until the fault fires.
 struct FaultSpec {
   std::int64_t at_ms = 0;
-  std::string action;
+  FaultKind kind = FaultKind::crash;
   std::vector<std::string> targets;
   std::int64_t duration_ms = 0;  // 0: none
   nlohmann::json params = nlohmann::json::object();
@@ -37,9 +40,9 @@ struct FaultSpec {
 };
 
 struct NemesisKind {
-  std::string action;
+  FaultKind kind = FaultKind::crash;
   std::int64_t mean_interval_ms = 0;
-  std::vector<std::string> targets;  // default {"random"}
+  std::vector<std::string> targets;  // default {"random"} when the kind needs targets
   std::int64_t duration_ms = 0;
   nlohmann::json params = nlohmann::json::object();
 };
@@ -76,13 +79,13 @@ inline constexpr std::string_view kLivenessProduceName = "liveness: a produce su
 // How a violated always-on checker is named among the failed checks:
 // "checker:election_safety", "checker:acked_records", ...
 inline constexpr std::string_view kCheckerPrefix = "checker:";
-// The always-on checkers (sim/safety_checker.h, data_checker.h), by the name
-// their violations carry: the one list expectations and junit.xml use.
-inline constexpr std::string_view kCheckerNames[] = {
-    "election_safety",  "state_machine_safety", "apply_order",     "leader_completeness",
-    "committed_prefix", "log_matching",         "commit_own_term", "acked_records",
-    "consumer_offsets", "high_watermark",       "stale_leader",    "meta_assignment",
-    "replica_liveness", "message_rate"};
+// The always-on checkers by the name their violations carry, derived from
+// the one table (sim/checkers.h): the list expectations and junit.xml use.
+inline constexpr auto kCheckerNames = [] {
+  std::array<std::string_view, sim::kCheckers.size()> names{};
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = sim::kCheckers[i].name;
+  return names;
+}();
 
 // `expect.legacy`: the mechanism's legacy knob(s) flipped on top of the
 // scenario. With `set` applied as --set overrides, the run must fail, and

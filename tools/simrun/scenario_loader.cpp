@@ -1,5 +1,6 @@
 #include "tools/simrun/scenario_loader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -11,8 +12,10 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "sim/checkers.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
+#include "tools/simrun/json_text.h"
 #include "tools/simrun/schema_text.h"
 
 namespace simrun::cli {
@@ -161,31 +164,6 @@ std::string read_file(const std::string& file) {
   return text;
 }
 
-json parse_json(std::string_view text, const std::string& file) {
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& error) {
-    // error.byte is 1-based: the position where parsing failed.
-    std::size_t line = 1;
-    std::size_t column = 1;
-    const std::size_t end =
-        std::min<std::size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
-    for (std::size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string what = error.what();
-    const std::size_t colon = what.find("syntax error");
-    if (colon != std::string::npos) what = what.substr(colon);
-    throw InputError(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                     ": invalid JSON: " + what);
-  }
-}
-
 // ---- conversion of validated values ----
 
 sim::duration_ns ms_to_ns(double ms) {
@@ -275,32 +253,50 @@ void check_refs(const json& list, const Scenario& scenario, const std::string& p
   }
 }
 
-// The parameters each action needs, beyond what the schema says.
-void check_fault_shape(const std::string& action, const json& entry, const Scenario& scenario,
+FaultKind fault_kind_at(const json& entry, const std::string& file, const std::string& pointer) {
+  const std::string name = entry.at("action").get<std::string>();
+  const auto kind = fault_kind_from_name(name);
+  // The schema's action enum is checked against kFaultKinds by a test.
+  if (!kind)
+    fail(file, pointer + "/action",
+         "unknown action \"" + name + "\"; expected one of " + fault_kind_names());
+  return *kind;
+}
+
+// A fault's shape against its row in kFaultKinds: targets, duration and
+// params it needs, and nothing it would silently ignore.
+void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scenario& scenario,
                        const std::string& pointer) {
   const json params = entry.value("params", json::object());
   const bool has_targets = entry.contains("targets");
   const bool has_duration = entry.contains("duration");
+  const std::string action = "action \"" + std::string(info.name) + "\"";
   auto require = [&](bool present, const std::string& what) {
-    if (!present) fail(scenario.file, pointer, "action \"" + action + "\" needs " + what);
+    if (!present) fail(scenario.file, pointer, action + " needs " + what);
   };
-  static const std::set<std::string> needs_targets = {
-      "crash",      "restart", "pause",      "resume",        "clock_offset", "clock_drift",
-      "clock_jump", "isolate", "disk_stall", "latency_spike", "cut_one_way",  "clog"};
-  if (needs_targets.count(action) != 0) require(has_targets, "\"targets\"");
-  if (action == "clock_offset") require(params.contains("offset_ms"), "\"params.offset_ms\"");
-  if (action == "clock_drift") require(params.contains("drift_ppm"), "\"params.drift_ppm\"");
-  if (action == "clock_jump") require(params.contains("delta_ms"), "\"params.delta_ms\"");
-  if (action == "partition") require(params.contains("groups"), "\"params.groups\"");
-  if (action == "bridge") {
-    require(params.contains("left") && params.contains("right") && params.contains("bridge"),
-            "\"params.left\", \"params.right\" and \"params.bridge\"");
+  if (info.needs_targets) require(has_targets, "\"targets\"");
+  if (!info.needs_targets && has_targets) {
+    fail(scenario.file, pointer + "/targets",
+         action + " takes no \"targets\" (it is not aimed at nodes)");
   }
-  if (action == "cut_one_way" || action == "clog") require(params.contains("to"), "\"params.to\"");
-  if (action == "clog" || action == "disk_stall" || action == "latency_spike") {
-    require(has_duration, "a \"duration\"");
+  if (info.needs_duration) require(has_duration, "a \"duration\"");
+  if (!info.takes_duration && has_duration) {
+    fail(scenario.file, pointer + "/duration",
+         action + " takes no \"duration\" (it is instantaneous)");
   }
-  if (action == "latency_spike") require(params.contains("latency"), "\"params.latency\"");
+  std::string accepted;
+  for (const std::string_view key : info.params) {
+    if (key.empty()) continue;
+    require(params.contains(key), "\"params." + std::string(key) + "\"");
+    accepted += (accepted.empty() ? "\"" : ", \"") + std::string(key) + "\"";
+  }
+  for (const auto& [key, value] : params.items()) {
+    if (std::find(info.params.begin(), info.params.end(), key) == info.params.end()) {
+      fail(scenario.file, pointer + "/params/" + key,
+           "parameter \"" + key + "\" does not apply to " + action + "; it takes " +
+               (accepted.empty() ? std::string("no params") : accepted));
+    }
+  }
   if (has_targets) check_refs(entry["targets"], scenario, pointer + "/targets");
   for (const char* key : {"left", "right", "to"}) {
     if (params.contains(key)) check_refs(params[key], scenario, pointer + "/params/" + key);
@@ -501,11 +497,11 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     FaultSpec fault;
     fault.json_path = "/faults/" + std::to_string(i);
     fault.at_ms = duration_ms_from_json(entry["at"]);
-    fault.action = entry["action"].get<std::string>();
+    fault.kind = fault_kind_at(entry, file, fault.json_path);
     if (entry.contains("targets")) fault.targets = entry["targets"].get<std::vector<std::string>>();
     if (entry.contains("duration")) fault.duration_ms = duration_ms_from_json(entry["duration"]);
     fault.params = entry.value("params", json::object());
-    check_fault_shape(fault.action, entry, scenario, fault.json_path);
+    check_fault_shape(fault_kind_info(fault.kind), entry, scenario, fault.json_path);
     scenario.faults.push_back(fault);
   }
 
@@ -520,17 +516,20 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
       const json& kind_entry = entry["kinds"][i];
       const std::string pointer = "/nemesis/kinds/" + std::to_string(i);
       NemesisKind kind;
-      kind.action = kind_entry["action"].get<std::string>();
+      kind.kind = fault_kind_at(kind_entry, file, pointer);
+      const FaultKindInfo& info = fault_kind_info(kind.kind);
       kind.mean_interval_ms = duration_ms_from_json(kind_entry["mean_interval"]);
-      kind.targets = kind_entry.contains("targets")
-                         ? kind_entry["targets"].get<std::vector<std::string>>()
-                         : std::vector<std::string>{"random"};
+      if (kind_entry.contains("targets")) {
+        kind.targets = kind_entry["targets"].get<std::vector<std::string>>();
+      } else if (info.needs_targets) {
+        kind.targets = {"random"};
+      }
       if (kind_entry.contains("duration"))
         kind.duration_ms = duration_ms_from_json(kind_entry["duration"]);
       kind.params = kind_entry.value("params", json::object());
       json shaped = kind_entry;
-      shaped["targets"] = kind.targets;
-      check_fault_shape(kind.action, shaped, scenario, pointer);
+      if (!kind.targets.empty()) shaped["targets"] = kind.targets;
+      check_fault_shape(info, shaped, scenario, pointer);
       nemesis.kinds.push_back(kind);
     }
     scenario.nemesis = nemesis;
@@ -636,7 +635,7 @@ std::vector<std::string> schema_errors(const json& document) {
 
 Scenario load_scenario_text(std::string_view text, const std::string& file,
                             const LoadOptions& options) {
-  json document = parse_json(text, file);
+  json document = parse_json_text(text, file);
   for (const Override& override_value : options.overrides) {
     apply_override(document, override_value, file);
   }

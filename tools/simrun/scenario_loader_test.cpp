@@ -183,3 +183,41 @@ TEST_CASE("expect.legacy: overrides and failing check names, validated at load")
       with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false}, "fails": []}})"));
   CHECK(no_fails.find("/expect/legacy/fails") != std::string::npos);
 }
+
+TEST_CASE("a key a fault action would ignore is bad input with its path") {
+  // faults.0 is a pause of leader:__meta for 1 s.
+  const std::string drift =
+      load_error(kValid, {"faults.0.action=crash", "faults.0.params={\"drift_ppm\": 5}"});
+  CHECK(contains(drift, "scenarios/x.json: /faults/0/params/drift_ppm"));
+  CHECK(contains(drift, "does not apply to action \"crash\""));
+  CHECK(contains(load_error(kValid, {"faults.1.targets=[\"n1\"]"}), "/faults/1/targets"));
+  CHECK(contains(load_error(kValid, {"faults.0.action=resume"}), "/faults/0/duration"));
+  CHECK(contains(load_error(kValid, {"faults.0.action=clock_offset",
+                                     "faults.0.params={\"delta_ms\": 5, \"offset_ms\": 1}"}),
+                 "/faults/0/params/delta_ms"));
+  // The same table governs nemesis kinds (whose targets default to random).
+  CHECK(contains(load_error(kValid, {"nemesis={\"kinds\": [{\"action\": \"heal\", "
+                                     "\"mean_interval\": \"5s\", \"duration\": \"1s\"}]}"}),
+                 "/nemesis/kinds/0/duration"));
+  const Scenario scenario = load_scenario_text(kValid, "x.json", {});
+  CHECK(scenario.faults[0].kind == FaultKind::pause);
+  CHECK(scenario.faults[1].kind == FaultKind::partition);
+}
+
+TEST_CASE("a number too large for a double is bad input with file and path") {
+  std::string text = kValid;
+  const std::string old = R"("bound": 5, "group": "__meta")";
+  text.replace(text.find(old), old.size(), R"("bound": 1e400, "group": "__meta")");
+  const std::string error = load_error(text);
+  CHECK(contains(error, "scenarios/x.json:"));
+  CHECK(contains(error, "/assertions/0/bound: number out of range"));
+}
+
+TEST_CASE("knob bounds the schema accepts are the bounds the broker accepts") {
+  CHECK(contains(load_error(kValid, {"cluster.raft.max_inflight_messages=5000"}),
+                 "/cluster/raft/max_inflight_messages"));
+  CHECK(load_error(kValid, {"cluster.raft.max_inflight_messages=4096"}) == "no error");
+  CHECK(load_error(kValid, {"cluster.broker.snapshot_every_entries=0"}) == "no error");
+  CHECK(contains(load_error(kValid, {"cluster.raft.tick_interval_ms=10001"}),
+                 "/cluster/raft/tick_interval_ms"));
+}

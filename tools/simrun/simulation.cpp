@@ -9,6 +9,8 @@
 #include "broker/probe.h"
 #include "broker/timing.h"
 #include "sim/assert.h"
+#include "sim/checkers.h"
+#include "sim/trace_kinds.h"
 #include "tools/simrun/effective_config.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/meta_assignment_check.h"
@@ -227,7 +229,7 @@ void Simulation::note_events(const sim::TraceRecord& record) {
   } else if (kind == broker::events::kRoleChanged && record.text("role") == "leader") {
     queue(SimEventKind::leader_elected, std::string(record.text("group")),
           static_cast<int>(record.number("node")), record.number("term"));
-  } else if (kind == "fault" && record.has("action")) {
+  } else if (kind == sim::trace_kinds::kFault && record.has("action")) {
     queue(SimEventKind::fault_applied, "", 0, 0);
   }
   if (kind == broker::events::kRoleChanged || kind == broker::events::kNodeCrashed) {
@@ -348,7 +350,7 @@ bool Simulation::inject(const nlohmann::json& fault) {
   const FaultSpec& spec = checked.faults.back();
   ScheduledFault scheduled;
   scheduled.at_ms = now_ms();
-  scheduled.action = spec.action;
+  scheduled.kind = spec.kind;
   scheduled.targets = spec.targets;
   scheduled.duration_ms = spec.duration_ms;
   scheduled.params = spec.params;
@@ -527,9 +529,11 @@ RunOutcome Simulation::finish() {
   std::uint64_t meta_checks = 0;
   const std::vector<Violation> meta_violations = check_settled_metadata(meta_checks);
   outcome.checks = safety_.checks();
-  outcome.checks.emplace("meta_assignment", meta_checks);
+  outcome.checks.emplace(std::string(sim::checker_name(sim::Checker::meta_assignment)),
+                         meta_checks);
   outcome.checks.merge(data_.checks());
-  outcome.checks.emplace("stale_leader", stale_leaders_.checks());
+  outcome.checks.emplace(std::string(sim::checker_name(sim::Checker::stale_leader)),
+                         stale_leaders_.checks());
   for (const auto& [probe, count] : world_->coverage().hits()) outcome.probes.emplace(probe, count);
   for (const std::string& probe : broker::all_probe_names()) {
     if (outcome.probes.count(probe) == 0) outcome.probes_missed.push_back(probe);
@@ -561,6 +565,7 @@ RunOutcome Simulation::finish() {
   outcome.config = effective_config_json(scenario_.profile, scenario_.overrides,
                                          scenario_.cluster_knobs, config_.broker);
   outcome.duration_ms = end_ms_;
+  if (end_ms_ > scenario_.duration_ms) outcome.stretched_from_ms = scenario_.duration_ms;
   outcome.trace_hash = world_->trace().hash();
   outcome.events = world_->trace().records();
   outcome.loop_events = world_->loop().events_executed();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "broker/events.h"
+#include "sim/checkers.h"
 
 namespace simrun::cli {
 
@@ -96,7 +97,7 @@ void StaleLeaderChecker::evaluate(const std::string& name, Group& group, sim::ti
     ++violation_count_;
     if (violations_.size() < kMaxViolationsKept) {
       violations_.push_back(Violation{
-          "stale_leader",
+          std::string(sim::checker_name(sim::Checker::stale_leader)),
           now / sim::kNanosPerMilli,
           name,
           {node},

@@ -1,0 +1,33 @@
+#pragma once
+// The simulator kernel's trace-record kinds: one set of names, used by the
+// emitters (sim/network.cpp, sim/disk.cpp, sim/world.cpp, the fault
+// injector) and by every reader. The broker's kinds are in broker/events.h.
+// Record kinds are hashed into the trace hash: renaming one changes every
+// golden hash.
+//
+//  process.add   {process, name}        process.start {process, incarnation}
+//  fault         {type, process, ...}   a kernel fault took effect (World::record_fault);
+//                {action, targets, duration_ms, origin} a scenario fault fired (simrun)
+//  fault.skipped {action, targets, duration_ms, origin}: its targets resolved to no node
+//  net.send / net.deliver / net.drop / net.hold / net.release / net.duplicate /
+//  net.reorder / net.reset {from, to, id, ...}: process ids are 0-based
+//  disk.fsync {process, wait_ns, queue_ns}   disk.crash_loss {process, ...}
+
+#include <string_view>
+
+namespace simrun::sim::trace_kinds {
+inline constexpr std::string_view kProcessAdd = "process.add";
+inline constexpr std::string_view kProcessStart = "process.start";
+inline constexpr std::string_view kFault = "fault";
+inline constexpr std::string_view kFaultSkipped = "fault.skipped";
+inline constexpr std::string_view kNetSend = "net.send";
+inline constexpr std::string_view kNetDeliver = "net.deliver";
+inline constexpr std::string_view kNetDrop = "net.drop";
+inline constexpr std::string_view kNetHold = "net.hold";
+inline constexpr std::string_view kNetRelease = "net.release";
+inline constexpr std::string_view kNetDuplicate = "net.duplicate";
+inline constexpr std::string_view kNetReorder = "net.reorder";
+inline constexpr std::string_view kNetReset = "net.reset";
+inline constexpr std::string_view kDiskFsync = "disk.fsync";
+inline constexpr std::string_view kDiskCrashLoss = "disk.crash_loss";
+}  // namespace simrun::sim::trace_kinds
