@@ -214,12 +214,21 @@ void Connections::arm_timer(Connection& connection, int side_index) {
   duration_ns rto = config_.rto_min;
   for (int i = 0; i < side.backoff && rto < config_.rto_max; ++i) rto *= 2;
   if (rto > config_.rto_max) rto = config_.rto_max;
-  const std::uint64_t generation = ++side.timer_generation;
   side.timer_armed = true;
+  side.rto_deadline = world_.now() + rto;
+  // A pending event due no later than the deadline re-queues itself there.
+  if (side.timer_event_pending && side.timer_event_at <= side.rto_deadline) return;
+  queue_timer_event(connection, side_index, side.rto_deadline);
+}
+
+void Connections::queue_timer_event(Connection& connection, int side_index, time_ns at) {
+  Side& side = connection.sides[side_index];
+  const std::uint64_t generation = ++side.timer_generation;
+  side.timer_event_pending = true;
+  side.timer_event_at = at;
   const std::uint64_t id = connection.id;
-  world_.loop().schedule_at(world_.now() + rto, [this, id, side_index, generation] {
-    on_rto(id, side_index, generation);
-  });
+  world_.loop().schedule_at(
+      at, [this, id, side_index, generation] { on_rto(id, side_index, generation); });
 }
 
 // The retransmission timer expired without the oldest segment being
@@ -230,6 +239,13 @@ void Connections::on_rto(std::uint64_t id, int side_index, std::uint64_t generat
   if (connection == nullptr) return;
   Side& side = connection->sides[side_index];
   if (side.timer_generation != generation || side.state == SideState::closed) return;
+  side.timer_event_pending = false;
+  if (!side.timer_armed) return;  // stopped since: everything was acknowledged
+  if (world_.now() < side.rto_deadline) {
+    // Restarted since this event was queued: not expired yet.
+    queue_timer_event(*connection, side_index, side.rto_deadline);
+    return;
+  }
   side.timer_armed = false;
   if (side.unacked.empty()) return;
   if (world_.now() - side.last_progress >= config_.user_timeout) {
@@ -405,8 +421,7 @@ void Connections::on_ack(Connection& connection, int side_index, std::uint64_t a
   side.backoff = 0;
   side.last_progress = world_.now();
   if (side.unacked.empty()) {
-    ++side.timer_generation;  // cancels the pending RTO
-    side.timer_armed = false;
+    side.timer_armed = false;  // stopped; its pending event finds nothing to do
     // A closing side whose FIN is acknowledged is done.
     if (side.state == SideState::closing)
       fail_side(connection, side_index, ResetCause::none, false);
@@ -434,6 +449,7 @@ void Connections::fail_side(Connection& connection, int side_index, ResetCause c
   side.waiting_for_handshake.clear();
   ++side.timer_generation;
   side.timer_armed = false;
+  side.timer_event_pending = false;
   const ProcessId peer = connection.sides[1 - side_index].process;
   const auto channel_entry = channels_.find({side.process, peer});
   if (channel_entry != channels_.end() && channel_entry->second == connection.id) {

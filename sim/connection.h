@@ -116,8 +116,17 @@ class Connections {
     std::vector<Envelope> waiting_for_handshake;     // sent before `established`
     int backoff = 0;                                 // RTO doublings since the last progress
     time_ns last_progress = 0;                       // last acknowledgement that advanced
-    std::uint64_t timer_generation = 0;              // bumps cancel a pending RTO
+    // The RTO is armed (`timer_armed`) until `rto_deadline`. As in Linux
+    // (one retransmit timer per socket, moved on each restart), restarting
+    // it only moves the deadline; the one pending event (`timer_event_at`,
+    // when `timer_event_pending`) re-queues itself at the deadline when it
+    // fires early, so a busy connection costs one timer event per RTO, not
+    // one per acknowledgement.
+    std::uint64_t timer_generation = 0;  // bumps make the pending event stale
     bool timer_armed = false;
+    bool timer_event_pending = false;
+    time_ns rto_deadline = 0;
+    time_ns timer_event_at = 0;
   };
   struct Connection {
     std::uint64_t id = 0;
@@ -134,6 +143,7 @@ class Connections {
   void send_control(ProcessId from, ProcessId to, std::uint64_t connection, Segment kind,
                     std::uint64_t sequence);
   void arm_timer(Connection& connection, int side);
+  void queue_timer_event(Connection& connection, int side, time_ns at);
   void on_rto(std::uint64_t id, int side, std::uint64_t generation);
   void on_syn_rto(std::uint64_t id, int attempt);
   void on_connect_deadline(std::uint64_t id);

@@ -1,5 +1,6 @@
 #include "sim/event_loop.h"
 
+#include <cstddef>
 #include <utility>
 
 #include "sim/assert.h"
@@ -28,14 +29,17 @@ constexpr std::size_t kArity = 2;
 
 EventLoop::EventLoop() {
   heap_.reserve(1024);
+  now_queue_.reserve(1024);
   slots_.reserve(1024);
   free_slots_.reserve(1024);
 }
 
 EventLoop::~EventLoop() = default;
 
-bool EventLoop::stale(HeapItem item) const {
-  return slots_[order(item) & kSlotMask].order != order(item);
+bool EventLoop::stale(HeapItem item) const { return stale_order(order(item)); }
+
+bool EventLoop::stale_order(std::uint64_t sequence_and_slot) const {
+  return slots_[sequence_and_slot & kSlotMask].order != sequence_and_slot;
 }
 
 std::uint32_t EventLoop::claim_slot(time_ns at) {
@@ -59,6 +63,11 @@ void EventLoop::push(std::uint32_t slot_index, time_ns at) {
   SIMRUN_ASSERT(slot.order == 0, "free slot still pending");
   slot.order = sequence_and_slot;
   ++live_;
+  if (at == now_ns_) {
+    // Runs after everything already due now: see the header.
+    now_queue_.push_back(sequence_and_slot);
+    return;
+  }
   const HeapItem item = (HeapItem{static_cast<std::uint64_t>(at)} << 64) | sequence_and_slot;
   heap_.push_back(item);
   sift_up(heap_.size() - 1, item);
@@ -168,31 +177,62 @@ RunResult EventLoop::run_until(time_ns end, std::uint64_t max_events) {
   RunResult result;
   std::uint64_t ran = 0;
   while (true) {
-    // Discard cancelled entries that reached the top.
+    // Discard cancelled entries that reached the top or the FIFO's head.
     while (!heap_.empty() && stale(heap_.front())) pop_top();
-    if (heap_.empty()) {
-      if (end != kTimeMax) now_ns_ = end;
-      result.reason = StopReason::idle;
-      break;
+    while (!now_queue_empty() && stale_order(now_queue_[now_head_])) ++now_head_;
+    std::uint64_t sequence_and_slot = 0;
+    if (!heap_.empty() && due(heap_.front()) == now_ns_) {
+      // Scheduled before time reached now: ahead of every FIFO entry.
+      if (ran >= max_events) {
+        result.reason = StopReason::event_budget;
+        break;
+      }
+      sequence_and_slot = order(heap_.front());
+      pop_top();
+    } else if (!now_queue_empty()) {
+      if (ran >= max_events) {
+        result.reason = StopReason::event_budget;
+        break;
+      }
+      sequence_and_slot = now_queue_[now_head_++];
+      // Keep the FIFO bounded by what is pending, however long an instant
+      // lasts (a chain of same-instant events).
+      if (now_head_ == now_queue_.size()) {
+        now_queue_.clear();
+        now_head_ = 0;
+      } else if (now_head_ >= 4096 && 2 * now_head_ >= now_queue_.size()) {
+        now_queue_.erase(now_queue_.begin(),
+                         now_queue_.begin() + static_cast<std::ptrdiff_t>(now_head_));
+        now_head_ = 0;
+      }
+    } else {
+      now_queue_.clear();  // only skipped (cancelled) entries were left
+      now_head_ = 0;
+      if (heap_.empty()) {
+        if (end != kTimeMax) now_ns_ = end;
+        result.reason = StopReason::idle;
+        break;
+      }
+      const HeapItem top = heap_.front();
+      if (due(top) > end) {
+        now_ns_ = end;
+        result.reason = StopReason::end_time;
+        break;
+      }
+      if (ran >= max_events) {
+        result.reason = StopReason::event_budget;
+        break;
+      }
+      pop_top();
+      SIMRUN_ASSERT(due(top) > now_ns_, "event queue went back in time");
+      now_ns_ = due(top);
+      sequence_and_slot = order(top);
     }
-    const HeapItem top = heap_.front();
-    if (due(top) > end) {
-      now_ns_ = end;
-      result.reason = StopReason::end_time;
-      break;
-    }
-    if (ran >= max_events) {
-      result.reason = StopReason::event_budget;
-      break;
-    }
-    pop_top();
-    SIMRUN_ASSERT(due(top) >= now_ns_, "event queue went back in time");
-    now_ns_ = due(top);
     ++ran;
     ++events_executed_;
     // Release the slot before running, so the callback may schedule (and
     // reuse the slot) and cancelling its own id is a harmless no-op.
-    const auto slot_index = static_cast<std::uint32_t>(order(top) & kSlotMask);
+    const auto slot_index = static_cast<std::uint32_t>(sequence_and_slot & kSlotMask);
     Slot& slot = slots_[slot_index];
     slot.order = 0;
     ++slot.generation;

@@ -4,6 +4,12 @@
 // in the order they were scheduled; idle time is skipped by jumping to the
 // next event; a run ends at an end time or after an event budget, never by
 // wall time.
+//
+// Events due at the current instant (fiber wake-ups after a notify, yields,
+// spawns) skip the heap: they go to a FIFO. That keeps the (time, sequence)
+// order exactly: every heap entry due now was scheduled before time reached
+// now, so its sequence is lower than any FIFO entry's, and the FIFO is
+// drained before time moves on.
 
 #include <cstdint>
 #include <functional>
@@ -84,11 +90,17 @@ class EventLoop {
   static std::uint64_t order(HeapItem item) { return static_cast<std::uint64_t>(item); }
   void pop_top();
   bool stale(HeapItem item) const;
+  bool stale_order(std::uint64_t sequence_and_slot) const;
+  bool now_queue_empty() const { return now_head_ == now_queue_.size(); }
   time_ns now_ns_ = 0;
   std::uint64_t next_sequence_ = 1;  // 0 marks a slot with no pending event
   std::uint64_t events_executed_ = 0;
   bool stop_requested_ = false;
   std::vector<HeapItem> heap_;
+  // Events due at now_ns_, in scheduling order (their sequence-and-slot
+  // words); entries before now_head_ have run or been skipped.
+  std::vector<std::uint64_t> now_queue_;
+  std::size_t now_head_ = 0;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_ = 0;

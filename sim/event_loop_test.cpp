@@ -193,4 +193,73 @@ TEST_CASE("same-instant order holds across many reuses of few slots") {
   for (std::size_t k = 1; k < order.size(); ++k) CHECK(order[k] > order[k - 1]);
 }
 
+TEST_CASE("events due now from earlier run before same-instant ones scheduled now") {
+  // The first two are heap entries due at 10; the rest are scheduled at 10
+  // while the loop is at 10 and take the same-instant FIFO.
+  EventLoop loop;
+  std::vector<int> order;
+  loop.schedule_at(10, [&] {
+    order.push_back(1);
+    loop.schedule_at(10, [&] {
+      order.push_back(3);
+      loop.schedule_after(0, [&] { order.push_back(5); });
+    });
+    loop.schedule_at(11, [&] { order.push_back(6); });
+    loop.schedule_at(10, [&] { order.push_back(4); });
+  });
+  loop.schedule_at(10, [&] { order.push_back(2); });
+  const RunResult result = loop.run_until(kTimeMax);
+  CHECK(result.events == 6);
+  CHECK(order == std::vector<int>{1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE("a same-instant event can be cancelled and a budget stops between them") {
+  EventLoop loop;
+  std::vector<int> order;
+  TimerId victim;
+  loop.schedule_at(0, [&] {
+    order.push_back(1);
+    victim = loop.schedule_at(0, [&] { order.push_back(100); });
+    loop.schedule_at(0, [&] { order.push_back(2); });
+    loop.schedule_at(0, [&] { order.push_back(3); });
+    CHECK(loop.cancel(victim));
+  });
+  RunResult result = loop.run_until(kTimeMax, 2);
+  CHECK(result.reason == StopReason::event_budget);
+  CHECK(result.now == 0);
+  CHECK(order == std::vector<int>{1, 2});
+  CHECK(loop.pending() == 1);
+  result = loop.run_until(kTimeMax);
+  CHECK(order == std::vector<int>{1, 2, 3});
+  CHECK(loop.pending() == 0);
+  CHECK_FALSE(loop.cancel(victim));
+}
+
+TEST_CASE("a long chain of same-instant events keeps its order while the FIFO compacts") {
+  EventLoop loop;
+  struct Chain {
+    EventLoop* loop;
+    std::uint64_t last = 0;
+    bool ordered = true;
+    static void step(void* context, std::uint64_t index) {
+      auto* self = static_cast<Chain*>(context);
+      if (index != self->last + 1) self->ordered = false;
+      self->last = index;
+      // Two pending at a time: the FIFO never empties during the instant.
+      if (index % 2 == 1 && index < 20'000) {
+        self->loop->schedule_action_at(self->loop->now(), &step, self, index + 2);
+        self->loop->schedule_action_at(self->loop->now(), &step, self, index + 3);
+      }
+    }
+  };
+  Chain chain{&loop};
+  loop.schedule_action_at(3, &Chain::step, &chain, 1);
+  loop.schedule_action_at(3, &Chain::step, &chain, 2);
+  const RunResult result = loop.run_until(kTimeMax);
+  CHECK(chain.ordered);
+  CHECK(chain.last == 20'002);
+  CHECK(result.now == 3);
+  CHECK(loop.pending() == 0);
+}
+
 }  // namespace simrun::sim
