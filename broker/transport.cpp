@@ -63,14 +63,13 @@ bool Transport::peer_disconnected(raft::NodeId node) const {
 sim::Bytes Transport::encode_message_frame(std::string_view group, std::uint64_t sequence,
                                            const raft::Message& message) {
   SIMRUN_ASSERT(group.size() <= kMaxGroupNameBytes, "group name too long for a frame");
-  const sim::Bytes body = raft::encode_message(message);
   sim::Bytes frame;
-  frame.reserve(1 + 2 + group.size() + 8 + body.size());
+  frame.reserve(1 + 2 + group.size() + 8 + raft::encoded_message_bytes(message));
   frame.push_back(static_cast<std::uint8_t>(FrameKind::raft_message));
   put_le(frame, group.size(), 2);
   frame.insert(frame.end(), group.begin(), group.end());
   put_le(frame, sequence, 8);
-  frame.insert(frame.end(), body.begin(), body.end());
+  raft::encode_message_into(message, frame);  // the body, without a copy
   return frame;
 }
 

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "raft/assert.h"
+
 namespace simrun::raft {
 
 namespace {
@@ -27,15 +29,14 @@ constexpr std::uint8_t kKnownFlags =
 // Minimum encoded sizes, used to reject counts that cannot fit.
 constexpr std::size_t kMinEntrySize = 8 + 8 + 4;
 
+// Appends to a caller's buffer, which the encoders size up front (one
+// allocation per encoding instead of one per doubling).
 class Writer {
  public:
+  explicit Writer(Bytes& out) : out_(out) {}
   void u8(std::uint8_t value) { out_.push_back(value); }
-  void u32(std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-  }
-  void u64(std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-  }
+  void u32(std::uint32_t value) { little_endian<4>(value); }
+  void u64(std::uint64_t value) { little_endian<8>(value); }
   void bytes(const Bytes& data) {
     u32(static_cast<std::uint32_t>(data.size()));
     out_.insert(out_.end(), data.begin(), data.end());
@@ -44,11 +45,24 @@ class Writer {
     u8(kFormatVersion);
     u8(static_cast<std::uint8_t>(kind));
   }
-  Bytes take() { return std::move(out_); }
 
  private:
-  Bytes out_;
+  template <int Width>
+  void little_endian(std::uint64_t value) {
+    std::uint8_t buffer[Width];
+    for (int i = 0; i < Width; ++i) buffer[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    out_.insert(out_.end(), buffer, buffer + Width);
+  }
+  Bytes& out_;
 };
+
+// Encoded sizes, for reserving.
+constexpr std::size_t kHeaderBytes = 2;
+constexpr std::size_t kMessageFixedBytes = kHeaderBytes + 1 + 1 + 4 + 4 + 6 * 8 + 4;
+std::size_t entry_bytes(const Entry& entry) { return 8 + 8 + 4 + entry.data.size(); }
+std::size_t snapshot_bytes(const Snapshot& snapshot) {
+  return 8 + 8 + 4 + 4 * snapshot.meta.voters.size() + 4 + snapshot.data.size();
+}
 
 class Reader {
  public:
@@ -152,8 +166,23 @@ Snapshot read_snapshot(Reader& r) {
 
 }  // namespace
 
+std::size_t encoded_message_bytes(const Message& message) {
+  std::size_t total = kMessageFixedBytes;
+  for (const Entry& entry : message.entries) total += entry_bytes(entry);
+  if (message.snapshot.has_value()) total += snapshot_bytes(*message.snapshot);
+  return total;
+}
+
 Bytes encode_message(const Message& message) {
-  Writer w;
+  Bytes out;
+  out.reserve(encoded_message_bytes(message));
+  encode_message_into(message, out);
+  return out;
+}
+
+void encode_message_into(const Message& message, Bytes& out) {
+  const std::size_t start = out.size();
+  Writer w(out);
   w.header(Kind::message);
   w.u8(static_cast<std::uint8_t>(message.type));
   std::uint8_t flags = 0;
@@ -173,7 +202,8 @@ Bytes encode_message(const Message& message) {
   w.u32(static_cast<std::uint32_t>(message.entries.size()));
   for (const Entry& entry : message.entries) write_entry(w, entry);
   if (message.snapshot.has_value()) write_snapshot(w, *message.snapshot);
-  return w.take();
+  RAFT_ASSERT(out.size() - start == encoded_message_bytes(message),
+              "encoded_message_bytes disagrees with the encoder");
 }
 
 std::optional<Message> decode_message(std::span<const std::uint8_t> bytes) {
@@ -205,10 +235,12 @@ std::optional<Message> decode_message(std::span<const std::uint8_t> bytes) {
 }
 
 Bytes encode_entry(const Entry& entry) {
-  Writer w;
+  Bytes out;
+  out.reserve(kHeaderBytes + entry_bytes(entry));
+  Writer w(out);
   w.header(Kind::entry);
   write_entry(w, entry);
-  return w.take();
+  return out;
 }
 
 std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes) {
@@ -220,12 +252,14 @@ std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes) {
 }
 
 Bytes encode_hard_state(const HardState& state) {
-  Writer w;
+  Bytes out;
+  out.reserve(kHeaderBytes + 8 + 4 + 8);
+  Writer w(out);
   w.header(Kind::hard_state);
   w.u64(state.term);
   w.u32(state.vote);
   w.u64(state.commit);
-  return w.take();
+  return out;
 }
 
 std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes) {
@@ -240,10 +274,12 @@ std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes) 
 }
 
 Bytes encode_snapshot(const Snapshot& snapshot) {
-  Writer w;
+  Bytes out;
+  out.reserve(kHeaderBytes + snapshot_bytes(snapshot));
+  Writer w(out);
   w.header(Kind::snapshot);
   write_snapshot(w, snapshot);
-  return w.take();
+  return out;
 }
 
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes) {

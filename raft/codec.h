@@ -4,6 +4,7 @@
 // corruption fault then hits real bytes). Little-endian, versioned, bounded:
 // decode never trusts a length it has not checked against the input.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -13,6 +14,10 @@
 namespace simrun::raft {
 
 Bytes encode_message(const Message& message);
+// Appends encode_message's bytes to `out` (a frame being built around them).
+void encode_message_into(const Message& message, Bytes& out);
+// The size encode_message gives, to reserve a buffer.
+std::size_t encoded_message_bytes(const Message& message);
 std::optional<Message> decode_message(std::span<const std::uint8_t> bytes);
 
 Bytes encode_entry(const Entry& entry);
