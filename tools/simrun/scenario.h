@@ -127,6 +127,9 @@ struct Scenario {
   std::int64_t consume_grace_ms = 5000;
   // Expected outcome per profile ("pass", "fail", "any"); read by CTest.
   std::map<std::string, std::string> expect;
+  // For a profile whose expectation is {"fails": [...]}: the mechanism's
+  // own checks that must be among the failed ones (expect is "fail").
+  std::map<std::string, std::vector<std::string>> expect_fails;
   std::optional<LegacyExpectation> legacy;
 
   // Raft group names the workload creates: "__meta", "<topic>/<partition>".

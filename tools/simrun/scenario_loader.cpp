@@ -351,6 +351,26 @@ std::vector<std::string> failable_names(const Scenario& scenario) {
   return names;
 }
 
+// A `fails` list of an expectation: every name must exist (a renamed
+// assertion must not make the expectation pass vacuously).
+std::vector<std::string> checked_fail_names(const json& fails, const Scenario& scenario,
+                                            const std::string& pointer) {
+  const std::vector<std::string> known = failable_names(scenario);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < fails.size(); ++i) {
+    const std::string name = fails[i].get<std::string>();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string listed;
+      for (const auto& candidate : known)
+        listed += (listed.empty() ? "\"" : ", \"") + candidate + "\"";
+      fail(scenario.file, pointer + "/" + std::to_string(i),
+           "unknown check \"" + name + "\"; expected one of: " + listed);
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
 // expect.legacy, checked now rather than when CTest runs it: its overrides
 // must apply to this scenario and still satisfy the schema, and every name it
 // expects to fail must exist (a renamed assertion must not make the legacy
@@ -374,19 +394,7 @@ LegacyExpectation legacy_expectation(const json& document, const Scenario& scena
   if (!errors.empty()) {
     fail(file, "/expect/legacy/set", "the overrides make the scenario invalid: " + errors.front());
   }
-  const std::vector<std::string> known = failable_names(scenario);
-  const json& fails = entry.at("fails");
-  for (std::size_t i = 0; i < fails.size(); ++i) {
-    const std::string name = fails[i].get<std::string>();
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      std::string listed;
-      for (const auto& candidate : known)
-        listed += (listed.empty() ? "\"" : ", \"") + candidate + "\"";
-      fail(file, "/expect/legacy/fails/" + std::to_string(i),
-           "unknown check \"" + name + "\"; expected one of: " + listed);
-    }
-    legacy.fails.push_back(name);
-  }
+  legacy.fails = checked_fail_names(entry.at("fails"), scenario, "/expect/legacy/fails");
   return legacy;
 }
 
@@ -565,7 +573,13 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
   const json expect = document.value("expect", json::object());
   for (const auto& [profile, outcome] : expect.items()) {
     if (profile == "legacy") continue;
-    scenario.expect[profile] = outcome.get<std::string>();
+    if (outcome.is_object()) {  // {"fails": [...], "reason": ...}: a failure on these checks
+      scenario.expect[profile] = "fail";
+      scenario.expect_fails[profile] =
+          checked_fail_names(outcome.at("fails"), scenario, "/expect/" + profile + "/fails");
+    } else {
+      scenario.expect[profile] = outcome.get<std::string>();
+    }
   }
   if (expect.contains("legacy")) scenario.legacy = legacy_expectation(document, scenario);
   scenario.document = std::move(document);

@@ -26,7 +26,7 @@ const char* kValid = R"({
                  {"metric": "produce.lost_acked", "op": "==", "bound": 0,
                   "window": {"from": "1s", "to": "10s"}}],
   "liveness": {"within": "5s"},
-  "expect": {"recommended": "pass", "v1.3.67": "fail"}
+  "expect": {"recommended": "pass", "v1.3.67": {"fails": ["max_term[__meta] <= 5"]}}
 })";
 
 std::string load_error(const std::string& text, std::vector<std::string> sets = {}) {
@@ -140,11 +140,41 @@ TEST_CASE("a --set path through a scalar is an input error") {
 namespace {
 std::string with_expect(const std::string& expect) {
   std::string text = kValid;
-  const std::string old = R"("expect": {"recommended": "pass", "v1.3.67": "fail"})";
+  const std::string old =
+      R"("expect": {"recommended": "pass", "v1.3.67": {"fails": ["max_term[__meta] <= 5"]}})";
   text.replace(text.find(old), old.size(), "\"expect\": " + expect);
   return text;
 }
 }  // namespace
+
+TEST_CASE("a legacy profile's expected failure names its checks, validated at load") {
+  const Scenario scenario =
+      load_scenario_text(with_expect(R"({"recommended": "pass", "v2.0.0": "any",
+                     "v1.3.67": {"fails": ["max_term[__meta] <= 5", "checker:stale_leader"],
+                                 "reason": "no pre-vote"}})"),
+                         "x.json", {});
+  CHECK(scenario.expect.at("v1.3.67") == "fail");
+  CHECK(scenario.expect.at("v2.0.0") == "any");
+  CHECK(scenario.expect_fails.at("v1.3.67") ==
+        std::vector<std::string>{"max_term[__meta] <= 5", "checker:stale_leader"});
+  CHECK(scenario.expect_fails.count("v2.0.0") == 0);
+  auto error_of = [](const std::string& text) {
+    try {
+      (void)load_scenario_text(text, "x.json", {});
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  // A bare "fail" under a legacy profile names no check: rejected.
+  CHECK(error_of(with_expect(R"({"v1.3.67": "fail"})")).find("/expect/v1.3.67") !=
+        std::string::npos);
+  const std::string unknown = error_of(with_expect(R"({"v2.0.0": {"fails": ["nope"]}})"));
+  CHECK(unknown.find("/expect/v2.0.0/fails/0") != std::string::npos);
+  CHECK(unknown.find("unknown check \"nope\"") != std::string::npos);
+  CHECK(error_of(with_expect(R"({"v2.0.0": {"fails": []}})")).find("/expect/v2.0.0") !=
+        std::string::npos);
+}
 
 TEST_CASE("expect.legacy: overrides and failing check names, validated at load") {
   const Scenario scenario = load_scenario_text(
