@@ -24,6 +24,15 @@ if(SIMRUN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer -g1)
   add_link_options(-fsanitize=address,undefined)
+  if(NOT SIMRUN_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    # The shared ASan runtime, so the Python tests can preload it into the
+    # system python3 for the sanitized simrun module (tools/python), and the
+    # simrun processes those tests start inherit the same one.
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libclang_rt.asan-x86_64.so
+                    OUTPUT_VARIABLE SIMRUN_ASAN_RUNTIME OUTPUT_STRIP_TRAILING_WHITESPACE)
+    get_filename_component(asan_runtime_dir ${SIMRUN_ASAN_RUNTIME} DIRECTORY)
+    add_link_options(-shared-libasan -Wl,-rpath,${asan_runtime_dir})
+  endif()
   add_compile_definitions(BOOST_USE_UCONTEXT BOOST_USE_ASAN)
 endif()
 
