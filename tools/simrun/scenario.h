@@ -117,6 +117,7 @@ struct Scenario {
   sim::LinkConfig default_link;
   std::vector<LinkOverride> links;
   sim::DiskConfig disk;
+  std::map<int, sim::DiskConfig> node_disks;  // disk.nodes: node index (0-based) -> settings
   std::vector<broker::ProducerSpec> producers;
   std::vector<broker::ConsumerSpec> consumers;
 

@@ -454,6 +454,23 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
   scenario.disk.torn_write_probability = disk.value("torn_write_probability", 0.0);
   scenario.disk.bit_flip_probability = disk.value("bit_flip_probability", 0.0);
   scenario.disk.queue_depth = disk.value("queue_depth", std::uint32_t{1});
+  // Issue 11: a node's own disk settings, overlaid on the ones above.
+  const json node_disks = disk.value("nodes", json::object());
+  for (const auto& [name, settings] : node_disks.items()) {
+    const std::string pointer = "/disk/nodes/" + name;
+    const int node = node_index(name, scenario.cluster.nodes, file, pointer);
+    sim::DiskConfig config = scenario.disk;
+    if (settings.contains("fsync_latency")) {
+      config.fsync_latency =
+          distribution_from_json(settings["fsync_latency"], file, pointer + "/fsync_latency");
+    }
+    config.torn_write_probability =
+        settings.value("torn_write_probability", config.torn_write_probability);
+    config.bit_flip_probability =
+        settings.value("bit_flip_probability", config.bit_flip_probability);
+    config.queue_depth = settings.value("queue_depth", config.queue_depth);
+    scenario.node_disks[node] = config;
+  }
 
   const json workload = document.value("workload", json::object());
   std::set<std::string> topics;

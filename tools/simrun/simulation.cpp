@@ -184,6 +184,9 @@ void Simulation::build_cluster() {
     world_->network().set_link(cluster_->node_process(link.from_node),
                                cluster_->node_process(link.to_node), link.config);
   }
+  for (const auto& [node, disk] : scenario_.node_disks) {
+    world_->disk(cluster_->node_process(node)).set_config(disk);
+  }
   for (const auto& producer : scenario_.producers) cluster_->add_producer(producer);
   for (const auto& consumer : scenario_.consumers) cluster_->add_consumer(consumer);
   for (int node = 0; node < config_.nodes; ++node) {
