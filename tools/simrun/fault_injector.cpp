@@ -1,5 +1,6 @@
 #include "tools/simrun/fault_injector.h"
 
+#include <cmath>
 #include <set>
 
 #include "sim/assert.h"
@@ -14,7 +15,7 @@ using nlohmann::json;
 
 FaultInjector::FaultInjector(sim::World& world, broker::Cluster& cluster,
                              const MetricsObserver& leadership)
-    : world_(world), cluster_(cluster), leadership_(leadership) {}
+    : world_(world), cluster_(cluster), leadership_(leadership), windows_(world) {}
 
 void FaultInjector::schedule(const std::vector<ScheduledFault>& faults) {
   for (const ScheduledFault& fault : faults) {
@@ -151,11 +152,23 @@ void FaultInjector::apply(const ScheduledFault& fault) {
       return;
     case FaultKind::latency_spike:
       return latency_spike(fault, targets);
+    case FaultKind::net_loss:
+      return link_window(fault, targets, WindowedSetting::link_drop);
+    case FaultKind::net_duplicate:
+      return link_window(fault, targets, WindowedSetting::link_duplicate);
+    case FaultKind::net_reorder:
+      return link_window(fault, targets, WindowedSetting::link_reorder);
     // Disks.
     case FaultKind::disk_stall:
       SIMRUN_ASSERT(duration > 0, "the loader requires a duration for disk_stall");
       for (sim::ProcessId p : targets) world_.disk(p).stall(sim::millis(duration));
       return;
+    case FaultKind::disk_corrupt:
+      return disk_window(fault, targets, WindowedSetting::disk_bit_flip);
+    case FaultKind::disk_torn_writes:
+      return disk_window(fault, targets, WindowedSetting::disk_torn_write);
+    case FaultKind::disk_slow:
+      return disk_window(fault, targets, WindowedSetting::disk_fsync_latency);
   }
   SIMRUN_ASSERT(false, "FaultInjector::apply: a FaultKind value outside the enum");
 }
@@ -242,29 +255,90 @@ void FaultInjector::bridge(const ScheduledFault& fault) {
   heal_after(fault.duration_ms);
 }
 
+// Every link to and from the targets, as a windowed setting: a spike that
+// overlaps a net_loss window on the same link keeps its loss and vice versa.
 void FaultInjector::latency_spike(const ScheduledFault& fault,
                                   const std::vector<sim::ProcessId>& targets) {
   SIMRUN_ASSERT(fault.duration_ms > 0, "the loader requires a duration for latency_spike");
-  sim::Network& network = world_.network();
-  const sim::DurationDistribution latency =
+  SettingValue value;
+  value.latency =
       distribution_from_json(fault.params.at("latency"), "", fault.origin + "/params/latency");
-  std::vector<std::tuple<sim::ProcessId, sim::ProcessId, sim::LinkConfig>> saved;
+  std::vector<std::uint64_t> windows;
   const auto count = static_cast<sim::ProcessId>(world_.process_count());
-  for (sim::ProcessId p : targets) {
-    for (sim::ProcessId q = 0; q < count; ++q) {
-      if (q == p) continue;
-      for (const auto& [from, to] : {std::pair{p, q}, std::pair{q, p}}) {
-        saved.emplace_back(from, to, network.link(from, to));
-        sim::LinkConfig spiked = network.link(from, to);
-        spiked.latency = latency;
-        network.set_link(from, to, spiked);
-      }
-    }
+  for (const auto& [from, to] : WindowedSettings::links(targets, {}, false, count)) {
+    windows.push_back(windows_.begin(WindowedSetting::link_latency, from, to, value));
   }
-  later(fault.duration_ms, [this, saved] {
-    for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
-      world_.network().set_link(std::get<0>(*it), std::get<1>(*it), std::get<2>(*it));
-    }
+  end_windows_after(fault.duration_ms, std::move(windows));
+}
+
+namespace {
+// The value a windowed fault imposes, from its params (validated at load).
+SettingValue window_value(const ScheduledFault& fault, WindowedSetting setting) {
+  const nlohmann::json& params = fault.params;
+  SettingValue value;
+  switch (setting) {
+    case WindowedSetting::disk_bit_flip:
+      value.probability = params.at("bit_flip_probability").get<double>();
+      break;
+    case WindowedSetting::disk_torn_write:
+      value.probability = params.at("torn_write_probability").get<double>();
+      break;
+    case WindowedSetting::disk_fsync_latency:
+      value.latency = distribution_from_json(params.at("fsync_latency"), "",
+                                             fault.origin + "/params/fsync_latency");
+      break;
+    case WindowedSetting::link_drop:
+      value.probability = params.at("drop_probability").get<double>();
+      break;
+    case WindowedSetting::link_duplicate:
+      value.probability = params.at("duplicate_probability").get<double>();
+      break;
+    case WindowedSetting::link_reorder:
+      value.probability = params.at("reorder_probability").get<double>();
+      value.reorder_delay_max_ns = static_cast<sim::duration_ns>(
+          std::llround(params.at("reorder_delay_max_ms").get<double>() * 1e6));
+      break;
+    case WindowedSetting::link_latency:
+      value.latency =
+          distribution_from_json(params.at("latency"), "", fault.origin + "/params/latency");
+      break;
+  }
+  return value;
+}
+}  // namespace
+
+void FaultInjector::disk_window(const ScheduledFault& fault,
+                                const std::vector<sim::ProcessId>& targets,
+                                WindowedSetting setting) {
+  SIMRUN_ASSERT(fault.duration_ms > 0, "the loader requires a duration for a disk window");
+  SIMRUN_ASSERT(is_disk_setting(setting), "a link setting in a disk window");
+  const SettingValue value = window_value(fault, setting);
+  std::vector<std::uint64_t> windows;
+  for (sim::ProcessId p : targets) windows.push_back(windows_.begin(setting, p, p, value));
+  end_windows_after(fault.duration_ms, std::move(windows));
+}
+
+// One way, targets -> params.to: a fault for the way back is a second fault.
+void FaultInjector::link_window(const ScheduledFault& fault,
+                                const std::vector<sim::ProcessId>& targets,
+                                WindowedSetting setting) {
+  SIMRUN_ASSERT(fault.duration_ms > 0, "the loader requires a duration for a link window");
+  SIMRUN_ASSERT(!is_disk_setting(setting), "a disk setting in a link window");
+  const SettingValue value = window_value(fault, setting);
+  std::vector<std::uint64_t> windows;
+  const auto count = static_cast<sim::ProcessId>(world_.process_count());
+  for (const auto& [from, to] :
+       WindowedSettings::links(targets, param_targets(fault, "to"), true, count)) {
+    windows.push_back(windows_.begin(setting, from, to, value));
+  }
+  end_windows_after(fault.duration_ms, std::move(windows));
+}
+
+void FaultInjector::end_windows_after(std::int64_t duration_ms,
+                                      std::vector<std::uint64_t> windows) {
+  if (windows.empty()) return;
+  later(duration_ms, [this, windows = std::move(windows)] {
+    for (const std::uint64_t window : windows) windows_.end(window);
   });
 }
 

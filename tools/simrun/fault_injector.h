@@ -12,6 +12,7 @@
 #include "sim/world.h"
 #include "tools/simrun/fault_schedule.h"
 #include "tools/simrun/metrics.h"
+#include "tools/simrun/window_faults.h"
 
 namespace simrun::cli {
 
@@ -47,6 +48,13 @@ class FaultInjector {
   void bridge(const ScheduledFault& fault);
   void latency_spike(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets);
   void heal_after(std::int64_t duration_ms);
+  // Issue 11: one setting of the targets' disks, or of the links targets ->
+  // params.to, for the fault's window (window_faults.h).
+  void disk_window(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets,
+                   WindowedSetting setting);
+  void link_window(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets,
+                   WindowedSetting setting);
+  void end_windows_after(std::int64_t duration_ms, std::vector<std::uint64_t> windows);
   // The processes a node-list param ("to", "left", "right") names now.
   std::vector<sim::ProcessId> param_targets(const ScheduledFault& fault, const char* key) const;
   void later(std::int64_t delay_ms, std::function<void()> action);
@@ -57,6 +65,7 @@ class FaultInjector {
   const MetricsObserver& leadership_;
   std::uint64_t applied_ = 0;
   std::uint64_t skipped_ = 0;
+  WindowedSettings windows_;
 };
 
 }  // namespace simrun::cli

@@ -35,6 +35,13 @@ enum class FaultKind {
   heal,
   disk_stall,
   latency_spike,
+  // Issue 11: one disk or link setting changed for a window (window_faults.h).
+  disk_corrupt,
+  disk_torn_writes,
+  disk_slow,
+  net_loss,
+  net_duplicate,
+  net_reorder,
 };
 
 // At most this many params per kind (unused slots are empty).
@@ -146,6 +153,52 @@ inline constexpr std::array kFaultKinds = {
                   true,
                   {"latency"},
                   "links to and from the targets use params.latency for the duration"},
+    FaultKindInfo{FaultKind::disk_corrupt,
+                  "disk_corrupt",
+                  true,
+                  true,
+                  true,
+                  {"bit_flip_probability"},
+                  "each write fsynced on the targets' disks in the window flips a bit with "
+                  "params.bit_flip_probability"},
+    FaultKindInfo{FaultKind::disk_torn_writes,
+                  "disk_torn_writes",
+                  true,
+                  true,
+                  true,
+                  {"torn_write_probability"},
+                  "a crash of a target in the window tears its last unsynced append with "
+                  "params.torn_write_probability"},
+    FaultKindInfo{FaultKind::disk_slow,
+                  "disk_slow",
+                  true,
+                  true,
+                  true,
+                  {"fsync_latency"},
+                  "the targets' fsyncs take params.fsync_latency (service time, queued) in the "
+                  "window"},
+    FaultKindInfo{FaultKind::net_loss,
+                  "net_loss",
+                  true,
+                  true,
+                  true,
+                  {"to", "drop_probability"},
+                  "links targets -> params.to drop with params.drop_probability in the window"},
+    FaultKindInfo{FaultKind::net_duplicate,
+                  "net_duplicate",
+                  true,
+                  true,
+                  true,
+                  {"to", "duplicate_probability"},
+                  "links targets -> params.to duplicate with params.duplicate_probability"},
+    FaultKindInfo{FaultKind::net_reorder,
+                  "net_reorder",
+                  true,
+                  true,
+                  true,
+                  {"to", "reorder_probability", "reorder_delay_max_ms"},
+                  "links targets -> params.to delay a message by up to params.reorder_delay_max_ms "
+                  "with params.reorder_probability"},
 };
 
 // The row of `kind` (the table is in enum order; fault_kinds_test checks it).

@@ -44,6 +44,12 @@ Disturbance disturbance_of(FaultKind kind) {
     case FaultKind::disk_stall:
     case FaultKind::clog:
     case FaultKind::latency_spike:
+    case FaultKind::disk_corrupt:
+    case FaultKind::disk_torn_writes:
+    case FaultKind::disk_slow:
+    case FaultKind::net_loss:
+    case FaultKind::net_duplicate:
+    case FaultKind::net_reorder:
     case FaultKind::clock_offset:
     case FaultKind::clock_drift:
     case FaultKind::clock_jump:

@@ -312,6 +312,10 @@ void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scena
   if (params.contains("latency")) {
     (void)distribution_from_json(params["latency"], scenario.file, pointer + "/params/latency");
   }
+  if (params.contains("fsync_latency")) {
+    (void)distribution_from_json(params["fsync_latency"], scenario.file,
+                                 pointer + "/params/fsync_latency");
+  }
 }
 
 std::optional<TimeWindow> window_from(const json& entry) {
