@@ -157,6 +157,17 @@ FAULTS = {
     "disk_stall": {"targets": ["follower:__meta"], "duration": "400ms"},
     "latency_spike": {"targets": ["random"], "duration": "1s",
                       "params": {"latency": {"kind": "fixed", "value_ms": 30}}},
+    "disk_corrupt": {"targets": ["n2"], "duration": "1s", "params": {"bit_flip_probability": 0.1}},
+    "disk_torn_writes": {"targets": ["n2"], "duration": "1s",
+                         "params": {"torn_write_probability": 1.0}},
+    "disk_slow": {"targets": ["n3"], "duration": "1s",
+                  "params": {"fsync_latency": {"kind": "fixed", "value_ms": 20}}},
+    "net_loss": {"targets": ["n1"], "duration": "1s",
+                 "params": {"to": ["n2"], "drop_probability": 0.2}},
+    "net_duplicate": {"targets": ["n1"], "duration": "1s",
+                      "params": {"to": ["n3"], "duplicate_probability": 0.2}},
+    "net_reorder": {"targets": ["n2"], "duration": "1s",
+                    "params": {"to": ["n1"], "reorder_probability": 0.3, "reorder_delay_max_ms": 20}},
 }
 
 
