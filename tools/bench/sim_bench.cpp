@@ -20,13 +20,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <queue>
 #include <string>
 #include <vector>
 
 #include "sim/event_loop.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
+#include "tools/bench/bare_heap_reference.h"
 
 // Marks the timed regions for callgrind (a no-op when not running under it).
 #if __has_include(<valgrind/callgrind.h>)
@@ -52,30 +52,8 @@ void report(const char* name, std::uint64_t events, double wall_seconds, const c
 }
 
 void bench_reference(std::uint64_t total_events) {
-  struct Entry {
-    std::int64_t at;
-    std::uint64_t sequence;
-    std::uint32_t timer;
-    bool operator>(const Entry& other) const {
-      return at != other.at ? at > other.at : sequence > other.sequence;
-    }
-  };
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
-  std::vector<duration_ns> periods;
-  std::uint64_t sequence = 0;
-  for (std::uint32_t i = 0; i < 1000; ++i) {
-    periods.push_back(1000 + (i * 7919) % 5000);
-    queue.push(Entry{periods.back(), sequence++, i});
-  }
-  SIMRUN_BENCH_TOGGLE();
-  const auto start = Clock::now();
-  for (std::uint64_t n = 0; n < total_events; ++n) {
-    const Entry top = queue.top();
-    queue.pop();
-    queue.push(Entry{top.at + periods[top.timer], sequence++, top.timer});
-  }
-  const double wall = seconds_since(start);
-  SIMRUN_BENCH_TOGGLE();
+  const double wall =
+      simrun::bench::bare_heap_reference_seconds(total_events, [] { SIMRUN_BENCH_TOGGLE(); });
   report("pq-ref", total_events, wall, "events");
 }
 

@@ -34,13 +34,13 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
-#include <queue>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "tools/bench/bare_heap_reference.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/report.h"
 #include "tools/simrun/runner.h"
@@ -248,33 +248,10 @@ std::pair<RunFigures, ChildUsage> run_in_child(const std::string& text, const st
   return {figures, ChildUsage{usage.ru_maxrss, cpu_seconds(usage)}};
 }
 
-// The bare-heap reference: 1,000 self-rescheduling timers on a
-// std::priority_queue of (time, sequence), no callbacks (sim_bench's pq-ref).
+// The bare-heap reference (tools/bench/bare_heap_reference.h).
 double reference_events_per_second(std::uint64_t total_events) {
-  struct Entry {
-    std::int64_t at;
-    std::uint64_t sequence;
-    std::uint32_t timer;
-    bool operator>(const Entry& other) const {
-      return at != other.at ? at > other.at : sequence > other.sequence;
-    }
-  };
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue;
-  std::vector<std::int64_t> periods;
-  std::uint64_t sequence = 0;
-  for (std::uint32_t i = 0; i < 1000; ++i) {
-    periods.push_back(1000 + (i * 7919) % 5000);
-    queue.push(Entry{periods.back(), sequence++, i});
-  }
-  const auto start = Clock::now();
-  for (std::uint64_t n = 0; n < total_events; ++n) {
-    const Entry top = queue.top();
-    queue.pop();
-    queue.push(Entry{top.at + periods[top.timer], sequence++, top.timer});
-  }
-  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  if (queue.empty()) std::abort();  // keeps the loop observable
-  return static_cast<double>(total_events) / wall;
+  return static_cast<double>(total_events) /
+         simrun::bench::bare_heap_reference_seconds(total_events);
 }
 
 }  // namespace
