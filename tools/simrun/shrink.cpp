@@ -6,6 +6,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "sim/assert.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/materialise.h"
@@ -190,56 +191,64 @@ bool remove_faults(Shrinker& shrinker, json& document, std::ostream& log) {
   return changed;
 }
 
-// Halves fault windows (durations), one fault at a time, as long as it reproduces.
-bool narrow_windows(Shrinker& shrinker, json& document, std::ostream& log) {
+// A smaller scenario to try, and what keeping it changed (for the log).
+struct Step {
+  json document;
+  std::string what;
+};
+
+// One reduction pass: `steps` lists the candidate steps from the current
+// document; the first that still reproduces is kept, and the pass repeats
+// from there until none does or the run budget ends. Returns whether any
+// step was kept.
+template <typename Steps>
+bool keep_reducing(Shrinker& shrinker, json& document, std::ostream& log, Steps steps) {
   bool changed = false;
   while (!shrinker.out_of_runs()) {
-    std::vector<json> candidates;
-    std::vector<std::size_t> which;
-    for (std::size_t i = 0; i < fault_count(document); ++i) {
-      const json& fault = document["faults"][i];
-      if (!fault.contains("duration")) continue;
-      const std::int64_t window = duration_of(fault["duration"]);
-      if (window < 2) continue;
-      json candidate = document;
-      candidate["faults"][i]["duration"] = format_duration_ms(window / 2);
-      candidates.push_back(std::move(candidate));
-      which.push_back(i);
-    }
-    const auto found = shrinker.first_reproducing(candidates);
+    std::vector<Step> candidates = steps(document);
+    std::vector<json> documents;
+    documents.reserve(candidates.size());
+    for (Step& step : candidates) documents.push_back(std::move(step.document));
+    const auto found = shrinker.first_reproducing(documents);
     if (!found) break;
-    document = std::move(candidates[*found]);
+    SIMRUN_ASSERT(*found < documents.size(), "the shrinker kept a step it was not given");
+    document = std::move(documents[*found]);
     changed = true;
-    log << fmt::format("  fault {}: window {} [{} runs]\n", which[*found],
-                       document["faults"][which[*found]]["duration"].get<std::string>(),
-                       shrinker.runs());
+    log << "  " << candidates[*found].what << fmt::format(" [{} runs]\n", shrinker.runs());
   }
   return changed;
 }
 
-// Drops one target of a fault with several.
-bool narrow_targets(Shrinker& shrinker, json& document, std::ostream& log) {
-  bool changed = false;
-  while (!shrinker.out_of_runs()) {
-    std::vector<json> candidates;
-    std::vector<std::string> what;
-    for (std::size_t i = 0; i < fault_count(document); ++i) {
-      const json& fault = document["faults"][i];
-      if (!fault.contains("targets") || fault["targets"].size() < 2) continue;
-      for (std::size_t t = 0; t < fault["targets"].size(); ++t) {
-        json candidate = document;
-        candidate["faults"][i]["targets"].erase(t);
-        candidates.push_back(std::move(candidate));
-        what.push_back(fmt::format("fault {}: target {} dropped", i, fault["targets"][t].dump()));
-      }
-    }
-    const auto found = shrinker.first_reproducing(candidates);
-    if (!found) break;
-    document = std::move(candidates[*found]);
-    changed = true;
-    log << "  " << what[*found] << fmt::format(" [{} runs]\n", shrinker.runs());
+// Halves fault windows (durations), one fault at a time, as long as it reproduces.
+std::vector<Step> narrower_windows(const json& document) {
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < fault_count(document); ++i) {
+    const json& fault = document["faults"][i];
+    if (!fault.contains("duration")) continue;
+    const std::int64_t window = duration_of(fault["duration"]);
+    if (window < 2) continue;
+    json candidate = document;
+    candidate["faults"][i]["duration"] = format_duration_ms(window / 2);
+    steps.push_back({std::move(candidate),
+                     fmt::format("fault {}: window {}", i, format_duration_ms(window / 2))});
   }
-  return changed;
+  return steps;
+}
+
+// Drops one target of a fault with several.
+std::vector<Step> fewer_targets(const json& document) {
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < fault_count(document); ++i) {
+    const json& fault = document["faults"][i];
+    if (!fault.contains("targets") || fault["targets"].size() < 2) continue;
+    for (std::size_t t = 0; t < fault["targets"].size(); ++t) {
+      json candidate = document;
+      candidate["faults"][i]["targets"].erase(t);
+      steps.push_back({std::move(candidate),
+                       fmt::format("fault {}: target {} dropped", i, fault["targets"][t].dump())});
+    }
+  }
+  return steps;
 }
 
 // The shortest run that still contains every fault and every assertion
@@ -267,76 +276,56 @@ std::int64_t shortest_duration_ms(const json& document) {
 
 // Shortens the run: a quarter, a half, three quarters of the current length,
 // never below shortest_duration_ms.
-bool shorten(Shrinker& shrinker, json& document, std::ostream& log) {
-  bool changed = false;
-  while (!shrinker.out_of_runs()) {
-    const std::int64_t duration = duration_of(document["duration"]);
-    const std::int64_t shortest = shortest_duration_ms(document);
-    std::vector<json> candidates;
-    std::vector<std::int64_t> lengths;
-    for (std::int64_t quarters : {1, 2, 3}) {
-      // Rounded down to whole seconds: shorter steps buy little.
-      const std::int64_t length = duration * quarters / 4 / 1000 * 1000;
-      if (length < shortest || length >= duration) continue;
-      json candidate = document;
-      candidate["duration"] = format_duration_ms(length);
-      candidates.push_back(std::move(candidate));
-      lengths.push_back(length);
-    }
-    const auto found = shrinker.first_reproducing(candidates);
-    if (!found) break;
-    document = std::move(candidates[*found]);
-    changed = true;
-    log << fmt::format("  duration {} [{} runs]\n", format_duration_ms(lengths[*found]),
-                       shrinker.runs());
+std::vector<Step> shorter_runs(const json& document) {
+  std::vector<Step> steps;
+  const std::int64_t duration = duration_of(document["duration"]);
+  const std::int64_t shortest = shortest_duration_ms(document);
+  for (std::int64_t quarters : {1, 2, 3}) {
+    // Rounded down to whole seconds: shorter steps buy little.
+    const std::int64_t length = duration * quarters / 4 / 1000 * 1000;
+    if (length < shortest || length >= duration) continue;
+    json candidate = document;
+    candidate["duration"] = format_duration_ms(length);
+    steps.push_back({std::move(candidate), "duration " + format_duration_ms(length)});
   }
-  return changed;
+  return steps;
 }
 
 // Lowers the workload: halves producer rates, removes consumers and
 // producers, drops partitions.
-bool lower_workload(Shrinker& shrinker, json& document, std::ostream& log) {
-  bool changed = false;
-  while (!shrinker.out_of_runs() && document.contains("workload")) {
-    std::vector<json> candidates;
-    std::vector<std::string> what;
-    const json& workload = document["workload"];
-    for (const char* list : {"consumers", "producers"}) {
-      if (!workload.contains(list)) continue;
-      for (std::size_t i = 0; i < workload[list].size(); ++i) {
-        json candidate = document;
-        candidate["workload"][list].erase(i);
-        candidates.push_back(std::move(candidate));
-        what.push_back(fmt::format("{} {} removed", list, i));
-      }
+std::vector<Step> lighter_workloads(const json& document) {
+  std::vector<Step> steps;
+  if (!document.contains("workload")) return steps;
+  const json& workload = document["workload"];
+  for (const char* list : {"consumers", "producers"}) {
+    if (!workload.contains(list)) continue;
+    for (std::size_t i = 0; i < workload[list].size(); ++i) {
+      json candidate = document;
+      candidate["workload"][list].erase(i);
+      steps.push_back({std::move(candidate), fmt::format("{} {} removed", list, i)});
     }
-    if (workload.contains("producers")) {
-      for (std::size_t i = 0; i < workload["producers"].size(); ++i) {
-        const double rate = workload["producers"][i].value("rate_per_second", 0.0);
-        if (rate < 2) continue;
-        json candidate = document;
-        candidate["workload"]["producers"][i]["rate_per_second"] = std::floor(rate / 2);
-        candidates.push_back(std::move(candidate));
-        what.push_back(fmt::format("producer {}: {} records/s", i, std::floor(rate / 2)));
-      }
-    }
-    if (workload.contains("topics")) {
-      for (std::size_t i = 0; i < workload["topics"].size(); ++i) {
-        const int partitions = workload["topics"][i].value("partitions", 1);
-        if (partitions < 2) continue;
-        json candidate = document;
-        candidate["workload"]["topics"][i]["partitions"] = partitions - 1;
-        candidates.push_back(std::move(candidate));
-        what.push_back(fmt::format("topic {}: {} partitions", i, partitions - 1));
-      }
-    }
-    const auto found = shrinker.first_reproducing(candidates);
-    if (!found) break;
-    document = std::move(candidates[*found]);
-    changed = true;
-    log << "  " << what[*found] << fmt::format(" [{} runs]\n", shrinker.runs());
   }
-  return changed;
+  if (workload.contains("producers")) {
+    for (std::size_t i = 0; i < workload["producers"].size(); ++i) {
+      const double rate = workload["producers"][i].value("rate_per_second", 0.0);
+      if (rate < 2) continue;
+      json candidate = document;
+      candidate["workload"]["producers"][i]["rate_per_second"] = std::floor(rate / 2);
+      steps.push_back({std::move(candidate),
+                       fmt::format("producer {}: {} records/s", i, std::floor(rate / 2))});
+    }
+  }
+  if (workload.contains("topics")) {
+    for (std::size_t i = 0; i < workload["topics"].size(); ++i) {
+      const int partitions = workload["topics"][i].value("partitions", 1);
+      if (partitions < 2) continue;
+      json candidate = document;
+      candidate["workload"]["topics"][i]["partitions"] = partitions - 1;
+      steps.push_back(
+          {std::move(candidate), fmt::format("topic {}: {} partitions", i, partitions - 1)});
+    }
+  }
+  return steps;
 }
 
 }  // namespace
@@ -426,10 +415,10 @@ ShrinkResult shrink(const ShrinkOptions& options, std::ostream& log) {
   constexpr int kMaxRounds = 10;  // each round that changes something removes something
   for (int round = 0; round < kMaxRounds && !shrinker.out_of_runs(); ++round) {
     bool changed = remove_faults(shrinker, document, log);
-    changed = narrow_targets(shrinker, document, log) || changed;
-    changed = narrow_windows(shrinker, document, log) || changed;
-    changed = shorten(shrinker, document, log) || changed;
-    changed = lower_workload(shrinker, document, log) || changed;
+    changed = keep_reducing(shrinker, document, log, fewer_targets) || changed;
+    changed = keep_reducing(shrinker, document, log, narrower_windows) || changed;
+    changed = keep_reducing(shrinker, document, log, shorter_runs) || changed;
+    changed = keep_reducing(shrinker, document, log, lighter_workloads) || changed;
     if (!changed) break;
   }
   if (shrinker.out_of_runs()) log << fmt::format("  stopped at --max-runs {}\n", options.max_runs);
