@@ -29,14 +29,13 @@ constexpr int kExitPass = 0;
 constexpr int kExitFail = 1;
 constexpr int kExitBadInput = 2;
 
-// "simrun scenarios/x.py --seed N [--duration D] [--set 'P=V' ...]"
+// "simrun scenarios/x.py --seed N [--duration D] [--set 'P=V' ...]": the
+// same line a sweep prints for the script (cli::repro_line).
 std::string script_repro(const cli::ScriptOptions& options, std::uint64_t seed) {
-  std::string line = "simrun " + options.path + " --seed " + std::to_string(seed);
-  if (options.duration_ms) line += " --duration " + std::to_string(*options.duration_ms) + "ms";
-  for (const std::string& text : options.sets) {
-    line += " " + cli::override_argument(cli::parse_override(text));
-  }
-  return line;
+  std::vector<cli::Override> overrides;
+  overrides.reserve(options.sets.size());
+  for (const std::string& text : options.sets) overrides.push_back(cli::parse_override(text));
+  return cli::repro_line(options.path, seed, overrides, options.duration_ms.value_or(0));
 }
 
 // kScriptLineBudget, or SIMRUN_SCRIPT_LINE_BUDGET when set (tests use a
