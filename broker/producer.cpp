@@ -152,7 +152,12 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
 
   ProducerState state(env);
   const double mean_gap_ns = 1e9 / spec.rate_per_second;
-  for (std::uint64_t sequence = 0;; ++sequence) {
+  // A restarted producer (a crash fault on its process) is a new
+  // incarnation: a sequence range of its own, so its records differ from
+  // the last incarnation's (the same producer id and sequence would make
+  // byte-identical record keys and values).
+  const std::uint64_t first_sequence = (env.incarnation() - 1) << 32;
+  for (std::uint64_t sequence = first_sequence;; ++sequence) {
     const auto gap_ns = static_cast<sim::duration_ns>(env.rng().exponential(mean_gap_ns));
     if (stop_at - env.now() <= gap_ns) break;
     env.sleep(gap_ns);

@@ -317,6 +317,8 @@ void Network::clog(ProcessId from, ProcessId to, duration_ns window) {
   world_.loop().schedule_at(until, [this, from, to] { release_clog(from, to, false); });
 }
 
+void Network::unclog(ProcessId from, ProcessId to) { release_clog(from, to, true); }
+
 void Network::release_clog(ProcessId from, ProcessId to, bool forced) {
   const auto clogged = clog_until_.find({from, to});
   if (clogged == clog_until_.end()) return;               // healed already

@@ -112,6 +112,9 @@ class Network {
   // Holds every message sent on from -> to during the next `window`, then
   // releases them in send order at the window's end.
   void clog(ProcessId from, ProcessId to, duration_ns window);
+  // Ends the clog on from -> to now (its held messages leave in send
+  // order); cuts stay. Nothing happens without a clog there.
+  void unclog(ProcessId from, ProcessId to);
   void heal();  // removes every cut and releases every clog now
   bool link_up(ProcessId from, ProcessId to) const;
 

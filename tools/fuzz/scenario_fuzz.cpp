@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 1; i < schedule.size(); ++i) {
       SIMRUN_ASSERT(schedule[i - 1].at_ms <= schedule[i].at_ms, "fault schedule out of order");
     }
-    (void)simrun::cli::last_fault_end_ms(schedule);
+    (void)simrun::cli::last_fault_end_ms(schedule, scenario.duration_ms);
   } catch (const simrun::cli::InputError&) {
     // Bad input, reported as such: the expected outcome for most inputs.
   }

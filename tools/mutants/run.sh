@@ -9,7 +9,8 @@
 #   tools/mutants/run.sh [--seeds N] [--jobs J] [--scenarios 'scenarios/*.json'] [PATCH...]
 #
 # A mutant is caught when some seed of some scenario fails (an assertion, a
-# checker, or a crash/abort of the simulated code). Output: one line per
+# checker, or a crash/abort of the simulated code) that passes without any
+# mutant (the unmutated baseline is swept first; its failures are listed). Output: one line per
 # mutant (caught or MISSED, failing seeds / seeds run, the first failing
 # scenario and seed with its first failed check), then the caught count.
 set -euo pipefail
@@ -52,6 +53,25 @@ cmake -S "$scratch" -B "$scratch/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DSIMRUN_BUILD_TESTS=OFF -DSIMRUN_BUILD_BENCHMARKS=OFF \
   -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
 
+# The unmutated baseline first: a (scenario, seed) that already fails
+# without any mutant (a real bug of the code under test, or a flaky
+# scenario) proves nothing about a mutant, so it is left out of every
+# mutant's count and listed here.
+git -C "$scratch" checkout --quiet -- .
+cmake --build "$scratch/build" --target simrun -j "$jobs" >/tmp/simrun-mutant-baseline.log 2>&1
+declare -A baseline_failing=()
+baseline_count=0
+for scenario in "${scenarios[@]}"; do
+  output=$(cd "$scratch" && build/simrun sweep "$scenario" --seeds "$seeds" --jobs "$jobs" 2>/dev/null || true)
+  while read -r seed; do
+    [[ -z $seed ]] && continue
+    baseline_failing["$scenario:$seed"]=1
+    baseline_count=$((baseline_count + 1))
+    echo "baseline: $(basename "$scenario" .json) seed $seed fails without a mutant: $(grep -m1 "^FAIL seed $seed " <<<"$output" | cut -c1-110)"
+  done < <(sed -n 's/^FAIL seed \([0-9]*\) .*/\1/p' <<<"$output")
+done
+echo "baseline: $baseline_count failing (scenario, seed) pairs left out of the counts"
+
 caught=0
 total=0
 printf '%-34s %-7s %-13s %s\n' mutant verdict "failed/seeds" "first catch"
@@ -73,12 +93,15 @@ for patch in "${patches[@]}"; do
   for scenario in "${scenarios[@]}"; do
     output=$(cd "$scratch" && build/simrun sweep "$scenario" --seeds "$seeds" --jobs "$jobs" 2>/dev/null || true)
     run=$((run + seeds))
-    count=$(sed -n 's/^sweep: [0-9]* passed, \([0-9]*\) failed$/\1/p' <<<"$output")
-    count=${count:-0}
+    count=0
+    while read -r seed; do
+      [[ -z $seed || -n ${baseline_failing["$scenario:$seed"]:-} ]] && continue
+      count=$((count + 1))
+      if [[ -z $first ]]; then
+        first="$(basename "$scenario" .json) $(grep -m1 "^FAIL seed $seed " <<<"$output" | cut -c1-90)"
+      fi
+    done < <(sed -n 's/^FAIL seed \([0-9]*\) .*/\1/p' <<<"$output")
     failed=$((failed + count))
-    if [[ $count -gt 0 && -z $first ]]; then
-      first="$(basename "$scenario" .json) $(grep -m1 '^FAIL seed' <<<"$output" | cut -c1-90)"
-    fi
   done
   if [[ $failed -gt 0 ]]; then
     caught=$((caught + 1))

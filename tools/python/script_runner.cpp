@@ -3,11 +3,14 @@
 #include <pybind11/embed.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <set>
 
+#include "broker/probe.h"
 #include "sim/assert.h"
 #include "sim/hash.h"
 #include "tools/python/bindings.h"
@@ -152,6 +155,17 @@ cli::SeedResult script_seed_result(const cli::ScriptOptions& options,
   }
   result.trace_hash = runs.size() == 1 ? cli::format_hash(runs[0].outcome.trace_hash)
                                        : cli::format_hash(combined.value());
+  // The probes none of the script's simulations reached (all of them when
+  // it ran none), so a sweep's probes_missed stays truthful for scripts.
+  std::set<std::string> missed;
+  for (const std::string& name : broker::all_probe_names()) missed.insert(name);
+  for (const SessionRun& run : runs) {
+    const auto& own = run.outcome.probes_missed;
+    std::erase_if(missed, [&](const std::string& name) {
+      return std::find(own.begin(), own.end(), name) == own.end();
+    });
+  }
+  result.probes_missed.assign(missed.begin(), missed.end());
   const int status = raised.value_or(passed ? kExitPass : kExitFail);
   result.status = status == kExitPass   ? cli::SeedStatus::pass
                   : status == kExitFail ? cli::SeedStatus::fail

@@ -49,7 +49,8 @@ const char* kUsage =
     "                                   column per broker profile, steady state and under the\n"
     "                                   scenario's faults (DIR/table.html, DIR/table.json)\n"
     "  simrun sweep SCENARIO.json|.py [--seeds N | --seeds A..B] [--first-seed S] [--jobs J]\n"
-    "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail]\n"
+    "               [--shard I/N | --shards N] [--set ...] [--report DIR] [--until-fail] "
+    "[--swarm]\n"
     "               [--max-events N] [--seed-wall-budget 10m]\n"
     "                                   seeds in worker processes: metric quantiles over\n"
     "                                   seeds, each failing seed's first failure and repro\n"
@@ -110,6 +111,7 @@ po::options_description option_descriptions() {
       "shards", po::value<std::uint64_t>(),
       "sweep: N shards, this one's index (from 0) in JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID")(
       "until-fail", "sweep: stop at the first failing seed")(
+      "swarm", "swarm testing: each seed draws its fault mix (--set nemesis.swarm=true)")(
       "max-events", po::value<std::uint64_t>(), "sweep: per-seed budget of simulated events")(
       "seed-wall-budget", po::value<std::string>(), "sweep: per-seed wall-time budget (10m)")(
       "baseline", po::value<std::string>(), "gate: the baseline sweep (folder or sweep.json)")(
@@ -153,6 +155,8 @@ Parsed parse(const std::vector<std::string>& args) {
   if (vm.count("shard")) parsed.shard = vm["shard"].as<std::string>();
   if (vm.count("shards")) parsed.shards = vm["shards"].as<std::uint64_t>();
   parsed.until_fail = vm.count("until-fail") != 0;
+  // An override like any other, so the repro line and replay carry it.
+  if (vm.count("swarm") != 0) parsed.sets.push_back("nemesis.swarm=true");
   if (vm.count("baseline")) parsed.baseline = vm["baseline"].as<std::string>();
   if (vm.count("candidate")) parsed.candidate = vm["candidate"].as<std::string>();
   if (vm.count("scenario")) parsed.scenario_option = vm["scenario"].as<std::string>();

@@ -1,5 +1,6 @@
 #include "tools/simrun/fault_injector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -15,12 +16,38 @@ using nlohmann::json;
 
 FaultInjector::FaultInjector(sim::World& world, broker::Cluster& cluster,
                              const MetricsObserver& leadership)
-    : world_(world), cluster_(cluster), leadership_(leadership), windows_(world) {}
-
-void FaultInjector::schedule(const std::vector<ScheduledFault>& faults) {
-  for (const ScheduledFault& fault : faults) {
-    world_.loop().schedule_at(sim::millis(fault.at_ms), [this, fault] { apply(fault); });
+    : world_(world), cluster_(cluster), leadership_(leadership), windows_(world) {
+  for (int node = 0; node < cluster_.node_count(); ++node) {
+    triggers_.set_node_process(node + 1, cluster_.node_process(node));
   }
+}
+
+void FaultInjector::schedule(const std::vector<ScheduledFault>& faults,
+                             std::int64_t scenario_end_ms) {
+  scenario_end_ms_ = scenario_end_ms;
+  for (const ScheduledFault& fault : faults) {
+    if (fault.when) {
+      arm(fault);
+    } else {
+      world_.loop().schedule_at(sim::millis(fault.at_ms), [this, fault] { apply(fault); });
+    }
+  }
+}
+
+// A `when` fault waits for its event from `at_ms` (when.after, or its
+// nemesis arrival) to its deadline. Firing happens inside the trace
+// observer, possibly inside a node's fiber: it only queues the fault on
+// the loop (behind every event already due at that instant), so the fault
+// applies from the scheduler context like a timed one.
+void FaultInjector::arm(const ScheduledFault& fault) {
+  const TriggerSpec& when = *fault.when;
+  const std::int64_t deadline_ms = trigger_deadline_ms(when, fault.at_ms, scenario_end_ms_);
+  triggers_.arm(when, sim::millis(fault.at_ms), sim::millis(deadline_ms),
+                [this, fault](const TriggerMatch& match) {
+                  ScheduledFault fired = fault;
+                  fired.event = match;
+                  later(fault.when->delay_ms, [this, fired] { apply(fired); });
+                });
 }
 
 void FaultInjector::later(std::int64_t delay_ms, std::function<void()> action) {
@@ -67,8 +94,38 @@ std::vector<int> FaultInjector::resolve(const std::vector<std::string>& refs,
       int follower = static_cast<int>(pick % static_cast<std::uint64_t>(nodes - 1));
       if (follower >= *leader - 1) ++follower;
       resolved.insert(follower);
-    } else {
+    } else if (ref.size() == 2 && ref[0] == 'n') {
       resolved.insert(ref[1] - '1');
+    }
+    // "event" and client names are resolved by resolve_processes.
+  }
+  return {resolved.begin(), resolved.end()};
+}
+
+std::optional<sim::ProcessId> FaultInjector::client_process(std::string_view name) const {
+  for (sim::ProcessId process : cluster_.client_processes()) {
+    if (world_.name(process) == name) return process;
+  }
+  return std::nullopt;
+}
+
+std::vector<sim::ProcessId> FaultInjector::resolve_processes(
+    const std::vector<std::string>& refs, std::uint64_t draw,
+    const std::optional<TriggerMatch>& event) const {
+  std::set<sim::ProcessId> resolved;
+  for (sim::ProcessId process : processes(resolve(refs, draw))) resolved.insert(process);
+  for (const std::string& ref : refs) {
+    if (ref == "event") {
+      SIMRUN_ASSERT(event.has_value(), "the loader lets \"event\" only into triggered faults");
+      if (event->node > 0) {
+        resolved.insert(cluster_.node_process(event->node - 1));
+      } else if (const auto client = client_process(event->client)) {
+        resolved.insert(*client);
+      }
+    } else if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+      const auto client = client_process(ref);
+      SIMRUN_ASSERT(client.has_value(), "the loader checks client names");
+      resolved.insert(*client);
     }
   }
   return {resolved.begin(), resolved.end()};
@@ -81,9 +138,9 @@ std::vector<sim::ProcessId> FaultInjector::processes(const std::vector<int>& nod
 }
 
 void FaultInjector::trace(const ScheduledFault& fault, std::string_view what,
-                          const std::vector<int>& nodes) {
+                          const std::vector<sim::ProcessId>& targets) {
   std::string names;
-  for (int node : nodes) names += (names.empty() ? "n" : ",n") + std::to_string(node + 1);
+  for (sim::ProcessId process : targets) names += (names.empty() ? "" : ",") + world_.name(process);
   world_.trace().record(what, {{"action", fault_kind_name(fault.kind)},
                                {"targets", names},
                                {"duration_ms", fault.duration_ms},
@@ -91,17 +148,17 @@ void FaultInjector::trace(const ScheduledFault& fault, std::string_view what,
 }
 
 void FaultInjector::apply(const ScheduledFault& fault) {
-  const std::vector<int> nodes = resolve(fault.targets, fault.random_draw);
+  const std::vector<sim::ProcessId> targets =
+      resolve_processes(fault.targets, fault.random_draw, fault.event);
   const bool needs_targets = !fault.targets.empty();
-  if (needs_targets && nodes.empty()) {
+  if (needs_targets && targets.empty()) {
     // "leader:G" with no leader at this moment: nothing to hit.
     ++skipped_;
-    trace(fault, sim::trace_kinds::kFaultSkipped, nodes);
+    trace(fault, sim::trace_kinds::kFaultSkipped, targets);
     return;
   }
   ++applied_;
-  trace(fault, sim::trace_kinds::kFault, nodes);
-  const auto targets = processes(nodes);
+  trace(fault, sim::trace_kinds::kFault, targets);
   const std::int64_t duration = fault.duration_ms;
   const json& params = fault.params;
   switch (fault.kind) {
@@ -140,13 +197,7 @@ void FaultInjector::apply(const ScheduledFault& fault) {
     case FaultKind::bridge:
       return bridge(fault);
     case FaultKind::clog:
-      SIMRUN_ASSERT(duration > 0, "the loader requires a duration for clog");
-      for (sim::ProcessId from : targets) {
-        for (sim::ProcessId to : param_targets(fault, "to")) {
-          if (from != to) world_.network().clog(from, to, sim::millis(duration));
-        }
-      }
-      return;
+      return clog(fault, targets);
     case FaultKind::heal:
       world_.network().heal();
       return;
@@ -175,8 +226,8 @@ void FaultInjector::apply(const ScheduledFault& fault) {
 
 std::vector<sim::ProcessId> FaultInjector::param_targets(const ScheduledFault& fault,
                                                          const char* key) const {
-  return processes(resolve(fault.params.at(key).get<std::vector<std::string>>(),
-                           sim::mix64(fault.random_draw + 1)));
+  return resolve_processes(fault.params.at(key).get<std::vector<std::string>>(),
+                           sim::mix64(fault.random_draw + 1), fault.event);
 }
 
 void FaultInjector::heal_after(std::int64_t duration_ms) {
@@ -235,23 +286,62 @@ void FaultInjector::set_clock_drift(const std::vector<sim::ProcessId>& targets,
   }
 }
 
+void FaultInjector::clog(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets) {
+  const std::int64_t duration = fault.duration_ms;
+  SIMRUN_ASSERT(duration > 0, "the loader requires a duration for clog");
+  std::vector<std::pair<sim::ProcessId, sim::ProcessId>> clogged;
+  for (sim::ProcessId from : targets) {
+    for (sim::ProcessId to : param_targets(fault, "to")) {
+      if (from == to) continue;
+      world_.network().clog(from, to, sim::millis(duration));
+      clogged.emplace_back(from, to);
+    }
+  }
+  if (!fault.until) return;
+  // Held until the event (a leader change: the deposed leader's late
+  // appends arrive after it), at most for the clog's duration.
+  const std::int64_t delay_ms = fault.until->delay_ms;
+  triggers_.arm(*fault.until, world_.now(), world_.now() + sim::millis(duration),
+                [this, clogged, delay_ms](const TriggerMatch&) {
+                  later(delay_ms, [this, clogged] {
+                    for (const auto& [from, to] : clogged) world_.network().unclog(from, to);
+                  });
+                });
+}
+
 void FaultInjector::partition(const ScheduledFault& fault) {
   std::vector<std::vector<sim::ProcessId>> groups;
+  std::set<sim::ProcessId> placed;
   std::uint64_t salt = 2;
   for (const auto& group : fault.params.at("groups")) {
-    groups.push_back(processes(
-        resolve(group.get<std::vector<std::string>>(), sim::mix64(fault.random_draw + salt++))));
+    // References resolve independently ("random" in two groups, a leader
+    // that is also "follower1" of another group): a process already in an
+    // earlier group stays there, so the groups are disjoint.
+    std::vector<sim::ProcessId> members;
+    for (sim::ProcessId process : resolve_processes(group.get<std::vector<std::string>>(),
+                                                    sim::mix64(fault.random_draw + salt++),
+                                                    fault.event)) {
+      if (placed.insert(process).second) members.push_back(process);
+    }
+    groups.push_back(std::move(members));
   }
   world_.network().partition(groups);
   heal_after(fault.duration_ms);
 }
 
 void FaultInjector::bridge(const ScheduledFault& fault) {
-  const auto bridge_nodes =
-      resolve({fault.params.at("bridge").get<std::string>()}, sim::mix64(fault.random_draw + 9));
+  const auto bridge_nodes = resolve_processes({fault.params.at("bridge").get<std::string>()},
+                                              sim::mix64(fault.random_draw + 9), fault.event);
   if (bridge_nodes.empty()) return;  // "leader:G" without a leader now
-  world_.network().bridge(param_targets(fault, "left"), param_targets(fault, "right"),
-                          cluster_.node_process(bridge_nodes.front()));
+  // Disjoint sides without the bridge, whatever the references drew.
+  const sim::ProcessId bridge_process = bridge_nodes.front();
+  std::vector<sim::ProcessId> left = param_targets(fault, "left");
+  std::erase(left, bridge_process);
+  std::vector<sim::ProcessId> right = param_targets(fault, "right");
+  std::erase_if(right, [&](sim::ProcessId process) {
+    return process == bridge_process || std::find(left.begin(), left.end(), process) != left.end();
+  });
+  world_.network().bridge(left, right, bridge_process);
   heal_after(fault.duration_ms);
 }
 

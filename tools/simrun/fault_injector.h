@@ -5,12 +5,14 @@
 // whoever leads __meta then); a fault with a duration undoes itself on the
 // nodes it actually hit. Every applied or skipped fault is traced.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "broker/cluster.h"
 #include "sim/world.h"
 #include "tools/simrun/fault_schedule.h"
+#include "tools/simrun/fault_triggers.h"
 #include "tools/simrun/metrics.h"
 #include "tools/simrun/window_faults.h"
 
@@ -20,16 +22,34 @@ class FaultInjector {
  public:
   // `leadership` answers "who leads group G now" (the run's metrics observer).
   FaultInjector(sim::World& world, broker::Cluster& cluster, const MetricsObserver& leadership);
-  void schedule(const std::vector<ScheduledFault>& faults);
+  // Timed faults go on the loop; event-triggered ones (`when`) are armed
+  // until their window closes (`scenario_end_ms` when they give no `within`).
+  void schedule(const std::vector<ScheduledFault>& faults, std::int64_t scenario_end_ms);
   // Applies one fault at the current simulated time (a script's inject);
   // call from the scheduler context, never from a fiber.
   void apply_now(const ScheduledFault& fault) { apply(fault); }
+  // Every trace record of the run, for the triggers (Simulation::observe).
+  void observe(const sim::TraceRecord& record) { triggers_.observe(record); }
   std::uint64_t applied() const { return applied_; }
-  std::uint64_t skipped() const { return skipped_; }
+  // Faults that hit nothing, and triggers that have not fired (at the end
+  // of a run: never fired).
+  std::uint64_t skipped() const { return skipped_ + triggers_.armed(); }
+  std::uint64_t triggered() const { return triggers_.fired(); }
 
  private:
+  // Node indexes (0-based) of the node references among `refs`; client
+  // references ("producer1") and "event" are resolved by resolve_processes.
   std::vector<int> resolve(const std::vector<std::string>& refs, std::uint64_t draw) const;
+  // Every process `refs` names, ascending: nodes, clients and "event".
+  std::vector<sim::ProcessId> resolve_processes(const std::vector<std::string>& refs,
+                                                std::uint64_t draw,
+                                                const std::optional<TriggerMatch>& event) const;
   std::vector<sim::ProcessId> processes(const std::vector<int>& nodes) const;
+  std::optional<sim::ProcessId> client_process(std::string_view name) const;
+  // A `when` fault waits for its event.
+  void arm(const ScheduledFault& fault);
+  // Holds targets -> params.to; with `until`, released at that event.
+  void clog(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets);
   // One case per FaultKind and no default: a kind added to kFaultKinds but
   // not here does not compile (-Werror=switch).
   void apply(const ScheduledFault& fault);
@@ -58,11 +78,14 @@ class FaultInjector {
   // The processes a node-list param ("to", "left", "right") names now.
   std::vector<sim::ProcessId> param_targets(const ScheduledFault& fault, const char* key) const;
   void later(std::int64_t delay_ms, std::function<void()> action);
-  void trace(const ScheduledFault& fault, std::string_view what, const std::vector<int>& nodes);
+  void trace(const ScheduledFault& fault, std::string_view what,
+             const std::vector<sim::ProcessId>& targets);
 
   sim::World& world_;
   broker::Cluster& cluster_;
   const MetricsObserver& leadership_;
+  TriggerWatcher triggers_;
+  std::int64_t scenario_end_ms_ = 0;
   std::uint64_t applied_ = 0;
   std::uint64_t skipped_ = 0;
   WindowedSettings windows_;

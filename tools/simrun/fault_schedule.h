@@ -6,6 +6,7 @@
 // (a timeout, a latency) never reshuffles the schedule.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct ScheduledFault {
   nlohmann::json params = nlohmann::json::object();
   std::string origin;             // "/faults/2" or "nemesis/crash#3"
   std::uint64_t random_draw = 0;  // picks "random" (and follower) targets
+  // Event-triggered: `at_ms` is when the trigger is armed (FaultSpec::when).
+  std::optional<TriggerSpec> when;
+  std::optional<TriggerSpec> until;
+  // Filled when a `when` fires: what the target "event" refers to.
+  std::optional<TriggerMatch> event;
 };
 
 // Bound on nemesis faults per kind, whatever the rates say.
@@ -32,7 +38,13 @@ inline constexpr std::size_t kMaxNemesisFaultsPerKind = 10'000;
 std::vector<ScheduledFault> build_fault_schedule(const Scenario& scenario, sim::Rng& faults_rng);
 
 // When the last fault is over (its start, plus its duration when it has
-// one): where the liveness phase begins. 0 without faults.
-std::int64_t last_fault_end_ms(const std::vector<ScheduledFault>& schedule);
+// one): where the liveness phase begins. 0 without faults. An event-
+// triggered fault may fire as late as its trigger's window closes (its
+// `within` after arming, else `scenario_end_ms`), plus its delay.
+std::int64_t last_fault_end_ms(const std::vector<ScheduledFault>& schedule,
+                               std::int64_t scenario_end_ms);
+// Where a trigger armed at `armed_at_ms` stops waiting.
+std::int64_t trigger_deadline_ms(const TriggerSpec& trigger, std::int64_t armed_at_ms,
+                                 std::int64_t scenario_end_ms);
 
 }  // namespace simrun::cli

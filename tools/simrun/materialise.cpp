@@ -26,8 +26,16 @@ nlohmann::json faults_json(const std::vector<ScheduledFault>& schedule, int node
         targets.push_back(ref);
       }
     }
-    nlohmann::json entry = {{"at", format_duration_ms(fault.at_ms)},
-                            {"action", fault_kind_name(fault.kind)}};
+    nlohmann::json entry = {{"action", fault_kind_name(fault.kind)}};
+    if (fault.when) {
+      // Armed at the same instant: a nemesis arrival becomes `after`.
+      TriggerSpec when = *fault.when;
+      when.after_ms = fault.at_ms;
+      entry["when"] = trigger_to_json(when);
+    } else {
+      entry["at"] = format_duration_ms(fault.at_ms);
+    }
+    if (fault.until) entry["until"] = trigger_to_json(*fault.until);
     if (!targets.empty()) entry["targets"] = targets;
     if (fault.duration_ms > 0) entry["duration"] = format_duration_ms(fault.duration_ms);
     if (!fault.params.empty()) entry["params"] = fault.params;

@@ -18,6 +18,7 @@
 #include "sim/disk.h"
 #include "sim/network.h"
 #include "tools/simrun/fault_kinds.h"
+#include "tools/simrun/fault_triggers.h"
 #include "tools/simrun/overrides.h"
 
 namespace simrun::cli {
@@ -31,12 +32,24 @@ struct LinkOverride {
 // One timeline entry. Targets stay symbolic ("n1", "leader:__meta",
 // "follower:orders/0", "random") until the fault fires.
 struct FaultSpec {
-  std::int64_t at_ms = 0;
+  std::int64_t at_ms = 0;  // with `when`: when the trigger is armed (when.after)
   FaultKind kind = FaultKind::crash;
   std::vector<std::string> targets;
   std::int64_t duration_ms = 0;  // 0: none
   nlohmann::json params = nlohmann::json::object();
   std::string json_path;  // "/faults/2", for messages
+  // Event-triggered (tools/simrun/fault_triggers.h): instead of at `at_ms`,
+  // at the first matching event; a clog with `until` ends at an event.
+  std::optional<TriggerSpec> when;
+  std::optional<TriggerSpec> until;
+};
+
+// `nemesis.kinds[].swarm`: under swarm testing (tools/simrun/swarm.h) the
+// kind is on with this chance and its mean interval is drawn from the range.
+struct SwarmRange {
+  std::int64_t mean_interval_from_ms = 0;
+  std::int64_t mean_interval_to_ms = 0;  // inclusive
+  std::uint64_t on_per_million = 500'000;
 };
 
 struct NemesisKind {
@@ -45,12 +58,18 @@ struct NemesisKind {
   std::vector<std::string> targets;  // default {"random"} when the kind needs targets
   std::int64_t duration_ms = 0;
   nlohmann::json params = nlohmann::json::object();
+  // Each arrival arms this trigger (its `after` is the arrival time).
+  std::optional<TriggerSpec> when;
+  std::optional<TriggerSpec> until;
+  std::optional<SwarmRange> swarm;
 };
 
 struct NemesisSpec {
   std::int64_t from_ms = 0;
   std::int64_t to_ms = 0;  // exclusive
   std::vector<NemesisKind> kinds;
+  bool swarm = false;      // `nemesis.swarm`: kinds drawn per seed (already applied)
+  std::string swarm_draw;  // what the seed drew, one line ("crash#0 every 3s, ...")
 };
 
 struct TimeWindow {

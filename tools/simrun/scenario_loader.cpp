@@ -13,10 +13,12 @@
 #include <valijson/validator.hpp>
 
 #include "sim/checkers.h"
+#include "sim/assert.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/json_text.h"
 #include "tools/simrun/schema_text.h"
+#include "tools/simrun/swarm.h"
 
 namespace simrun::cli {
 
@@ -230,10 +232,48 @@ int node_index(const std::string& name, int nodes, const std::string& file,
   return index;
 }
 
-void check_ref(const std::string& ref, const Scenario& scenario, const std::string& pointer) {
+// The client processes' names as the cluster creates them: producers,
+// then consumers, numbered together in file order ("producer1",
+// "consumer2"), as traces and reports name them.
+std::vector<std::string> client_names(const Scenario& scenario) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < scenario.producers.size(); ++i) {
+    names.push_back("producer" + std::to_string(names.size() + 1));
+  }
+  for (std::size_t i = 0; i < scenario.consumers.size(); ++i) {
+    names.push_back("consumer" + std::to_string(names.size() + 1));
+  }
+  return names;
+}
+
+void check_client(const std::string& name, const Scenario& scenario, const std::string& pointer) {
+  const auto names = client_names(scenario);
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string known;
+  for (const auto& client : names) known += (known.empty() ? "" : ", ") + client;
+  fail(scenario.file, pointer,
+       "unknown client \"" + name + "\" (clients: " + (known.empty() ? "none" : known) +
+           "; producers and consumers are numbered together, producers first)");
+}
+
+// `event_allowed`: the fault has a `when`, so the ref "event" (the
+// triggering event's node or client) means something.
+void check_ref(const std::string& ref, const Scenario& scenario, const std::string& pointer,
+               bool event_allowed = false) {
   const int nodes = scenario.cluster.nodes;
   if (ref.size() == 2 && ref[0] == 'n') {
     (void)node_index(ref, nodes, scenario.file, pointer);
+    return;
+  }
+  if (ref == "event") {
+    if (!event_allowed) {
+      fail(scenario.file, pointer,
+           "the target \"event\" (the node or client of the triggering event) needs a \"when\"");
+    }
+    return;
+  }
+  if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+    check_client(ref, scenario, pointer);
     return;
   }
   const std::size_t colon = ref.find(':');
@@ -247,9 +287,11 @@ void check_ref(const std::string& ref, const Scenario& scenario, const std::stri
   }
 }
 
-void check_refs(const json& list, const Scenario& scenario, const std::string& pointer) {
+void check_refs(const json& list, const Scenario& scenario, const std::string& pointer,
+                bool event_allowed) {
   for (std::size_t i = 0; i < list.size(); ++i) {
-    check_ref(list[i].get<std::string>(), scenario, pointer + "/" + std::to_string(i));
+    check_ref(list[i].get<std::string>(), scenario, pointer + "/" + std::to_string(i),
+              event_allowed);
   }
 }
 
@@ -297,16 +339,23 @@ void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scena
                (accepted.empty() ? std::string("no params") : accepted));
     }
   }
-  if (has_targets) check_refs(entry["targets"], scenario, pointer + "/targets");
+  if (entry.contains("until") && info.kind != FaultKind::clog) {
+    fail(scenario.file, pointer + "/until",
+         "only a \"clog\" takes \"until\" (its held messages are released at the event)");
+  }
+  const bool triggered = entry.contains("when");
+  if (has_targets) check_refs(entry["targets"], scenario, pointer + "/targets", triggered);
   for (const char* key : {"left", "right", "to"}) {
-    if (params.contains(key)) check_refs(params[key], scenario, pointer + "/params/" + key);
+    if (params.contains(key))
+      check_refs(params[key], scenario, pointer + "/params/" + key, triggered);
   }
   if (params.contains("bridge")) {
-    check_ref(params["bridge"].get<std::string>(), scenario, pointer + "/params/bridge");
+    check_ref(params["bridge"].get<std::string>(), scenario, pointer + "/params/bridge", triggered);
   }
   if (params.contains("groups")) {
     for (std::size_t g = 0; g < params["groups"].size(); ++g) {
-      check_refs(params["groups"][g], scenario, pointer + "/params/groups/" + std::to_string(g));
+      check_refs(params["groups"][g], scenario, pointer + "/params/groups/" + std::to_string(g),
+                 triggered);
     }
   }
   if (params.contains("latency")) {
@@ -316,6 +365,49 @@ void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scena
     (void)distribution_from_json(params["fsync_latency"], scenario.file,
                                  pointer + "/params/fsync_latency");
   }
+}
+
+// `when` / `until` (tools/simrun/fault_triggers.h); the schema has checked
+// the shape, this checks the names against the cluster.
+TriggerSpec trigger_from_json(const json& entry, const Scenario& scenario,
+                              const std::string& pointer) {
+  TriggerSpec trigger;
+  const std::string name = entry["event"].get<std::string>();
+  const auto event = trigger_event_from_name(name);
+  // The schema's enum is checked against kTriggerEvents by a test.
+  SIMRUN_ASSERT(event.has_value(), "the schema admitted an unknown trigger event");
+  trigger.event = *event;
+  const bool about_client = trigger_event_info(*event).about_client;
+  if (entry.contains("node")) {
+    if (about_client) {
+      fail(scenario.file, pointer + "/node",
+           "event \"" + name + "\" is about a client: filter it with \"client\", not \"node\"");
+    }
+    trigger.node = node_index(entry["node"].get<std::string>(), scenario.cluster.nodes,
+                              scenario.file, pointer + "/node") +
+                   1;
+  }
+  if (entry.contains("client")) {
+    if (!about_client) {
+      fail(scenario.file, pointer + "/client",
+           "event \"" + name + "\" is about a node: filter it with \"node\", not \"client\"");
+    }
+    trigger.client = entry["client"].get<std::string>();
+    check_client(trigger.client, scenario, pointer + "/client");
+  }
+  if (entry.contains("group")) {
+    if (about_client || *event == TriggerEvent::fsync_started ||
+        *event == TriggerEvent::node_started || *event == TriggerEvent::node_crashed) {
+      fail(scenario.file, pointer + "/group",
+           "event \"" + name + "\" concerns no Raft group: \"group\" does not apply");
+    }
+    check_ref("leader:" + entry["group"].get<std::string>(), scenario, pointer + "/group");
+    trigger.group = entry["group"].get<std::string>();
+  }
+  if (entry.contains("after")) trigger.after_ms = duration_ms_from_json(entry["after"]);
+  if (entry.contains("within")) trigger.within_ms = duration_ms_from_json(entry["within"]);
+  if (entry.contains("delay")) trigger.delay_ms = duration_ms_from_json(entry["delay"]);
+  return trigger;
 }
 
 std::optional<TimeWindow> window_from(const json& entry) {
@@ -525,7 +617,23 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     const json& entry = faults[i];
     FaultSpec fault;
     fault.json_path = "/faults/" + std::to_string(i);
-    fault.at_ms = duration_ms_from_json(entry["at"]);
+    if (entry.contains("at") == entry.contains("when")) {
+      fail(file, fault.json_path,
+           "expected exactly one of \"at\" (a time) and \"when\" (an event that triggers it)");
+    }
+    if (entry.contains("when")) {
+      fault.when = trigger_from_json(entry["when"], scenario, fault.json_path + "/when");
+      fault.at_ms = fault.when->after_ms;
+    } else {
+      fault.at_ms = duration_ms_from_json(entry["at"]);
+    }
+    if (entry.contains("until")) {
+      fault.until = trigger_from_json(entry["until"], scenario, fault.json_path + "/until");
+      if (entry["until"].contains("after")) {
+        fail(file, fault.json_path + "/until/after",
+             "\"until\" is armed when its clog applies: \"after\" does not apply");
+      }
+    }
     fault.kind = fault_kind_at(entry, file, fault.json_path);
     if (entry.contains("targets")) fault.targets = entry["targets"].get<std::vector<std::string>>();
     if (entry.contains("duration")) fault.duration_ms = duration_ms_from_json(entry["duration"]);
@@ -556,10 +664,46 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
       if (kind_entry.contains("duration"))
         kind.duration_ms = duration_ms_from_json(kind_entry["duration"]);
       kind.params = kind_entry.value("params", json::object());
+      if (kind_entry.contains("when")) {
+        kind.when = trigger_from_json(kind_entry["when"], scenario, pointer + "/when");
+        if (kind_entry["when"].contains("after")) {
+          fail(file, pointer + "/when/after",
+               "a nemesis trigger is armed at each arrival: \"after\" does not apply");
+        }
+      }
+      if (kind_entry.contains("until")) {
+        kind.until = trigger_from_json(kind_entry["until"], scenario, pointer + "/until");
+        if (kind_entry["until"].contains("after")) {
+          fail(file, pointer + "/until/after",
+               "\"until\" is armed when its clog applies: \"after\" does not apply");
+        }
+      }
+      if (kind_entry.contains("swarm")) {
+        const json& range = kind_entry["swarm"];
+        SwarmRange swarm;
+        swarm.mean_interval_from_ms = duration_ms_from_json(range["mean_interval_from"]);
+        swarm.mean_interval_to_ms = duration_ms_from_json(range["mean_interval_to"]);
+        if (swarm.mean_interval_to_ms < swarm.mean_interval_from_ms) {
+          fail(file, pointer + "/swarm/mean_interval_to", "expected >= mean_interval_from");
+        }
+        // Per million: integer draws (tools/simrun/swarm.cpp).
+        swarm.on_per_million = static_cast<std::uint64_t>(
+            std::llround(range.value("on_probability", 0.5) * 1'000'000.0));
+        kind.swarm = swarm;
+      }
       json shaped = kind_entry;
       if (!kind.targets.empty()) shaped["targets"] = kind.targets;
       check_fault_shape(info, shaped, scenario, pointer);
       nemesis.kinds.push_back(kind);
+    }
+    nemesis.swarm = entry.value("swarm", false);
+    if (nemesis.swarm) {
+      if (std::none_of(nemesis.kinds.begin(), nemesis.kinds.end(),
+                       [](const NemesisKind& kind) { return kind.swarm.has_value(); })) {
+        fail(file, "/nemesis/swarm",
+             "swarm testing needs a kind with a \"swarm\" range (mean_interval_from/_to)");
+      }
+      nemesis.swarm_draw = draw_swarm(nemesis, scenario.seed);
     }
     scenario.nemesis = nemesis;
   }

@@ -258,7 +258,12 @@ std::int64_t shortest_duration_ms(const json& document) {
   std::int64_t shortest = kMinDurationMs;
   if (document.contains("faults")) {
     for (const json& fault : document["faults"]) {
-      const std::int64_t at = duration_of(fault["at"]);
+      // A triggered fault is armed at when.after (0 when not given); it may
+      // fire later, so shortening never cuts below the arming.
+      const std::int64_t at = fault.contains("at") ? duration_of(fault["at"])
+                              : fault["when"].contains("after")
+                                  ? duration_of(fault["when"]["after"])
+                                  : 0;
       const std::int64_t window = fault.contains("duration") ? duration_of(fault["duration"]) : 0;
       shortest = std::max(shortest, at + window + 1);
     }

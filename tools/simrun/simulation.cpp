@@ -139,7 +139,7 @@ void Simulation::build_faults_and_liveness() {
   if (!scenario_.liveness_within_ms) return;
   // Liveness: after the last fault is over, every group has a leader and
   // a produce succeeds within the bound. The run lasts long enough to see it.
-  const std::int64_t heal_ms = last_fault_end_ms(schedule_);
+  const std::int64_t heal_ms = last_fault_end_ms(schedule_, scenario_.duration_ms);
   const TimeWindow window{heal_ms, heal_ms + *scenario_.liveness_within_ms};
   end_ms_ = std::max(end_ms_, window.to_ms);
   replica_liveness_.emplace(sim::millis(window.from_ms), sim::millis(window.to_ms));
@@ -194,7 +194,7 @@ void Simulation::build_cluster() {
                                     cluster_->node_process(node));
   }
   injector_ = std::make_unique<FaultInjector>(*world_, *cluster_, metrics_);
-  injector_->schedule(schedule_);
+  injector_->schedule(schedule_, scenario_.duration_ms);
   cluster_->start();
 }
 
@@ -211,6 +211,7 @@ void Simulation::observe(const sim::TraceRecord& record) {
   message_rate_.observe(record);
   if (replica_liveness_) replica_liveness_->observe(record);
   stale_leaders_.observe(record);
+  if (injector_) injector_->observe(record);
   for (const auto& observer : extra_observers_) observer(record);
   if (!callbacks_.empty() && !tearing_down_) note_events(record);
 }
@@ -340,6 +341,11 @@ bool Simulation::inject(const nlohmann::json& fault) {
   if (fault.contains("at")) {
     throw InputError(scenario_.file + ": injected fault: \"at\" is not allowed (it applies now)");
   }
+  if (fault.contains("when")) {
+    throw InputError(scenario_.file +
+                     ": injected fault: \"when\" is not allowed (it applies now; react to "
+                     "events with on())");
+  }
   // Validated as one more entry of the scenario's `faults`, at the current
   // time: the loader's schema and checks, with their messages.
   nlohmann::json document = scenario_.document;
@@ -357,6 +363,7 @@ bool Simulation::inject(const nlohmann::json& fault) {
   scheduled.targets = spec.targets;
   scheduled.duration_ms = spec.duration_ms;
   scheduled.params = spec.params;
+  scheduled.until = spec.until;
   scheduled.origin = "script/" + std::to_string(injected_++);
   // "random" targets draw from their own stream, so injecting never moves
   // the scenario's fault schedule or any other stream.
@@ -537,6 +544,13 @@ RunOutcome Simulation::finish() {
   outcome.checks.merge(data_.checks());
   outcome.checks.emplace(std::string(sim::checker_name(sim::Checker::stale_leader)),
                          stale_leaders_.checks());
+  // Every always-on checker shows its count, idle ones at 0: message_rate
+  // counts (link, second) samples, replica_liveness the replicas checked at
+  // its deadline (0 without a `liveness` section: it has nothing to check).
+  outcome.checks.emplace("message_rate", message_rate_.seconds_checked());
+  if (replica_liveness_) replica_liveness_->finish();
+  outcome.checks.emplace("replica_liveness",
+                         replica_liveness_ ? replica_liveness_->replicas_checked() : 0);
   for (const auto& [probe, count] : world_->coverage().hits()) outcome.probes.emplace(probe, count);
   for (const std::string& probe : broker::all_probe_names()) {
     if (outcome.probes.count(probe) == 0) outcome.probes_missed.push_back(probe);
@@ -548,7 +562,6 @@ RunOutcome Simulation::finish() {
   for (const auto& violation : data_.violations()) outcome.violations.push_back(violation);
   for (const auto& violation : message_rate_.violations()) outcome.violations.push_back(violation);
   if (replica_liveness_) {
-    replica_liveness_->finish();
     for (const auto& violation : replica_liveness_->violations())
       outcome.violations.push_back(violation);
   }

@@ -131,3 +131,25 @@ TEST_CASE("event kind names round-trip and an unknown one is bad input") {
 
 }  // namespace
 }  // namespace simrun::cli
+
+namespace simrun::cli {
+
+TEST_CASE("summary checks: every always-on checker reports a count, none left out") {
+  LoadOptions options;
+  options.duration_ms = 6000;
+  const Scenario scenario =
+      load_scenario_file("scenarios/deposed_leader_late_appends.json", options);
+  Simulation simulation(scenario, {});
+  const RunOutcome outcome = simulation.finish();
+  for (const std::string_view name : kCheckerNames) {
+    INFO(name);
+    CHECK(outcome.checks.count(std::string(name)) == 1);
+  }
+  CHECK(outcome.checks.size() == std::size(kCheckerNames));
+  // The two that were missing before: message_rate samples every sending
+  // link each second; replica_liveness checks every live replica.
+  CHECK(outcome.checks.at("message_rate") > 0);
+  CHECK(outcome.checks.at("replica_liveness") >= 6);  // 2 groups x 3 replicas
+}
+
+}  // namespace simrun::cli

@@ -101,6 +101,7 @@ SeedResult seed_result_of(const RunOutcome& outcome) {
   result.wall_time_ms = outcome.wall_time_ms;
   result.metrics = flatten_metrics(to_json(outcome.metrics));
   result.repro = outcome.repro;
+  result.probes_missed = outcome.probes_missed;
   return result;
 }
 
@@ -325,6 +326,14 @@ void print_sweep_result(std::ostream& out, const nlohmann::json& sweep) {
                        failure["status"].get<std::string>(),
                        failure["first_failure"].get<std::string>(),
                        failure["repro"].get<std::string>());
+  }
+  if (sweep.contains("probes_missed") && sweep["run"].get<std::uint64_t>() > 0) {
+    std::string names;
+    for (const auto& name : sweep["probes_missed"]) {
+      names += (names.empty() ? "" : ", ") + name.get<std::string>();
+    }
+    out << fmt::format("probes no seed reached ({}): {}\n", sweep["probes_missed"].size(),
+                       names.empty() ? "none" : names);
   }
   const auto failed = sweep["failed"].get<std::uint64_t>();
   if (header.until_fail && failed == 0) out << "until-fail: no seed failed\n";

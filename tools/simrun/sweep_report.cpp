@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/quantiles.h"
@@ -70,6 +72,7 @@ nlohmann::json seed_json(const SeedResult& result, bool with_wall_time) {
                          {"metrics", result.metrics},
                          {"repro", result.repro}};
   if (!result.signal.empty()) json["signal"] = result.signal;
+  if (!result.trace_hash.empty()) json["probes_missed"] = result.probes_missed;
   if (with_wall_time) json["wall_time_ms"] = result.wall_time_ms;
   return json;
 }
@@ -90,6 +93,7 @@ SeedResult seed_from_json(const nlohmann::json& json, const std::string& where) 
     result.wall_time_ms = json.value("wall_time_ms", std::int64_t{0});
     result.metrics = json.at("metrics").get<std::map<std::string, double>>();
     result.repro = json.at("repro").get<std::string>();
+    result.probes_missed = json.value("probes_missed", std::vector<std::string>{});
     return result;
   } catch (const nlohmann::json::exception& error) {
     throw InputError(where + ": not a simrun seed result: " + error.what());
@@ -158,12 +162,27 @@ nlohmann::json sweep_json(const SweepHeader& header, std::vector<SeedResult> res
   }
   nlohmann::json metrics = nlohmann::json::object();
   for (auto& [name, values] : by_metric) metrics[name] = to_json(quantiles_of(std::move(values)));
+  // The coverage probes no completed seed reached (each seed's own list is
+  // in results): what the sweep as a whole never exercised.
+  std::optional<std::set<std::string>> missed_by_all;
+  for (const SeedResult& result : results) {
+    if (result.trace_hash.empty()) continue;  // did not complete
+    const std::set<std::string> missed(result.probes_missed.begin(), result.probes_missed.end());
+    if (!missed_by_all) {
+      missed_by_all = missed;
+      continue;
+    }
+    std::erase_if(*missed_by_all, [&](const std::string& name) { return !missed.contains(name); });
+  }
   nlohmann::json json = header_json(header);
   json["run"] = results.size();
   json["passed"] = passed;
   json["failed"] = results.size() - passed;
   json["metrics"] = std::move(metrics);
   json["failures"] = std::move(failures);
+  json["probes_missed"] =
+      missed_by_all ? std::vector<std::string>(missed_by_all->begin(), missed_by_all->end())
+                    : std::vector<std::string>{};
   json["results"] = std::move(entries);
   return json;
 }

@@ -46,6 +46,9 @@ struct SeedResult {
   std::int64_t wall_time_ms = 0;          // seeds.jsonl only: never in sweep.json
   std::map<std::string, double> metrics;  // flattened summary.json metrics
   std::string repro;
+  // summary.json's probes_missed (a completed run only): sweep.json's
+  // probes_missed is what no completed seed reached.
+  std::vector<std::string> probes_missed;
 };
 
 // summary.json's "metrics" flattened to dotted names: "elections_per_min",

@@ -89,3 +89,22 @@ TEST_CASE("sweep.json: sorted by seed, quantiles over seeds, failures; order of 
   wrong["format"] = "other/1";
   CHECK_THROWS_AS(header_from_json(wrong, "t"), InputError);
 }
+
+TEST_CASE("sweep.json probes_missed: the probes no completed seed reached") {
+  SeedResult a = result(1, SeedStatus::pass, 1);
+  a.probes_missed = {"raft.split_vote", "raft.leader_transfer", "broker.inbox_full_drop"};
+  SeedResult b = result(2, SeedStatus::fail, 2);
+  b.probes_missed = {"raft.leader_transfer", "raft.split_vote"};
+  SeedResult crashed = result(3, SeedStatus::crash, 0);
+  crashed.trace_hash.clear();  // did not complete: says nothing about probes
+  SweepHeader header;
+  header.name = "x";
+  header.seed_count = 3;
+  const nlohmann::json sweep = sweep_json(header, {a, b, crashed});
+  CHECK(sweep["probes_missed"] ==
+        nlohmann::json::array({"raft.leader_transfer", "raft.split_vote"}));
+  CHECK(sweep["results"][0]["probes_missed"].size() == 3);
+  CHECK_FALSE(sweep["results"][2].contains("probes_missed"));
+  const SeedResult back = seed_from_json(sweep["results"][1], "test");
+  CHECK(back.probes_missed == b.probes_missed);
+}
