@@ -505,6 +505,17 @@ protocol::ResponseBody Node::handle(const protocol::FetchRequest& request) {
   if (replica == nullptr) return response;
   const auto max_bytes = static_cast<std::size_t>(std::clamp<std::int64_t>(
       request.max_bytes, 1, static_cast<std::int64_t>(protocol::kMaxRecordBytes)));
+  // A new leader may not have applied everything its predecessor committed
+  // (Raft section 8: it learns what is committed only by committing an
+  // entry of its own term). Serving before that shows a consumer a high
+  // watermark below one it already saw (checker high_watermark, found by
+  // chaos_network): until the leader has applied an entry of its own term,
+  // the partition has no leader able to answer reads yet.
+  const RaftGroup& group = *replica->group;
+  if (group.raft().term_at(group.applied_index()) != group.term()) {
+    response.error = ErrorCode::leader_not_available;
+    return response;
+  }
   response.high_watermark = replica->log->high_watermark();
   if (request.offset >= 0 && request.offset < response.high_watermark) {
     response.records = replica->log->read(request.offset, max_bytes);
