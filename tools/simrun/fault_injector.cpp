@@ -318,9 +318,9 @@ void FaultInjector::partition(const ScheduledFault& fault) {
     // that is also "follower1" of another group): a process already in an
     // earlier group stays there, so the groups are disjoint.
     std::vector<sim::ProcessId> members;
-    for (sim::ProcessId process : resolve_processes(group.get<std::vector<std::string>>(),
-                                                    sim::mix64(fault.random_draw + salt++),
-                                                    fault.event)) {
+    for (sim::ProcessId process :
+         resolve_processes(group.get<std::vector<std::string>>(),
+                           sim::mix64(fault.random_draw + salt++), fault.event)) {
       if (placed.insert(process).second) members.push_back(process);
     }
     groups.push_back(std::move(members));

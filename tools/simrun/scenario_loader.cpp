@@ -12,8 +12,8 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
-#include "sim/checkers.h"
 #include "sim/assert.h"
+#include "sim/checkers.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/json_text.h"
