@@ -250,60 +250,62 @@ TEST_CASE("knob bounds the schema accepts are the bounds the broker accepts") {
   CHECK(load_error(kValid, {"cluster.broker.snapshot_every_entries=0"}) == "no error");
   CHECK(contains(load_error(kValid, {"cluster.raft.tick_interval_ms=10001"}),
                  "/cluster/raft/tick_interval_ms"));
-  TEST_CASE("event-triggered faults: when, until, clients and the event target") {
-    auto fault = [](const std::string& entry) { return load_error(kValid, {"faults.0=" + entry}); };
-    CHECK(fault(R"({"when": {"event": "raft.vote_granted", "node": "n2"}, "action": "crash",
+}
+
+TEST_CASE("event-triggered faults: when, until, clients and the event target") {
+  auto fault = [](const std::string& entry) { return load_error(kValid, {"faults.0=" + entry}); };
+  CHECK(fault(R"({"when": {"event": "raft.vote_granted", "node": "n2"}, "action": "crash",
                   "targets": ["event"], "duration": "1s"})") == "no error");
-    LoadOptions options;
-    options.overrides.push_back(
-        parse_override(R"(faults.0={"when": {"event": "raft.became_leader", "group": "orders/1",
+  LoadOptions options;
+  options.overrides.push_back(
+      parse_override(R"(faults.0={"when": {"event": "raft.became_leader", "group": "orders/1",
                          "after": "2s", "within": "3s", "delay": "10ms"}, "action": "crash",
                          "targets": ["event", "producer1"], "duration": "1s"})"));
-    const Scenario scenario = load_scenario_text(kValid, "scenarios/x.json", options);
-    REQUIRE(scenario.faults.size() == 2);
-    const FaultSpec& triggered = scenario.faults[0];
-    REQUIRE(triggered.when.has_value());
-    CHECK(triggered.when->event == TriggerEvent::became_leader);
-    CHECK(triggered.when->group == "orders/1");
-    CHECK(triggered.at_ms == 2000);  // armed at `after`
-    CHECK(triggered.when->within_ms == 3000);
-    CHECK(triggered.when->delay_ms == 10);
-    CHECK(contains(fault(R"({"at": "1s", "when": {"event": "node.started"}, "action": "heal"})"),
-                   "exactly one of \"at\""));
-    CHECK(contains(fault(R"({"action": "heal"})"), "exactly one of \"at\""));
-    CHECK(contains(fault(R"({"when": {"event": "raft.nothing"}, "action": "heal"})"),
-                   "/faults/0/when/event"));
-    CHECK(contains(fault(R"({"when": {"event": "node.started", "node": "n7"}, "action": "heal"})"),
-                   "/faults/0/when/node"));
-    CHECK(contains(fault(R"({"when": {"event": "produce.acked", "node": "n1"}, "action": "heal"})"),
-                   "filter it with \"client\""));
-    CHECK(contains(fault(R"({"when": {"event": "raft.vote_granted", "client": "producer1"},
+  const Scenario scenario = load_scenario_text(kValid, "scenarios/x.json", options);
+  REQUIRE(scenario.faults.size() == 2);
+  const FaultSpec& triggered = scenario.faults[0];
+  REQUIRE(triggered.when.has_value());
+  CHECK(triggered.when->event == TriggerEvent::became_leader);
+  CHECK(triggered.when->group == "orders/1");
+  CHECK(triggered.at_ms == 2000);  // armed at `after`
+  CHECK(triggered.when->within_ms == 3000);
+  CHECK(triggered.when->delay_ms == 10);
+  CHECK(contains(fault(R"({"at": "1s", "when": {"event": "node.started"}, "action": "heal"})"),
+                 "exactly one of \"at\""));
+  CHECK(contains(fault(R"({"action": "heal"})"), "exactly one of \"at\""));
+  CHECK(contains(fault(R"({"when": {"event": "raft.nothing"}, "action": "heal"})"),
+                 "/faults/0/when/event"));
+  CHECK(contains(fault(R"({"when": {"event": "node.started", "node": "n7"}, "action": "heal"})"),
+                 "/faults/0/when/node"));
+  CHECK(contains(fault(R"({"when": {"event": "produce.acked", "node": "n1"}, "action": "heal"})"),
+                 "filter it with \"client\""));
+  CHECK(contains(fault(R"({"when": {"event": "raft.vote_granted", "client": "producer1"},
                          "action": "heal"})"),
-                   "filter it with \"node\""));
-    CHECK(contains(fault(R"({"when": {"event": "produce.acked", "client": "producer9"},
+                 "filter it with \"node\""));
+  CHECK(contains(fault(R"({"when": {"event": "produce.acked", "client": "producer9"},
                           "action": "heal"})"),
-                   "unknown client \"producer9\""));
-    CHECK(contains(fault(R"({"when": {"event": "node.crashed", "group": "__meta"},
+                 "unknown client \"producer9\""));
+  CHECK(contains(fault(R"({"when": {"event": "node.crashed", "group": "__meta"},
                           "action": "heal"})"),
-                   "/faults/0/when/group"));
-    CHECK(contains(fault(R"({"when": {"event": "raft.became_leader", "group": "nope/3"},
+                 "/faults/0/when/group"));
+  CHECK(contains(fault(R"({"when": {"event": "raft.became_leader", "group": "nope/3"},
                           "action": "heal"})"),
-                   "unknown Raft group"));
-    CHECK(contains(fault(R"({"at": "1s", "action": "crash", "targets": ["event"]})"),
-                   "needs a \"when\""));
-    CHECK(contains(fault(R"({"at": "1s", "action": "crash", "targets": ["consumer1"]})"),
-                   "/faults/0/targets/0"));  // the consumer is client 2
-    CHECK(fault(R"({"at": "1s", "action": "crash", "targets": ["consumer2"], "duration": "1s"})") ==
-          "no error");
-    CHECK(contains(fault(R"({"at": "1s", "action": "pause", "targets": ["n1"],
+                 "unknown Raft group"));
+  CHECK(contains(fault(R"({"at": "1s", "action": "crash", "targets": ["event"]})"),
+                 "needs a \"when\""));
+  CHECK(contains(fault(R"({"at": "1s", "action": "crash", "targets": ["consumer1"]})"),
+                 "/faults/0/targets/0"));  // the consumer is client 2
+  CHECK(fault(R"({"at": "1s", "action": "crash", "targets": ["consumer2"], "duration": "1s"})") ==
+        "no error");
+  CHECK(contains(fault(R"({"at": "1s", "action": "pause", "targets": ["n1"],
                           "until": {"event": "node.started"}})"),
-                   "only a \"clog\" takes \"until\""));
-    CHECK(contains(fault(R"({"at": "1s", "action": "clog", "targets": ["n1"], "duration": "1s",
+                 "only a \"clog\" takes \"until\""));
+  CHECK(contains(fault(R"({"at": "1s", "action": "clog", "targets": ["n1"], "duration": "1s",
                           "params": {"to": ["n2"]},
                           "until": {"event": "node.started", "after": "1s"}})"),
-                   "/faults/0/until/after"));
-    CHECK(contains(
-        load_error(kValid, {R"(nemesis={"kinds": [{"action": "crash", "mean_interval": "1s",
+                 "/faults/0/until/after"));
+  CHECK(
+      contains(load_error(kValid, {R"(nemesis={"kinds": [{"action": "crash", "mean_interval": "1s",
                      "when": {"event": "node.started", "after": "1s"}}]})"}),
-        "/nemesis/kinds/0/when/after"));
-  }
+               "/nemesis/kinds/0/when/after"));
+}
