@@ -91,8 +91,10 @@ void Cluster::add_consumer(const ConsumerSpec& spec) {
   Impl& impl = *impl_;
   SIMRUN_ASSERT(!impl.started, "add clients before start()");
   const int index = impl.client_count++;
+  ClientConfig client = impl.client_config();
+  client.request_timeout_ms = spec.request_timeout_ms;
   const sim::ProcessId process = impl.world.add_process(
-      numbered("consumer", index + 1), consumer_process_main(impl.client_config(), spec, index));
+      numbered("consumer", index + 1), consumer_process_main(std::move(client), spec, index));
   impl.clients.push_back({process, spec.start_ms});
 }
 

@@ -33,6 +33,12 @@ struct ProducerSpec {
   std::int64_t retry_backoff_ms = 100;
   std::int64_t start_ms = 0;  // simulated time the producer starts
   std::int64_t stop_ms = -1;  // -1: until the end of the run
+  // Batches in flight at once (each its own fiber); an arrival beyond it
+  // waits for a slot. At most kMaxProducerInFlightBatches (producer.h).
+  int max_in_flight = 64;
+  // How long the producer waits for each produce answer; 0: the broker's
+  // produce_timeout_ms + 1000 ms, so the broker's own timeout reaches it.
+  std::int64_t request_timeout_ms = 0;
 };
 
 struct ConsumerSpec {
@@ -40,6 +46,10 @@ struct ConsumerSpec {
   std::string group_id = "consumers";
   std::int64_t poll_interval_ms = 50;
   std::int64_t start_ms = 0;
+  // How long the consumer waits for each fetch, offset fetch and commit.
+  std::int64_t request_timeout_ms = 5000;
+  // Partitions fetched at once in a poll round (1: one after the other).
+  int max_in_flight = 1;
 };
 
 struct ClusterConfig {

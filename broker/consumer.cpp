@@ -1,6 +1,7 @@
 #include "broker/consumer.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "broker/events.h"
@@ -48,8 +49,7 @@ class Consumer {
       }
     }
     for (std::uint64_t round = 1; env_.now() < stop_at; ++round) {
-      for (std::size_t p = 0; p < cursors_.size(); ++p)
-        poll_partition(static_cast<std::int32_t>(p));
+      poll_round();
       for (std::size_t p = 0; p < cursors_.size(); ++p) commit(static_cast<std::int32_t>(p));
       if (round % kConsumerVerifyEveryPolls == 0) {
         for (std::size_t p = 0; p < cursors_.size(); ++p) verify(static_cast<std::int32_t>(p));
@@ -60,6 +60,31 @@ class Consumer {
   }
 
  private:
+  // One fetch per partition. With max_in_flight 1, one after the other on
+  // this fiber; otherwise up to max_in_flight fetches at once, each on its
+  // own fiber, and the round ends when all have answered (or timed out).
+  // Each fetch touches only its own partition's cursor.
+  void poll_round() {
+    if (spec_.max_in_flight <= 1) {
+      for (std::size_t p = 0; p < cursors_.size(); ++p)
+        poll_partition(static_cast<std::int32_t>(p));
+      return;
+    }
+    int in_flight = 0;
+    sim::WaitQueue slot_free(env_.scheduler());
+    for (std::size_t p = 0; p < cursors_.size(); ++p) {
+      while (in_flight >= spec_.max_in_flight) slot_free.wait();
+      ++in_flight;
+      const auto partition = static_cast<std::int32_t>(p);
+      env_.spawn("fetch-" + std::to_string(partition), [this, partition, &in_flight, &slot_free] {
+        poll_partition(partition);
+        --in_flight;
+        slot_free.notify_all();
+      });
+    }
+    while (in_flight > 0) slot_free.wait();
+  }
+
   sim::duration_ns request_timeout() const {
     return sim::millis(client_.config().request_timeout_ms);
   }
@@ -155,6 +180,9 @@ class Consumer {
 void run_consumer(sim::Env& env, Client& client, const ConsumerSpec& spec, int client_index,
                   sim::time_ns stop_at_ns) {
   SIMRUN_ASSERT(client_index >= 0, "client index must be >= 0");
+  SIMRUN_ASSERT(spec.max_in_flight >= 1 && spec.max_in_flight <= kMaxConsumerInFlightFetches,
+                "consumer max_in_flight out of bounds");
+  SIMRUN_ASSERT(spec.request_timeout_ms >= 1, "consumer request_timeout_ms must be positive");
   Consumer consumer(env, client, spec);
   consumer.run(stop_at_ns);
 }

@@ -2,7 +2,9 @@
 // The consumer workload (ConsumerSpec in broker/cluster.h): reads every
 // partition of spec.topic from the group's committed offset, polls fetch
 // every spec.poll_interval_ms, and commits its position after each poll
-// round that advanced it.
+// round that advanced it. A round fetches spec.max_in_flight partitions at
+// once (default 1: one after the other); every request waits at most
+// spec.request_timeout_ms (default 5 s).
 //
 // Consumption is per batch: one consume.record per batch, keyed by the
 // batch's base offset, with the same `hash` as the producer's produce.acked
@@ -38,6 +40,9 @@ namespace simrun::broker {
 inline constexpr std::string_view kConsumeOffsetRegression = events::kConsumeOffsetRegression;
 // The committed offsets are read back to check them every this many polls.
 inline constexpr int kConsumerVerifyEveryPolls = 10;
+// At most this many fetches at once (ConsumerSpec::max_in_flight); the
+// client's own in-flight bound (ClientConfig::max_in_flight) is the same.
+inline constexpr int kMaxConsumerInFlightFetches = 64;
 inline constexpr std::int32_t kConsumerFetchMaxBytes = 1024 * 1024;
 
 // Blocks the calling fiber from spec.start_ms until `stop_at_ns` of local

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "broker/events.h"
@@ -24,7 +25,8 @@ struct Run {
 // Fills both partitions of "orders" with `batches` batches each, then runs a
 // consumer for 3 s while a producer keeps appending for the first second.
 void run_consumer_scenario(Run& run, int batches, std::function<void(FakeCluster&)> setup = {},
-                           std::function<void(FakeCluster&)> at_1500ms = {}) {
+                           std::function<void(FakeCluster&)> at_1500ms = {},
+                           int max_in_flight = 1) {
   sim::time_ns consumer_stop = sim::seconds(3);  // not const: captured below
   sim::World world(sim::WorldConfig{});
   testing::capture_trace(world, run.records);
@@ -41,7 +43,8 @@ void run_consumer_scenario(Run& run, int batches, std::function<void(FakeCluster
   client_config.bootstrap = testing::start_fake_brokers(world, run.cluster, 3);
   // Designated initializers: assigning literals to the strings trips gcc 12's
   // false -Wrestrict at -O3.
-  const ConsumerSpec spec{.topic = "orders", .group_id = "g", .poll_interval_ms = 20};
+  const ConsumerSpec spec{
+      .topic = "orders", .group_id = "g", .poll_interval_ms = 20, .max_in_flight = max_in_flight};
   const sim::ProcessId consumer =
       world.add_process("consumer-0", [client_config, spec, consumer_stop](sim::Env& env) {
         Client client(env, client_config);
@@ -110,6 +113,37 @@ TEST_CASE("the consumer reads every batch once, from the committed offset, in or
     CHECK(run.cluster.committed[{"g", "orders", static_cast<std::int32_t>(p)}] ==
           stored.next_offset);
   }
+}
+
+TEST_CASE("max_in_flight fetches partitions at once, each read once and in order") {
+  Run sequential;
+  run_consumer_scenario(sequential, 5, {}, {}, 1);
+  Run parallel;
+  run_consumer_scenario(parallel, 5, {}, {}, 2);
+  auto offsets_by_partition = [](const Run& run) {
+    std::map<std::int64_t, std::vector<std::int64_t>> offsets;
+    for (const auto& record : of_kind(run.records, events::kConsumeRecord)) {
+      offsets[record.number("partition")].push_back(record.number("offset"));
+    }
+    return offsets;
+  };
+  const auto read = offsets_by_partition(parallel);
+  REQUIRE(read.size() == 2);
+  for (const auto& [partition, offsets] : read) {
+    CHECK(std::is_sorted(offsets.begin(), offsets.end()));
+    CHECK(std::adjacent_find(offsets.begin(), offsets.end()) == offsets.end());
+    const auto& stored = parallel.cluster.topics["orders"][static_cast<std::size_t>(partition)];
+    CHECK(offsets.size() == stored.batches.size());
+  }
+  CHECK(of_kind(parallel.records, kConsumeOffsetRegression).empty());
+  // Partition 1's first read no longer waits for partition 0's fetch.
+  auto first_read_ns = [](const Run& run, std::int64_t partition) {
+    for (const auto& record : of_kind(run.records, events::kConsumeRecord)) {
+      if (record.number("partition") == partition) return record.time;
+    }
+    return sim::kTimeMax;
+  };
+  CHECK(first_read_ns(parallel, 1) < first_read_ns(sequential, 1));
 }
 
 TEST_CASE("a lost offset commit is traced as an offset regression, not an abort") {

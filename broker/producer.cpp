@@ -35,7 +35,9 @@ void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int cl
   const auto acks = static_cast<std::int8_t>(spec.acks);
   const std::int64_t produce_timeout_ms = client.config().produce_timeout_ms;
   const sim::duration_ns wait =
-      sim::millis(produce_timeout_ms + client.config().produce_response_margin_ms);
+      sim::millis(spec.request_timeout_ms > 0
+                      ? spec.request_timeout_ms
+                      : produce_timeout_ms + client.config().produce_response_margin_ms);
 
   if (acks == 0) {
     // Fire and forget: "acknowledged" once sent to whoever we think leads.
@@ -137,6 +139,9 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
   SIMRUN_ASSERT(spec.rate_per_second > 0.0, "producer rate must be positive");
   SIMRUN_ASSERT(spec.acks == 0 || spec.acks == 1 || spec.acks == -1, "acks must be 0, 1 or -1");
   SIMRUN_ASSERT(spec.max_retries >= 0, "max_retries must be >= 0");
+  SIMRUN_ASSERT(spec.max_in_flight >= 1 && spec.max_in_flight <= kMaxProducerInFlightBatches,
+                "producer max_in_flight out of bounds");
+  SIMRUN_ASSERT(spec.request_timeout_ms >= 0, "request_timeout_ms must be >= 0");
   const sim::time_ns start_at = sim::millis(spec.start_ms);
   const sim::time_ns stop_at = spec.stop_ms < 0 ? sim::kTimeMax : sim::millis(spec.stop_ms);
   if (env.now() < start_at) env.sleep(start_at - env.now());
@@ -161,7 +166,8 @@ void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int c
     const auto gap_ns = static_cast<sim::duration_ns>(env.rng().exponential(mean_gap_ns));
     if (stop_at - env.now() <= gap_ns) break;
     env.sleep(gap_ns);
-    while (state.in_flight >= kMaxProducerInFlightBatches) state.slot_free.wait();
+    while (state.in_flight >= spec.max_in_flight) state.slot_free.wait();
+    SIMRUN_ASSERT(state.in_flight < kMaxProducerInFlightBatches, "producer in-flight bound");
     const auto partition = static_cast<std::int32_t>(sequence % partitions);
     ++state.in_flight;
     env.spawn(fmt::format("produce-{}", sequence),

@@ -4,8 +4,10 @@
 // spec.batch_records records of spec.record_bytes deterministic pseudo-random
 // bytes, sent to partitions round-robin (sequence % partitions), with acks
 // 0, 1 or -1, retried on retriable errors after spec.retry_backoff_ms up to
-// spec.max_retries times. Each batch is its own fiber, at most
-// kMaxProducerInFlightBatches at once: an arrival beyond that waits for one
+// spec.max_retries times, each attempt waiting spec.request_timeout_ms (0:
+// the broker's produce_timeout_ms + 1 s). Each batch is its own fiber, at
+// most spec.max_in_flight (<= kMaxProducerInFlightBatches, the client's own
+// bound) at once: an arrival beyond that waits for one
 // to finish (back-pressure, so arrivals are Poisson only while the cluster
 // keeps up).
 //

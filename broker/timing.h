@@ -13,6 +13,8 @@
 //    heartbeat.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "broker/config.h"
@@ -26,6 +28,19 @@ struct TickCounts {
 };
 
 TickCounts tick_counts(const BrokerConfig& config, std::string_view group_name);
+
+// Why `config` cannot run: Raft (raft/raft.cpp) requires election_ticks >
+// heartbeat_ticks for every group, and tick_counts can break that for
+// timeouts that are each in range (a 150 ms election timeout with 100 ms
+// ticks and a 100 ms heartbeat is one tick each). `knob` names the setting
+// to change ("raft.election_timeout_ms"); nullopt when every group can run.
+// Input validation calls this so a bad combination is exit 2, not an
+// assertion inside raft/.
+struct TimingProblem {
+  std::string knob;
+  std::string message;
+};
+std::optional<TimingProblem> timing_problem(const BrokerConfig& config);
 
 // The driver loop's tick period (>= 1 ms).
 sim::duration_ns tick_interval_ns(const BrokerConfig& config);

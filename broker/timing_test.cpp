@@ -60,4 +60,28 @@ TEST_CASE("legacy formula: the v2.0.0 fix 3000/150 gives base 20, so 20..39 tick
     CHECK(counts.heartbeat_ticks == 1);
   }
 }
+TEST_CASE("timing_problem: a combination Raft cannot run is named, a valid one is not") {
+  BrokerConfig config;  // 100 ms ticks, 1000 ms election, 100 ms heartbeat
+  CHECK_FALSE(timing_problem(config).has_value());
+  config.election_timeout_ms = 150;  // one tick, like the heartbeat
+  const auto problem = timing_problem(config);
+  REQUIRE(problem.has_value());
+  CHECK(problem->knob == "raft.election_timeout_ms");
+  CHECK(problem->message.find("at least 200") != std::string::npos);
+  config.election_timeout_ms = 200;  // two ticks against one: runs
+  CHECK_FALSE(timing_problem(config).has_value());
+  for (int group = 0; group < 8; ++group) {
+    const TickCounts counts = tick_counts(config, "t/" + std::to_string(group));
+    CHECK(counts.election_ticks > counts.heartbeat_ticks);
+  }
+
+  BrokerConfig legacy = profile("v1.3.67");
+  CHECK_FALSE(timing_problem(legacy).has_value());
+  legacy.election_timeout_ms = legacy.heartbeat_interval_ms + 1;  // base 1: one election tick
+  REQUIRE(timing_problem(legacy).has_value());
+  CHECK(tick_counts(legacy, "__meta").election_ticks == 1);
+  legacy.election_timeout_ms = 2 * legacy.heartbeat_interval_ms;
+  CHECK_FALSE(timing_problem(legacy).has_value());
+}
+
 }  // namespace simrun::broker

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sim/assert.h"
+#include "sim/trace_kinds.h"
 #include "sim/world.h"
 
 namespace simrun::sim {
@@ -103,7 +104,7 @@ void Connections::connect(ProcessId from, ProcessId to, duration_ns connect_time
   channels_[{from, to}] = id;
   ++stats_.opened;
   world_.trace().record(
-      "net.connect",
+      trace_kinds::kNetConnect,
       {{"from", from}, {"to", to}, {"conn", as_number(id)}, {"timeout_ns", connect_timeout}});
   send_syn(connection);
   world_.loop().schedule_at(world_.now() + connect_timeout,
@@ -177,7 +178,8 @@ void Connections::close(ProcessId from, ProcessId to) {
   Side& side = connection.sides[side_index];
   channels_.erase({from, to});
   ++stats_.closed;
-  world_.trace().record("net.close", {{"from", from}, {"to", to}, {"conn", as_number(id)}});
+  world_.trace().record(trace_kinds::kNetClose,
+                        {{"from", from}, {"to", to}, {"conn", as_number(id)}});
   side.state = SideState::closing;
   Envelope fin{from, to, 0, world_.now(), {}};
   fin.segment = Segment::fin;
@@ -250,19 +252,20 @@ void Connections::on_rto(std::uint64_t id, int side_index, std::uint64_t generat
   if (side.unacked.empty()) return;
   if (world_.now() - side.last_progress >= config_.user_timeout) {
     ++stats_.failed_user_timeout;
-    world_.trace().record("net.user_timeout", {{"conn", as_number(id)},
-                                               {"from", side.process},
-                                               {"unacked", as_number(side.unacked.size())}});
+    world_.trace().record(trace_kinds::kNetUserTimeout,
+                          {{"conn", as_number(id)},
+                           {"from", side.process},
+                           {"unacked", as_number(side.unacked.size())}});
     fail_side(*connection, 0, ResetCause::user_timeout, true);
     fail_side(*connection, 1, ResetCause::user_timeout, true);
     forget_if_closed(id);
     return;
   }
   if (side.backoff < kMaxBackoff) ++side.backoff;
-  world_.trace().record("net.retransmit", {{"conn", as_number(id)},
-                                           {"from", side.process},
-                                           {"segments", as_number(side.unacked.size())},
-                                           {"backoff", side.backoff}});
+  world_.trace().record(trace_kinds::kNetRetransmit, {{"conn", as_number(id)},
+                                                      {"from", side.process},
+                                                      {"segments", as_number(side.unacked.size())},
+                                                      {"backoff", side.backoff}});
   for (const auto& [sequence, message] : side.unacked) {
     ++stats_.retransmissions;
     transmit(*connection, side_index, message);
@@ -290,7 +293,7 @@ void Connections::on_arrival(Envelope segment) {
         passive.last_progress = world_.now();
         channels_.emplace(std::pair{segment.to, segment.from}, connection->id);
         world_.trace().record(
-            "net.accept",
+            trace_kinds::kNetAccept,
             {{"from", segment.from}, {"to", segment.to}, {"conn", as_number(connection->id)}});
       } else if (!alive(passive)) {
         answer_with_reset(segment);
@@ -304,7 +307,7 @@ void Connections::on_arrival(Envelope segment) {
       connection->established = true;
       ++stats_.established;
       world_.trace().record(
-          "net.established",
+          trace_kinds::kNetEstablished,
           {{"from", segment.to}, {"to", segment.from}, {"conn", as_number(connection->id)}});
       Side& side = connection->sides[0];
       std::vector<Envelope> waiting = std::move(side.waiting_for_handshake);
@@ -385,18 +388,19 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
       Mailbox<Envelope>& inbox = world_.inbox(side.process);
       if (inbox.size() >= inbox.capacity()) {
         // Not accepted, not acknowledged: the sender retransmits it.
-        world_.trace().record("net.drop", {{"from", next.from},
-                                           {"to", next.to},
-                                           {"id", as_number(next.message_id)},
-                                           {"reason", "inbox_full"}});
+        world_.trace().record(trace_kinds::kNetDrop, {{"from", next.from},
+                                                      {"to", next.to},
+                                                      {"id", as_number(next.message_id)},
+                                                      {"reason", "inbox_full"}});
         break;
       }
       ++side.next_expected_sequence;
       ++stats_.messages_delivered;
-      world_.trace().record("net.deliver", {{"from", next.from},
-                                            {"to", next.to},
-                                            {"id", as_number(next.message_id)},
-                                            {"latency_ns", world_.now() - next.sent_at}});
+      world_.trace().record(trace_kinds::kNetDeliver,
+                            {{"from", next.from},
+                             {"to", next.to},
+                             {"id", as_number(next.message_id)},
+                             {"latency_ns", world_.now() - next.sent_at}});
       const bool pushed = inbox.try_push(std::move(next));
       SIMRUN_ASSERT(pushed, "inbox refused a message it had room for");
       const auto buffered = side.out_of_order.find(side.next_expected_sequence);
@@ -432,10 +436,10 @@ void Connections::on_ack(Connection& connection, int side_index, std::uint64_t a
 
 void Connections::answer_with_reset(const Envelope& segment) {
   ++stats_.resets_sent;
-  world_.trace().record("net.reset", {{"from", segment.to},
-                                      {"to", segment.from},
-                                      {"conn", as_number(segment.connection)},
-                                      {"reason", "no_connection"}});
+  world_.trace().record(trace_kinds::kNetReset, {{"from", segment.to},
+                                                 {"to", segment.from},
+                                                 {"conn", as_number(segment.connection)},
+                                                 {"reason", "no_connection"}});
   send_control(segment.to, segment.from, segment.connection, Segment::rst, 0);
 }
 
@@ -460,16 +464,16 @@ void Connections::fail_side(Connection& connection, int side_index, ResetCause c
   reset.reset = true;
   reset.cause = cause;
   reset.connection = connection.id;
-  world_.trace().record("net.conn_reset", {{"process", side.process},
-                                           {"peer", peer},
-                                           {"conn", as_number(connection.id)},
-                                           {"cause", cause_name(cause)}});
+  world_.trace().record(trace_kinds::kNetConnReset, {{"process", side.process},
+                                                     {"peer", peer},
+                                                     {"conn", as_number(connection.id)},
+                                                     {"cause", cause_name(cause)}});
   Mailbox<Envelope>& inbox = world_.inbox(side.process);
   if (!inbox.try_push(std::move(reset))) {
-    world_.trace().record("net.drop", {{"from", peer},
-                                       {"to", side.process},
-                                       {"conn", as_number(connection.id)},
-                                       {"reason", "inbox_full"}});
+    world_.trace().record(trace_kinds::kNetDrop, {{"from", peer},
+                                                  {"to", side.process},
+                                                  {"conn", as_number(connection.id)},
+                                                  {"reason", "inbox_full"}});
   }
 }
 
@@ -496,7 +500,7 @@ void Connections::on_crash(ProcessId process) {
       if (other.state == SideState::closed) continue;
       ++stats_.resets_sent;
       world_.trace().record(
-          "net.reset",
+          trace_kinds::kNetReset,
           {{"from", process}, {"to", other.process}, {"conn", as_number(id)}, {"reason", "crash"}});
       send_control(process, other.process, id, Segment::rst, 0);
     }

@@ -42,13 +42,14 @@ void Network::send_segment(Envelope segment) {
                 "send_segment takes connection segments");
   segment.message_id = next_message_id_++;
   ++stats_.sent;
-  world_.trace().record("net.segment", {{"from", segment.from},
-                                        {"to", segment.to},
-                                        {"id", as_number(segment.message_id)},
-                                        {"conn", as_number(segment.connection)},
-                                        {"kind", static_cast<std::int64_t>(segment.segment)},
-                                        {"seq", as_number(segment.sequence)},
-                                        {"digest", as_number(digest_bytes(segment.payload))}});
+  world_.trace().record(trace_kinds::kNetSegment,
+                        {{"from", segment.from},
+                         {"to", segment.to},
+                         {"id", as_number(segment.message_id)},
+                         {"conn", as_number(segment.connection)},
+                         {"kind", static_cast<std::int64_t>(segment.segment)},
+                         {"seq", as_number(segment.sequence)},
+                         {"digest", as_number(digest_bytes(segment.payload))}});
   route(std::move(segment));
 }
 

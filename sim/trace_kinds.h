@@ -11,6 +11,9 @@
 //  fault.skipped {action, targets, duration_ms, origin}: its targets resolved to no node
 //  net.send / net.deliver / net.drop / net.hold / net.release / net.duplicate /
 //  net.reorder / net.reset {from, to, id, ...}: process ids are 0-based
+//  net.segment, net.connect, net.accept, net.established, net.close,
+//  net.retransmit, net.user_timeout, net.conn_reset: the TCP-like
+//  connections (sim/connection.h)
 //  disk.fsync {process, wait_ns, queue_ns}   disk.crash_loss {process, ...}
 
 #include <string_view>
@@ -28,6 +31,14 @@ inline constexpr std::string_view kNetRelease = "net.release";
 inline constexpr std::string_view kNetDuplicate = "net.duplicate";
 inline constexpr std::string_view kNetReorder = "net.reorder";
 inline constexpr std::string_view kNetReset = "net.reset";
+inline constexpr std::string_view kNetSegment = "net.segment";
+inline constexpr std::string_view kNetConnect = "net.connect";
+inline constexpr std::string_view kNetAccept = "net.accept";
+inline constexpr std::string_view kNetEstablished = "net.established";
+inline constexpr std::string_view kNetClose = "net.close";
+inline constexpr std::string_view kNetRetransmit = "net.retransmit";
+inline constexpr std::string_view kNetUserTimeout = "net.user_timeout";
+inline constexpr std::string_view kNetConnReset = "net.conn_reset";
 inline constexpr std::string_view kDiskFsync = "disk.fsync";
 inline constexpr std::string_view kDiskCrashLoss = "disk.crash_loss";
 }  // namespace simrun::sim::trace_kinds

@@ -1,6 +1,9 @@
 #include "tools/simrun/assertions.h"
 
+#include <cmath>
 #include <stdexcept>
+
+#include "sim/assert.h"
 
 namespace simrun::cli {
 
@@ -29,8 +32,10 @@ std::vector<AssertionResult> evaluate_assertions(
       const auto it = metrics.groups.find(spec.group);
       group = it == metrics.groups.end() ? &absent : &it->second;
     }
+    SIMRUN_ASSERT(!spec.name.empty(), "the loader names every assertion");
     const auto value = metric_value(*group, spec.metric);
     if (!value) throw std::invalid_argument("unknown metric \"" + spec.metric + "\"");
+    SIMRUN_ASSERT(!std::isnan(*value), "a metric is a number, never NaN");
     AssertionResult result{spec.name,
                            spec.metric,
                            spec.op,

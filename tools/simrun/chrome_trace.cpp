@@ -6,7 +6,9 @@
 #include <ostream>
 #include <set>
 
+#include "broker/events.h"
 #include "sim/assert.h"
+#include "sim/trace_kinds.h"
 
 namespace simrun::cli {
 
@@ -190,16 +192,16 @@ void ChromeTrace::add_process(std::int64_t process, std::string_view process_nam
 void ChromeTrace::observe(const sim::TraceRecord& record) {
   const std::string_view kind = record.kind;
   const sim::time_ns now = record.time;
-  if (kind == "process.add") {
+  if (kind == sim::trace_kinds::kProcessAdd) {
     add_process(record.number("process"), record.text("name"));
-  } else if (kind == "raft.role_changed") {
+  } else if (kind == broker::events::kRoleChanged) {
     const std::string group(record.text("group"));
     const std::int64_t node = record.number("node");
     group_tid(group);
     close_role({group, node}, now);
     open_roles_[{group, node}] =
         OpenRole{now, std::string(record.text("role")), record.number("term")};
-  } else if (kind == "node.crashed") {
+  } else if (kind == broker::events::kNodeCrashed) {
     // A crashed node holds no role until it restarts and reports one.
     const std::int64_t node = record.number("node");
     std::vector<std::pair<std::string, std::int64_t>> closing;
@@ -207,7 +209,7 @@ void ChromeTrace::observe(const sim::TraceRecord& record) {
       if (key.second == node) closing.push_back(key);
     }
     for (const auto& key : closing) close_role(key, now);
-  } else if (kind == "raft.election_started") {
+  } else if (kind == broker::events::kElectionStarted) {
     if (!admit(Category::election)) return;
     const bool pre_vote = record.number("pre_vote") != 0;
     const std::string group(record.text("group"));
@@ -215,7 +217,7 @@ void ChromeTrace::observe(const sim::TraceRecord& record) {
         Category::election, 'i', node_pid(record.number("node")), group_tid(group), now, 0, 0,
         fmt::format("{} t{}", pre_vote ? "pre-vote" : "election", record.number("term")),
         fmt::format("{{\"group\":{},\"pre_vote\":{}}}", json_string(group), pre_vote ? 1 : 0)});
-  } else if (kind == "raft.heartbeat_gap") {
+  } else if (kind == broker::events::kHeartbeatGap) {
     const std::string_view group = record.text("group");
     const auto period = heartbeat_period_ns_.find(group);
     const sim::duration_ns beat = period == heartbeat_period_ns_.end() || period->second <= 0
@@ -227,7 +229,7 @@ void ChromeTrace::observe(const sim::TraceRecord& record) {
               gap, 0, "heartbeat gap",
               fmt::format("{{\"group\":{},\"leader\":{},\"gap_ms\":{}}}", json_string(group),
                           record.number("leader"), gap / 1'000'000)});
-  } else if (kind == "disk.fsync") {
+  } else if (kind == sim::trace_kinds::kDiskFsync) {
     const sim::duration_ns waited = record.number("wait_ns");
     if (waited <= 0 || !admit(Category::disk)) return;
     add(Event{Category::disk,
@@ -239,13 +241,13 @@ void ChromeTrace::observe(const sim::TraceRecord& record) {
               0,
               "fsync",
               {}});
-  } else if (kind == "raft.applied") {
+  } else if (kind == broker::events::kApplied) {
     if (!admit(Category::apply)) return;
     const std::string_view group = record.text("group");
     add(Event{Category::apply, 'X', node_pid(record.number("node")), group_tid(group), now, 0, 0,
               fmt::format("apply {}", record.number("index")),
               fmt::format("{{\"term\":{}}}", record.number("term"))});
-  } else if (kind == "net.deliver") {
+  } else if (kind == sim::trace_kinds::kNetDeliver) {
     if (!admit(Category::message)) return;
     const auto id = static_cast<std::uint64_t>(record.number("id"));
     const int from = static_cast<int>(record.number("from")) + 1;
@@ -256,7 +258,7 @@ void ChromeTrace::observe(const sim::TraceRecord& record) {
     add(Event{Category::message, 's', from, kNetworkTid, sent, 0, id, "message", {}});
     add(Event{Category::message, 'X', to, kNetworkTid, now, 1000, 0, "receive", {}});
     add(Event{Category::message, 'f', to, kNetworkTid, now, 0, id, "message", {}});
-  } else if (kind == "fault") {
+  } else if (kind == sim::trace_kinds::kFault) {
     observe_fault(record);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "sim/assert.h"
 #include "tools/simrun/input_error.h"
 
 namespace simrun::cli {
@@ -40,7 +41,9 @@ std::int64_t parse_duration_ms(std::string_view text) {
   } else {
     bad_duration(text);
   }
+  SIMRUN_ASSERT(scale > 0 && value >= 0, "a parsed duration is a non-negative count of units");
   if (value > kMaxDurationMs / scale) bad_duration(text);
+  SIMRUN_ASSERT(value * scale <= kMaxDurationMs, "the bound check above keeps it in range");
   return value * scale;
 }
 
@@ -55,6 +58,7 @@ std::int64_t duration_ms_from_json(const nlohmann::json& value) {
 }
 
 std::string format_duration_ms(std::int64_t duration_ms) {
+  SIMRUN_ASSERT(duration_ms >= 0, "durations are never negative");
   if (duration_ms != 0 && duration_ms % (60 * 60 * 1000) == 0) {
     return std::to_string(duration_ms / (60 * 60 * 1000)) + "h";
   }

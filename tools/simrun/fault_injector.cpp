@@ -26,6 +26,8 @@ void FaultInjector::schedule(const std::vector<ScheduledFault>& faults,
                              std::int64_t scenario_end_ms) {
   scenario_end_ms_ = scenario_end_ms;
   for (const ScheduledFault& fault : faults) {
+    SIMRUN_ASSERT(fault.at_ms >= 0, "a fault fires (or is armed) at a non-negative time");
+    SIMRUN_ASSERT(!fault.origin.empty(), "every fault names where it came from");
     if (fault.when) {
       arm(fault);
     } else {
@@ -51,17 +53,23 @@ void FaultInjector::arm(const ScheduledFault& fault) {
 }
 
 void FaultInjector::later(std::int64_t delay_ms, std::function<void()> action) {
+  SIMRUN_ASSERT(delay_ms > 0, "an undo is scheduled after a positive duration");
   world_.loop().schedule_after(sim::millis(delay_ms), std::move(action));
 }
 
 std::vector<int> FaultInjector::resolve(const std::vector<std::string>& refs,
                                         std::uint64_t draw) const {
   const int nodes = cluster_.node_count();
+  SIMRUN_ASSERT(nodes >= 1 && nodes <= 9, "the schema allows 1..9 nodes");
   std::set<int> resolved;
   std::uint64_t salt = 0;
   for (const std::string& ref : refs) {
     const std::uint64_t pick = sim::mix64(draw ^ salt++);
-    if (ref == "random") {
+    if (!ref.empty() && ref.front() == kBindingPrefix) {
+      // "$name": what an earlier fault bound; nothing if it never fired.
+      const auto bound = bindings_.find(std::string_view(ref).substr(1));
+      if (bound != bindings_.end()) resolved.insert(bound->second.begin(), bound->second.end());
+    } else if (ref == "random") {
       resolved.insert(static_cast<int>(pick % static_cast<std::uint64_t>(nodes)));
     } else if (ref.rfind("leader:", 0) == 0) {
       if (const auto leader = leadership_.current_leader(ref.substr(7)))
@@ -99,6 +107,8 @@ std::vector<int> FaultInjector::resolve(const std::vector<std::string>& refs,
     }
     // "event" and client names are resolved by resolve_processes.
   }
+  SIMRUN_ASSERT(resolved.empty() || (*resolved.begin() >= 0 && *resolved.rbegin() < nodes),
+                "the loader checks node references against the cluster size");
   return {resolved.begin(), resolved.end()};
 }
 
@@ -131,9 +141,28 @@ std::vector<sim::ProcessId> FaultInjector::resolve_processes(
   return {resolved.begin(), resolved.end()};
 }
 
+std::optional<std::vector<int>> FaultInjector::binding(const std::string& name) const {
+  const auto it = bindings_.find(name);
+  if (it == bindings_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<int> FaultInjector::nodes_among(const std::vector<sim::ProcessId>& targets) const {
+  std::vector<int> nodes;
+  for (int node = 0; node < cluster_.node_count(); ++node) {
+    if (std::find(targets.begin(), targets.end(), cluster_.node_process(node)) != targets.end()) {
+      nodes.push_back(node);
+    }
+  }
+  return nodes;
+}
+
 std::vector<sim::ProcessId> FaultInjector::processes(const std::vector<int>& nodes) const {
   std::vector<sim::ProcessId> result;
-  for (int node : nodes) result.push_back(cluster_.node_process(node));
+  for (int node : nodes) {
+    SIMRUN_ASSERT(node >= 0 && node < cluster_.node_count(), "a resolved node exists");
+    result.push_back(cluster_.node_process(node));
+  }
   return result;
 }
 
@@ -159,6 +188,10 @@ void FaultInjector::apply(const ScheduledFault& fault) {
   }
   ++applied_;
   trace(fault, sim::trace_kinds::kFault, targets);
+  if (!fault.bind.empty()) {
+    SIMRUN_ASSERT(bindings_.count(fault.bind) == 0, "the loader allows one fault per bind name");
+    bindings_.emplace(fault.bind, nodes_among(targets));
+  }
   const std::int64_t duration = fault.duration_ms;
   const json& params = fault.params;
   switch (fault.kind) {

@@ -5,6 +5,7 @@
 // whoever leads __meta then); a fault with a duration undoes itself on the
 // nodes it actually hit. Every applied or skipped fault is traced.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ class FaultInjector {
   // of a run: never fired).
   std::uint64_t skipped() const { return skipped_ + triggers_.armed(); }
   std::uint64_t triggered() const { return triggers_.fired(); }
+  // The nodes (0-based) bound to `name` by a fault's `bind`, if it fired.
+  std::optional<std::vector<int>> binding(const std::string& name) const;
 
  private:
   // Node indexes (0-based) of the node references among `refs`; client
@@ -45,6 +48,8 @@ class FaultInjector {
                                                 std::uint64_t draw,
                                                 const std::optional<TriggerMatch>& event) const;
   std::vector<sim::ProcessId> processes(const std::vector<int>& nodes) const;
+  // The node indexes (0-based) among `targets`, ascending; clients are left out.
+  std::vector<int> nodes_among(const std::vector<sim::ProcessId>& targets) const;
   std::optional<sim::ProcessId> client_process(std::string_view name) const;
   // A `when` fault waits for its event.
   void arm(const ScheduledFault& fault);
@@ -89,6 +94,9 @@ class FaultInjector {
   std::uint64_t applied_ = 0;
   std::uint64_t skipped_ = 0;
   WindowedSettings windows_;
+  // `bind` name -> the nodes that fault hit; a skipped fault binds nothing,
+  // so a later "$name" resolves to no node and that fault is skipped too.
+  std::map<std::string, std::vector<int>, std::less<>> bindings_;
 };
 
 }  // namespace simrun::cli

@@ -1,6 +1,7 @@
 #include "tools/simrun/message_rate_checker.h"
 
 #include "broker/events.h"
+#include "sim/assert.h"
 #include "sim/checkers.h"
 
 namespace simrun::cli {
@@ -12,6 +13,10 @@ void MessageRateChecker::observe(const sim::TraceRecord& record) {
   Series& series = series_[Link{std::string(record.text("group")), node, peer}];
   const std::int64_t second = record.number("second");
   const std::int64_t messages = record.number("messages");
+  SIMRUN_ASSERT(node != peer, "a replica sends Raft messages to its peers, not to itself");
+  SIMRUN_ASSERT(second >= 0 && messages > 0,
+                "a rate record counts the messages of one second (only seconds with some)");
+  SIMRUN_ASSERT(series_.size() < (std::size_t{1} << 20), "links are bounded by nodes and groups");
   ++seconds_checked_;
   // A gap (a second without messages) breaks a climb.
   const bool climbing = series.last_second == second - 1 && messages > series.last_messages;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/assert.h"
 #include "sim/checkers.h"
 
 namespace simrun::cli {
@@ -12,6 +13,8 @@ std::vector<Violation> check_meta_assignments(const std::map<std::string, Leader
   std::vector<Violation> violations;
   for (const auto& [group, real] : actual) {
     if (real.node == 0) continue;  // no leader right now: nothing to publish
+    SIMRUN_ASSERT(real.term >= 1, "a leader leads a term of at least 1");
+    SIMRUN_ASSERT(group != "__meta", "__meta publishes the partitions' leaders, not its own");
     ++checks;
     const auto it = published.find(group);
     const LeaderAndTerm shown = it == published.end() ? LeaderAndTerm{} : it->second;
@@ -24,6 +27,7 @@ std::vector<Violation> check_meta_assignments(const std::map<std::string, Leader
                   fmt::format("__meta publishes leader {} epoch {} but node {} leads term {}",
                               shown.node, shown.term, real.node, real.term)});
   }
+  SIMRUN_ASSERT(violations.size() <= actual.size(), "at most one violation per group");
   return violations;
 }
 

@@ -42,6 +42,9 @@ struct FaultSpec {
   // at the first matching event; a clog with `until` ends at an event.
   std::optional<TriggerSpec> when;
   std::optional<TriggerSpec> until;
+  // `bind`: the name under which the nodes this fault hit when it fired are
+  // kept, for later faults' "$<name>" references; empty: none.
+  std::string bind;
 };
 
 // `nemesis.kinds[].swarm`: under swarm testing (tools/simrun/swarm.h) the
@@ -51,6 +54,9 @@ struct SwarmRange {
   std::int64_t mean_interval_to_ms = 0;  // inclusive
   std::uint64_t on_per_million = 500'000;
 };
+
+// A "$<name>" node reference: the nodes an earlier fault bound.
+inline constexpr char kBindingPrefix = '$';
 
 struct NemesisKind {
   FaultKind kind = FaultKind::crash;

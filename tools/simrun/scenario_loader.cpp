@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -12,11 +13,14 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "broker/config_json.h"
+#include "broker/timing.h"
 #include "sim/assert.h"
 #include "sim/checkers.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/input_error.h"
 #include "tools/simrun/json_text.h"
+#include "tools/simrun/scenario_limits.h"
 #include "tools/simrun/schema_text.h"
 #include "tools/simrun/swarm.h"
 
@@ -261,6 +265,7 @@ void check_client(const std::string& name, const Scenario& scenario, const std::
 void check_ref(const std::string& ref, const Scenario& scenario, const std::string& pointer,
                bool event_allowed = false) {
   const int nodes = scenario.cluster.nodes;
+  if (!ref.empty() && ref.front() == kBindingPrefix) return;  // check_bindings
   if (ref.size() == 2 && ref[0] == 'n') {
     (void)node_index(ref, nodes, scenario.file, pointer);
     return;
@@ -410,6 +415,68 @@ TriggerSpec trigger_from_json(const json& entry, const Scenario& scenario,
   return trigger;
 }
 
+// Every node reference of a fault entry, with its JSON pointer: targets,
+// the node-list params (to, left, right, groups) and params.bridge.
+std::vector<std::pair<std::string, std::string>> node_refs(const json& entry,
+                                                           const std::string& pointer) {
+  std::vector<std::pair<std::string, std::string>> refs;
+  auto add_list = [&](const json& list, const std::string& at) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      refs.emplace_back(list[i].get<std::string>(), at + "/" + std::to_string(i));
+    }
+  };
+  if (entry.contains("targets")) add_list(entry["targets"], pointer + "/targets");
+  const json params = entry.value("params", json::object());
+  for (const char* key : {"to", "left", "right"}) {
+    if (params.contains(key)) add_list(params[key], pointer + "/params/" + key);
+  }
+  if (params.contains("groups")) {
+    for (std::size_t g = 0; g < params["groups"].size(); ++g) {
+      add_list(params["groups"][g], pointer + "/params/groups/" + std::to_string(g));
+    }
+  }
+  if (params.contains("bridge")) {
+    refs.emplace_back(params["bridge"].get<std::string>(), pointer + "/params/bridge");
+  }
+  return refs;
+}
+
+// Named target bindings. `bound` maps each name bound by an earlier entry
+// of /faults to that entry's (at_ms, pointer). A "$name" must be bound by an
+// earlier entry that fires no later than this one (at the same instant,
+// faults fire in file order); the entry's own `bind` is added after.
+void check_bindings(const json& entry, const FaultSpec& fault, const FaultKindInfo& info,
+                    std::map<std::string, std::pair<std::int64_t, std::string>>& bound,
+                    const std::string& file) {
+  for (const auto& [ref, at] : node_refs(entry, fault.json_path)) {
+    if (ref.empty() || ref.front() != kBindingPrefix) continue;
+    const std::string name = ref.substr(1);
+    const auto it = bound.find(name);
+    if (it == bound.end()) {
+      fail(file, at,
+           "unbound name \"" + ref + "\": expected \"bind\": \"" + name +
+               "\" on an earlier fault in /faults");
+    }
+    if (it->second.first > fault.at_ms) {
+      fail(file, at,
+           "\"" + ref + "\" is bound by " + it->second.second + ", which fires later (at " +
+               std::to_string(it->second.first) + " ms); expected a binding fault at or before " +
+               std::to_string(fault.at_ms) + " ms");
+    }
+  }
+  if (fault.bind.empty()) return;
+  if (!info.needs_targets) {
+    fail(file, fault.json_path + "/bind",
+         "action \"" + std::string(info.name) + "\" has no targets, so it has no nodes to bind");
+  }
+  const auto [it, inserted] = bound.emplace(fault.bind, std::pair{fault.at_ms, fault.json_path});
+  if (!inserted) {
+    fail(file, fault.json_path + "/bind",
+         "name \"" + fault.bind + "\" is already bound by " + it->second.second +
+             "; expected a new name");
+  }
+}
+
 std::optional<TimeWindow> window_from(const json& entry) {
   if (!entry.contains("window")) return std::nullopt;
   TimeWindow window;
@@ -494,23 +561,34 @@ LegacyExpectation legacy_expectation(const json& document, const Scenario& scena
   return legacy;
 }
 
-Scenario convert(json document, const std::string& file, const LoadOptions& options) {
-  Scenario scenario;
-  scenario.file = file;
-  scenario.overrides = options.overrides;
-  scenario.name = document.at("name").get<std::string>();
-  scenario.description = document.value("description", std::string());
-  scenario.seed = options.seed ? *options.seed : document.value("seed", std::uint64_t{1});
-  scenario.duration_ms =
-      options.duration_ms ? *options.duration_ms : duration_ms_from_json(document.at("duration"));
-  if (scenario.duration_ms <= 0) fail(file, "/duration", "expected a positive duration");
+// /cluster after every override: a profile's and the knobs' timeouts must
+// give Raft more election ticks than heartbeat ticks (broker/timing.h), or
+// the first node would fail an assertion in raft/ instead of exit 2.
+void check_cluster_timing(const Scenario& scenario) {
+  broker::BrokerConfig config;
+  try {
+    config = broker::config_from_json(scenario.cluster_knobs, broker::profile(scenario.profile),
+                                      "cluster");
+  } catch (const std::invalid_argument& error) {
+    fail(scenario.file, "/cluster", error.what());
+  }
+  const auto problem = broker::timing_problem(config);
+  if (!problem) return;
+  std::string pointer = "/cluster/" + problem->knob;
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
+  fail(scenario.file, pointer,
+       problem->message + " (profile \"" + scenario.profile + "\" with the scenario's knobs)");
+}
 
+// /cluster: size, profile, knobs (kept as JSON), startup delays.
+void convert_cluster(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const json cluster = document.value("cluster", json::object());
   scenario.cluster.nodes = cluster.value("nodes", 3);
   scenario.profile = cluster.value("profile", std::string("recommended"));
   // The knobs stay JSON here (the schema checked their names, types and
   // ranges); the runner overlays them on the profile with
-  // broker::config_from_json, so loading needs no broker code.
+  // broker::config_from_json. Their combination is checked now.
   scenario.cluster_knobs = json::object();
   if (cluster.contains("raft")) scenario.cluster_knobs["raft"] = cluster["raft"];
   if (cluster.contains("broker")) scenario.cluster_knobs["broker"] = cluster["broker"];
@@ -526,7 +604,12 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
       fail(file, "/cluster/startup_delays_ms", "expected at most one delay per node");
     }
   }
+  check_cluster_timing(scenario);
+}
 
+// /network: the default link and per-link overrides.
+void convert_network(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const json network = document.value("network", json::object());
   apply_link_fields(network, scenario.default_link, file, "/network");
   if (network.contains("links")) {
@@ -541,7 +624,11 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
       scenario.links.push_back(link);
     }
   }
+}
 
+// /disk: fsync latency and the whole-cluster disk fault probabilities.
+void convert_disk(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const json disk = document.value("disk", json::object());
   if (disk.contains("fsync_latency")) {
     scenario.disk.fsync_latency =
@@ -567,7 +654,11 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     config.queue_depth = settings.value("queue_depth", config.queue_depth);
     scenario.node_disks[node] = config;
   }
+}
 
+// /workload: topics, producers and consumers.
+void convert_workload(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const json workload = document.value("workload", json::object());
   std::set<std::string> topics;
   for (const json& entry : workload.value("topics", json::array())) {
@@ -598,6 +689,8 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     spec.retry_backoff_ms = entry.value("retry_backoff_ms", spec.retry_backoff_ms);
     spec.start_ms = entry.value("start_ms", spec.start_ms);
     spec.stop_ms = entry.value("stop_ms", spec.stop_ms);
+    spec.max_in_flight = entry.value("max_in_flight", spec.max_in_flight);
+    spec.request_timeout_ms = entry.value("request_timeout_ms", spec.request_timeout_ms);
     scenario.producers.push_back(spec);
   }
   const json consumers = workload.value("consumers", json::array());
@@ -609,10 +702,17 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     spec.group_id = entry.value("group_id", spec.group_id);
     spec.poll_interval_ms = entry.value("poll_interval_ms", spec.poll_interval_ms);
     spec.start_ms = entry.value("start_ms", spec.start_ms);
+    spec.max_in_flight = entry.value("max_in_flight", spec.max_in_flight);
+    spec.request_timeout_ms = entry.value("request_timeout_ms", spec.request_timeout_ms);
     scenario.consumers.push_back(spec);
   }
+}
 
+// /faults: the timeline, each entry checked against its kFaultKinds row.
+void convert_faults(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const json faults = document.value("faults", json::array());
+  std::map<std::string, std::pair<std::int64_t, std::string>> bound;  // see check_bindings
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const json& entry = faults[i];
     FaultSpec fault;
@@ -638,10 +738,16 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     if (entry.contains("targets")) fault.targets = entry["targets"].get<std::vector<std::string>>();
     if (entry.contains("duration")) fault.duration_ms = duration_ms_from_json(entry["duration"]);
     fault.params = entry.value("params", json::object());
+    fault.bind = entry.value("bind", std::string());
     check_fault_shape(fault_kind_info(fault.kind), entry, scenario, fault.json_path);
+    check_bindings(entry, fault, fault_kind_info(fault.kind), bound, file);
     scenario.faults.push_back(fault);
   }
+}
 
+// /nemesis: random faults drawn from the fault stream.
+void convert_nemesis(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   if (document.contains("nemesis")) {
     const json& entry = document["nemesis"];
     NemesisSpec nemesis;
@@ -694,6 +800,13 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
       json shaped = kind_entry;
       if (!kind.targets.empty()) shaped["targets"] = kind.targets;
       check_fault_shape(info, shaped, scenario, pointer);
+      for (const auto& [ref, at] : node_refs(shaped, pointer)) {
+        if (!ref.empty() && ref.front() == kBindingPrefix) {
+          fail(file, at,
+               "a nemesis kind cannot target a bound name (\"" + ref +
+                   "\"): its faults fire at random times; expected a node reference");
+        }
+      }
       nemesis.kinds.push_back(kind);
     }
     nemesis.swarm = entry.value("swarm", false);
@@ -707,7 +820,11 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     }
     scenario.nemesis = nemesis;
   }
+}
 
+// /assertions: metric bounds, per group and window.
+void convert_assertions(const json& document, Scenario& scenario) {
+  const std::string& file = scenario.file;
   const auto groups = scenario.group_names();
   const json assertions = document.value("assertions", json::array());
   for (std::size_t i = 0; i < assertions.size(); ++i) {
@@ -729,6 +846,10 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     spec.name = entry.value("name", default_assertion_name(spec));
     scenario.assertions.push_back(spec);
   }
+}
+
+// /liveness, /checks and /expect.
+void convert_checks(const json& document, Scenario& scenario) {
   if (document.contains("liveness")) {
     scenario.liveness_within_ms = duration_ms_from_json(document["liveness"]["within"]);
   }
@@ -747,6 +868,79 @@ Scenario convert(json document, const std::string& file, const LoadOptions& opti
     }
   }
   if (expect.contains("legacy")) scenario.legacy = legacy_expectation(document, scenario);
+}
+
+// What a converted scenario guarantees to the runner (the schema and the
+// checks above make each of these true; a failure is a loader bug).
+void assert_converted(const Scenario& scenario) {
+  const int nodes = scenario.cluster.nodes;
+  SIMRUN_ASSERT(nodes >= 1 && nodes <= 9, "the schema allows 1..9 nodes");
+  SIMRUN_ASSERT(scenario.duration_ms > 0 && scenario.duration_ms <= kMaxDurationMs,
+                "the duration is positive and bounded");
+  SIMRUN_ASSERT(scenario.cluster.startup_delays_ms.size() <= static_cast<std::size_t>(nodes),
+                "at most one startup delay per node");
+  for (const LinkOverride& link : scenario.links) {
+    SIMRUN_ASSERT(
+        link.from_node >= 0 && link.from_node < nodes && link.to_node >= 0 && link.to_node < nodes,
+        "link overrides name existing nodes");
+  }
+  std::int64_t partitions = 0;
+  for (const broker::TopicSpec& topic : scenario.cluster.topics) {
+    SIMRUN_ASSERT(topic.partitions >= 1 && !topic.name.empty(),
+                  "a topic has a name and partitions");
+    partitions += topic.partitions;
+  }
+  SIMRUN_ASSERT(partitions <= kMaxPartitions, "scenario_limit_problem bounds the partitions");
+  for (const broker::ProducerSpec& producer : scenario.producers) {
+    SIMRUN_ASSERT(producer.rate_per_second > 0.0 && producer.max_in_flight >= 1,
+                  "a producer sends at a positive rate with at least one batch in flight");
+  }
+  for (const broker::ConsumerSpec& consumer : scenario.consumers) {
+    SIMRUN_ASSERT(consumer.request_timeout_ms >= 1 && consumer.max_in_flight >= 1,
+                  "a consumer waits a positive time for at least one fetch");
+  }
+  std::set<std::string> bound;
+  for (const FaultSpec& fault : scenario.faults) {
+    SIMRUN_ASSERT(fault.at_ms >= 0 && fault.duration_ms >= 0, "fault times are non-negative");
+    SIMRUN_ASSERT(fault_kind_info(fault.kind).needs_targets == !fault.targets.empty(),
+                  "targets exactly where the kind needs them");
+    SIMRUN_ASSERT(fault.bind.empty() || bound.insert(fault.bind).second, "one fault per name");
+  }
+  SIMRUN_ASSERT(scenario.faults.size() <= 1000, "the schema bounds the timeline");
+  for (const AssertionSpec& spec : scenario.assertions) {
+    SIMRUN_ASSERT(!spec.name.empty() && !spec.metric.empty(), "assertions are named");
+    SIMRUN_ASSERT(!spec.window || spec.window->from_ms < spec.window->to_ms,
+                  "assertion windows are non-empty");
+  }
+  SIMRUN_ASSERT(!scenario.liveness_within_ms || *scenario.liveness_within_ms > 0,
+                "a liveness bound is positive");
+}
+
+Scenario convert(json document, const std::string& file, const LoadOptions& options) {
+  Scenario scenario;
+  scenario.file = file;
+  scenario.overrides = options.overrides;
+  scenario.name = document.at("name").get<std::string>();
+  scenario.description = document.value("description", std::string());
+  scenario.seed = options.seed ? *options.seed : document.value("seed", std::uint64_t{1});
+  scenario.duration_ms =
+      options.duration_ms ? *options.duration_ms : duration_ms_from_json(document.at("duration"));
+  if (scenario.duration_ms <= 0) fail(file, "/duration", "expected a positive duration");
+  // In document order: later sections refer to earlier ones (faults to
+  // nodes and groups, assertions to groups).
+  convert_cluster(document, scenario);
+  convert_network(document, scenario);
+  convert_disk(document, scenario);
+  convert_workload(document, scenario);
+  convert_faults(document, scenario);
+  convert_nemesis(document, scenario);
+  convert_assertions(document, scenario);
+  convert_checks(document, scenario);
+  if (const auto problem = scenario_limit_problem(scenario)) {
+    const bool from_cli = options.duration_ms.has_value() && problem->pointer == "/duration";
+    fail(file, problem->pointer, problem->message + (from_cli ? " (from --duration)" : ""));
+  }
+  assert_converted(scenario);
   scenario.document = std::move(document);
   return scenario;
 }

@@ -309,3 +309,79 @@ TEST_CASE("event-triggered faults: when, until, clients and the event target") {
                      "when": {"event": "node.started", "after": "1s"}}]})"}),
                "/nemesis/kinds/0/when/after"));
 }
+
+TEST_CASE("timeouts Raft cannot run are bad input naming the knob (not an abort in raft/)") {
+  // 150 ms with 100 ms ticks is one election tick against a one-tick heartbeat.
+  const std::string error = load_error(kValid, {"cluster.raft.election_timeout_ms=150"});
+  CHECK(contains(error,
+                 "scenarios/x.json: /cluster/raft/election_timeout_ms: expected an election "
+                 "timeout of more ticks than the heartbeat interval"));
+  CHECK(contains(error, "profile \"recommended\""));
+  CHECK(load_error(kValid, {"cluster.raft.election_timeout_ms=200"}) == "no error");
+  // The legacy formula divides by the heartbeat instead: base 1 cannot run.
+  CHECK(contains(
+      load_error(kValid, {"cluster.profile=\"v1.3.67\"", "cluster.raft.election_timeout_ms=150"}),
+      "at least twice the heartbeat interval"));
+}
+
+TEST_CASE("client timeouts and in-flight limits are workload settings") {
+  const char* text = R"({
+    "name": "clients", "duration": "10s", "cluster": {"nodes": 3},
+    "workload": {"topics": [{"name": "t", "partitions": 4}],
+                 "producers": [{"topic": "t", "max_in_flight": 1, "request_timeout_ms": 2500},
+                               {"topic": "t"}],
+                 "consumers": [{"topic": "t", "max_in_flight": 4, "request_timeout_ms": 800},
+                               {"topic": "t"}]}})";
+  const Scenario scenario = load_scenario_text(text, "x.json", {});
+  REQUIRE(scenario.producers.size() == 2);
+  CHECK(scenario.producers[0].max_in_flight == 1);
+  CHECK(scenario.producers[0].request_timeout_ms == 2500);
+  CHECK(scenario.producers[1].max_in_flight == 64);      // the documented default
+  CHECK(scenario.producers[1].request_timeout_ms == 0);  // produce_timeout_ms + 1 s
+  REQUIRE(scenario.consumers.size() == 2);
+  CHECK(scenario.consumers[0].max_in_flight == 4);
+  CHECK(scenario.consumers[0].request_timeout_ms == 800);
+  CHECK(scenario.consumers[1].max_in_flight == 1);
+  CHECK(scenario.consumers[1].request_timeout_ms == 5000);
+  std::string bad = text;
+  bad.replace(bad.find("\"max_in_flight\": 4"), 18, "\"max_in_flight\": 65");
+  CHECK(contains(load_error(bad), "/workload/consumers/0/max_in_flight"));
+}
+
+TEST_CASE("named target bindings: bound before use, once, on a fault with targets") {
+  auto with_faults = [](const std::string& faults) {
+    return R"({"name": "bind", "duration": "10s", "cluster": {"nodes": 3}, "faults": )" + faults +
+           "}";
+  };
+  const Scenario scenario = load_scenario_text(
+      with_faults(
+          R"([{"at": "2s", "action": "crash", "targets": ["leader:__meta"], "bind": "victim"},
+                      {"at": "2s", "action": "isolate", "targets": ["$victim"], "duration": "1s"},
+                      {"at": "5s", "action": "partition",
+                       "params": {"groups": [["$victim"], ["n2", "n3"]]}}])"),
+      "x.json", {});
+  CHECK(scenario.faults[0].bind == "victim");
+  CHECK(scenario.faults[1].targets == std::vector<std::string>{"$victim"});
+  CHECK(scenario.faults[1].bind.empty());
+
+  CHECK(contains(
+      load_error(with_faults(R"([{"at": "1s", "action": "restart", "targets": ["$ghost"]}])")),
+      "scenarios/x.json: /faults/0/targets/0: unbound name \"$ghost\": expected "
+      "\"bind\": \"ghost\" on an earlier fault"));
+  CHECK(contains(
+      load_error(with_faults(R"([{"at": "5s", "action": "crash", "targets": ["n1"], "bind": "late"},
+                                 {"at": "1s", "action": "restart", "targets": ["$late"]}])")),
+      "/faults/1/targets/0: \"$late\" is bound by /faults/0, which fires later"));
+  CHECK(contains(
+      load_error(with_faults(R"([{"at": "1s", "action": "crash", "targets": ["n1"], "bind": "x"},
+                                 {"at": "2s", "action": "crash", "targets": ["n2"], "bind": "x"}])")),
+      "/faults/1/bind: name \"x\" is already bound by /faults/0"));
+  CHECK(contains(load_error(with_faults(R"([{"at": "1s", "action": "heal", "bind": "all"}])")),
+                 "/faults/0/bind: action \"heal\" has no targets"));
+  CHECK(contains(load_error(with_faults(R"([{"at": "1s", "action": "crash", "targets": ["n1"],
+                                             "bind": "Bad-Name"}])")),
+                 "/faults/0/bind"));
+  CHECK(contains(load_error(R"({"name": "bind", "duration": "10s", "cluster": {"nodes": 3},
+      "nemesis": {"kinds": [{"action": "crash", "mean_interval": "2s", "targets": ["$v"]}]}})"),
+                 "/nemesis/kinds/0/targets/0: a nemesis kind cannot target a bound name"));
+}

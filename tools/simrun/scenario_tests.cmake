@@ -122,6 +122,11 @@ simrun_bad_input(bad_duration "invalid duration" "10x" ${churn} --duration 10x)
 simrun_bad_input(bad_option "unrecognised" "usage" ${churn} --frobnicate)
 simrun_bad_input(no_arguments "missing scenario" "usage")
 simrun_bad_input(bad_sweep_seeds "--seeds" "1..1000000" sweep ${churn} --seeds 0)
+# 150 ms with 100 ms ticks is one election tick, like the heartbeat: Raft
+# cannot run it (it used to abort in raft/ with status 134).
+simrun_bad_input(election_ticks "three_node_churn.json: /cluster/raft/election_timeout_ms"
+                 "at least 200" ${churn} --set cluster.raft.election_timeout_ms=150)
+simrun_bad_input(duration_limit "/duration" "at most 86400000 ms" ${churn} --duration 25h)
 
 # The CI gate holds beyond its own seed: a sweep over consecutive seeds of
 # three_node_churn under the recommended profile must pass every one.

@@ -19,6 +19,7 @@
 #include "sim/checkers.h"
 #include "tools/simrun/fault_kinds.h"
 #include "tools/simrun/metrics.h"
+#include "tools/simrun/scenario_limits.h"
 #include "tools/simrun/schema_text.h"
 
 using namespace simrun;
@@ -179,4 +180,18 @@ TEST_CASE("knob limits: the schema and broker/config_json.cpp obey one table") {
             .at("delays_ms")
             .at("maxItems")
             .get<std::size_t>() == broker::kMaxRetryDelays);
+}
+
+TEST_CASE("scenario limits: the schema's time bounds are kMaxDurationMs") {
+  const json& definitions = schema().at("definitions");
+  CHECK(definitions.at("duration").at("oneOf").at(0).at("maximum").get<std::int64_t>() ==
+        cli::kMaxDurationMs);
+  CHECK(definitions.at("duration_positive").at("oneOf").at(0).at("maximum").get<std::int64_t>() ==
+        cli::kMaxDurationMs);
+  const json& workload = schema().at("properties").at("workload").at("properties");
+  const json& producer = workload.at("producers").at("items").at("properties");
+  CHECK(producer.at("start_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
+  CHECK(producer.at("stop_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
+  const json& consumer = workload.at("consumers").at("items").at("properties");
+  CHECK(consumer.at("start_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
 }

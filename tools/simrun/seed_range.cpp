@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/assert.h"
 #include "tools/simrun/input_error.h"
 
 namespace simrun::cli {
@@ -42,6 +43,7 @@ SeedRange parse_seed_range(const std::string& text, std::uint64_t default_first)
     throw InputError(fmt::format("--seeds must be in 1..{}", kMaxSweepSeeds));
   }
   if (range.first > UINT64_MAX - range.count) throw InputError("--seeds: the seeds overflow");
+  SIMRUN_ASSERT(range.count >= 1 && range.count <= kMaxSweepSeeds, "checked above");
   return range;
 }
 
@@ -57,6 +59,7 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
     throw InputError(
         fmt::format("--shard: expected I/N with 1 <= I <= N <= {}, got '{}'", kMaxShards, text));
   }
+  SIMRUN_ASSERT(*index >= 1 && *index <= *count, "checked above");
   return {*index, *count};
 }
 
@@ -95,9 +98,12 @@ std::vector<std::uint64_t> shard_seeds(
   std::vector<std::uint64_t> seeds;
   const std::uint64_t start = shard ? shard->first - 1 : 0;
   const std::uint64_t step = shard ? shard->second : 1;
+  SIMRUN_ASSERT(step >= 1 && step <= kMaxShards && start < step, "a shard is I/N with 1 <= I <= N");
+  SIMRUN_ASSERT(range.count <= kMaxSweepSeeds, "parse_seed_range bounds the range");
   for (std::uint64_t position = start; position < range.count; position += step) {
     seeds.push_back(range.first + position);
   }
+  SIMRUN_ASSERT(seeds.size() <= range.count / step + 1, "a shard holds its share of the range");
   return seeds;
 }
 

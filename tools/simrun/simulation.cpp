@@ -364,6 +364,7 @@ bool Simulation::inject(const nlohmann::json& fault) {
   scheduled.duration_ms = spec.duration_ms;
   scheduled.params = spec.params;
   scheduled.until = spec.until;
+  scheduled.bind = spec.bind;
   scheduled.origin = "script/" + std::to_string(injected_++);
   // "random" targets draw from their own stream, so injecting never moves
   // the scenario's fault schedule or any other stream.

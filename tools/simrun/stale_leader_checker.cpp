@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "broker/events.h"
+#include "sim/assert.h"
 #include "sim/checkers.h"
+#include "sim/trace_kinds.h"
 
 namespace simrun::cli {
 
@@ -15,10 +17,14 @@ constexpr std::size_t kMaxViolationsKept = 64;
 }  // namespace
 
 void StaleLeaderChecker::set_bound(const std::string& group, sim::duration_ns bound) {
+  SIMRUN_ASSERT(bound > 0, "a stale-leader bound is a positive time");
+  SIMRUN_ASSERT(!group.empty(), "a bound belongs to a named group");
   groups_[group].bound = bound;
 }
 
 void StaleLeaderChecker::set_node_process(std::uint32_t node, std::int64_t process) {
+  SIMRUN_ASSERT(node >= 1, "Raft node ids are 1-based");
+  SIMRUN_ASSERT(process >= 0, "process ids are 0-based");
   node_of_process_[process] = node;
 }
 
@@ -26,7 +32,7 @@ bool StaleLeaderChecker::halted(std::uint32_t node) const { return paused_.count
 
 void StaleLeaderChecker::observe(const sim::TraceRecord& record) {
   const std::string_view kind = record.kind;
-  if (kind == "fault") {
+  if (kind == sim::trace_kinds::kFault) {
     const std::string_view type = record.text("type");
     if (type != "pause" && type != "resume") return;
     const auto it = node_of_process_.find(record.number("process"));

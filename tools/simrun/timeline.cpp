@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "broker/events.h"
 #include "sim/assert.h"
+#include "sim/trace_kinds.h"
 #include "tools/simrun/chrome_trace.h"
 
 namespace simrun::cli {
@@ -188,9 +190,9 @@ void Timeline::observe(const sim::TraceRecord& record) {
     std::int64_t& slot = group(group_name).max_term[index];
     slot = std::max(slot, term);
   };
-  if (kind == "process.add") {
+  if (kind == sim::trace_kinds::kProcessAdd) {
     add_process(record.number("process"), record.text("name"));
-  } else if (kind == "raft.role_changed") {
+  } else if (kind == broker::events::kRoleChanged) {
     const std::string group_name(record.text("group"));
     const std::int64_t node = record.number("node");
     const std::int64_t term = record.number("term");
@@ -208,9 +210,9 @@ void Timeline::observe(const sim::TraceRecord& record) {
         ++markers_dropped_;
       }
     }
-  } else if (kind == "raft.term_changed") {
+  } else if (kind == broker::events::kTermChanged) {
     note_term(record.text("group"), record.number("term"));
-  } else if (kind == "raft.election_started") {
+  } else if (kind == broker::events::kElectionStarted) {
     const std::string_view group_name = record.text("group");
     note_term(group_name, record.number("term"));
     if (record.number("pre_vote") != 0) {
@@ -224,7 +226,7 @@ void Timeline::observe(const sim::TraceRecord& record) {
         ++markers_dropped_;
       }
     }
-  } else if (kind == "node.crashed") {
+  } else if (kind == broker::events::kNodeCrashed) {
     const std::int64_t node = record.number("node");
     std::vector<std::string> held;
     for (const auto& [key, replica] : replicas_) {
@@ -234,12 +236,12 @@ void Timeline::observe(const sim::TraceRecord& record) {
     if (node_down_.size() < kMaxFaults) {
       node_down_.push_back(Window{now, std::nullopt, "down", "", "", "", node});
     }
-  } else if (kind == "node.started") {
+  } else if (kind == broker::events::kNodeStarted) {
     const std::int64_t node = record.number("node");
     for (Window& window : node_down_) {
       if (!window.to && window.action == "down" && window.node == node) window.to = now;
     }
-  } else if (kind == "raft.heartbeat_gap") {
+  } else if (kind == broker::events::kHeartbeatGap) {
     const std::string_view group_name = record.text("group");
     const auto period = heartbeat_period_ns_.find(group_name);
     const sim::duration_ns beat = period == heartbeat_period_ns_.end() || period->second <= 0
@@ -254,15 +256,15 @@ void Timeline::observe(const sim::TraceRecord& record) {
     gaps_.push_back(Window{now - gap, now, "heartbeat_gap", std::string(group_name), "",
                            "leader n" + std::to_string(record.number("leader")),
                            record.number("node")});
-  } else if (kind == "produce.acked") {
+  } else if (kind == broker::events::kProduceAcked) {
     ++traffic_[index][0];
-  } else if (kind == "produce.failed") {
+  } else if (kind == broker::events::kProduceFailed) {
     ++traffic_[index][1];
-  } else if (kind == "meta.sync_succeeded") {
+  } else if (kind == broker::events::kMetaSyncSucceeded) {
     ++traffic_[index][2];
-  } else if (kind == "meta.sync_failed") {
+  } else if (kind == broker::events::kMetaSyncFailed) {
     ++traffic_[index][3];
-  } else if (kind == "fault") {
+  } else if (kind == sim::trace_kinds::kFault) {
     observe_fault(record);
   }
 }

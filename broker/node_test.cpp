@@ -1,0 +1,105 @@
+#include "broker/node.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "broker/cluster.h"
+#include "sim/world.h"
+
+namespace simrun::broker {
+namespace {
+
+sim::WorldConfig world_config() {
+  sim::WorldConfig config;
+  config.seed = 11;
+  config.default_link.latency =
+      sim::DurationDistribution::uniform(sim::micros(500), sim::millis(2));
+  return config;
+}
+
+ClusterConfig three_nodes() {
+  ClusterConfig config;
+  config.nodes = 3;
+  config.topics.push_back(TopicSpec{"orders", 2});
+  return config;
+}
+
+// How many live nodes believe they lead `group`.
+int leaders_of(const Cluster& cluster, std::string_view group) {
+  int leaders = 0;
+  for (int i = 0; i < cluster.node_count(); ++i) {
+    const Node* node = cluster.node(i);
+    if (node == nullptr) continue;
+    const RaftGroup* replica = node->group(group);
+    if (replica != nullptr && replica->is_leader()) ++leaders;
+  }
+  return leaders;
+}
+
+}  // namespace
+
+TEST_CASE("each node hosts __meta and a replica of every partition placed on it") {
+  sim::World world(world_config());
+  Cluster cluster(world, three_nodes());
+  cluster.start();
+  world.run_until(sim::seconds(8));
+  for (int i = 0; i < 3; ++i) {
+    const Node* node = cluster.node(i);
+    REQUIRE(node != nullptr);
+    CHECK(node->id() == static_cast<raft::NodeId>(i + 1));
+    // Three nodes, replication factor 3: every partition is on every node.
+    CHECK(node->group_names() == std::vector<std::string>{"__meta", "orders/0", "orders/1"});
+    CHECK(node->stats().replicas_created == 2);
+    CHECK(node->stats().unknown_group_dropped == 0);
+    const PartitionReplica* replica = node->replica("orders", 1);
+    REQUIRE(replica != nullptr);
+    CHECK(replica->topic == "orders");
+    CHECK(replica->partition == 1);
+    CHECK(node->replica("orders", 2) == nullptr);
+    CHECK(node->group("nothing/0") == nullptr);
+    // __meta's applied state names the topic and a leader for each partition.
+    const TopicInfo* topic = node->metadata().find_topic("orders");
+    REQUIRE(topic != nullptr);
+    REQUIRE(topic->partitions.size() == 2);
+    for (const PartitionInfo& partition : topic->partitions) {
+      CHECK(partition.replicas.size() == 3);
+      CHECK(partition.leader != raft::kNoNode);
+    }
+  }
+  for (const std::string& group : cluster.group_names()) {
+    CAPTURE(group);
+    CHECK(leaders_of(cluster, group) == 1);
+  }
+  // Every published assignment names the node that really leads the group.
+  const Node* any = cluster.node(0);
+  for (int p = 0; p < 2; ++p) {
+    const raft::NodeId published = any->metadata().find_partition("orders", p)->leader;
+    const Node* leader = cluster.node(static_cast<int>(published) - 1);
+    REQUIRE(leader != nullptr);
+    CHECK(leader->group("orders/" + std::to_string(p))->is_leader());
+  }
+}
+
+TEST_CASE("a crashed node is gone until restarted, then rebuilds its replicas") {
+  sim::World world(world_config());
+  Cluster cluster(world, three_nodes());
+  cluster.start();
+  world.run_until(sim::seconds(6));
+  world.crash(cluster.node_process(2));
+  world.run_until(sim::seconds(8));
+  CHECK(cluster.node(2) == nullptr);
+  for (const std::string& group : cluster.group_names()) {
+    CHECK(leaders_of(cluster, group) == 1);  // the two others still form a majority
+  }
+  world.restart(cluster.node_process(2));
+  world.run_until(sim::seconds(14));
+  const Node* restarted = cluster.node(2);
+  REQUIRE(restarted != nullptr);
+  CHECK(restarted->group_names() == std::vector<std::string>{"__meta", "orders/0", "orders/1"});
+  CHECK(restarted->stats().replicas_created == 2);  // counted per incarnation
+  CHECK(restarted->meta_group().applied_index() > 0);
+}
+
+}  // namespace simrun::broker
