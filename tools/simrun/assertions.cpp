@@ -7,13 +7,34 @@
 
 namespace simrun::cli {
 
+std::optional<CompareOp> compare_op_from(std::string_view symbol) {
+  for (const CompareOpInfo& info : kCompareOps) {
+    if (info.symbol == symbol) return info.op;
+  }
+  return std::nullopt;
+}
+
+bool compare(double value, CompareOp op, double bound) {
+  switch (op) {
+    case CompareOp::at_most:
+      return value <= bound;
+    case CompareOp::below:
+      return value < bound;
+    case CompareOp::at_least:
+      return value >= bound;
+    case CompareOp::above:
+      return value > bound;
+    case CompareOp::equal:
+      return value == bound;
+  }
+  SIMRUN_ASSERT(false, "a CompareOp value outside the enum");
+  return false;
+}
+
 bool compare(double value, const std::string& op, double bound) {
-  if (op == "<=") return value <= bound;
-  if (op == "<") return value < bound;
-  if (op == ">=") return value >= bound;
-  if (op == ">") return value > bound;
-  if (op == "==") return value == bound;
-  throw std::invalid_argument("unknown comparison operator \"" + op + "\"");
+  const auto parsed = compare_op_from(op);
+  if (!parsed) throw std::invalid_argument("unknown comparison operator \"" + op + "\"");
+  return compare(value, *parsed, bound);
 }
 
 std::vector<AssertionResult> evaluate_assertions(

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,22 @@ struct AssertionResult {
   // denominator); empty otherwise.
   std::string detail;
 };
+
+// The comparison operators of assertions and gate thresholds: one table
+// (the schema's two `op` enums are checked against it by
+// schema_consistency_test.cpp); compare() dispatches with an exhaustive
+// switch over CompareOp.
+enum class CompareOp { at_most, below, at_least, above, equal };
+struct CompareOpInfo {
+  CompareOp op;
+  std::string_view symbol;
+};
+inline constexpr CompareOpInfo kCompareOps[] = {
+    {CompareOp::at_most, "<="}, {CompareOp::below, "<"},  {CompareOp::at_least, ">="},
+    {CompareOp::above, ">"},    {CompareOp::equal, "=="},
+};
+std::optional<CompareOp> compare_op_from(std::string_view symbol);
+bool compare(double value, CompareOp op, double bound);
 
 // Throws std::invalid_argument for an unknown operator.
 bool compare(double value, const std::string& op, double bound);

@@ -17,6 +17,7 @@
 
 #include "broker/config_limits.h"
 #include "sim/checkers.h"
+#include "tools/simrun/assertions.h"
 #include "tools/simrun/fault_kinds.h"
 #include "tools/simrun/metrics.h"
 #include "tools/simrun/scenario_limits.h"
@@ -194,4 +195,25 @@ TEST_CASE("scenario limits: the schema's time bounds are kMaxDurationMs") {
   CHECK(producer.at("stop_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
   const json& consumer = workload.at("consumers").at("items").at("properties");
   CHECK(consumer.at("start_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
+}
+
+TEST_CASE("comparison operators: the schema's op enums are kCompareOps") {
+  std::set<std::string> table;
+  for (const cli::CompareOpInfo& info : cli::kCompareOps) table.emplace(info.symbol);
+  const json& assertion_op =
+      schema().at("properties").at("assertions").at("items").at("properties").at("op");
+  CHECK(strings_of(assertion_op.at("enum")) == table);
+  const json& gate_op = schema()
+                            .at("properties")
+                            .at("gates")
+                            .at("properties")
+                            .at("thresholds")
+                            .at("items")
+                            .at("properties")
+                            .at("op");
+  CHECK(strings_of(gate_op.at("enum")) == table);
+  for (const cli::CompareOpInfo& info : cli::kCompareOps) {
+    CHECK(cli::compare_op_from(info.symbol) == info.op);
+  }
+  CHECK_FALSE(cli::compare_op_from("=<").has_value());
 }
