@@ -53,7 +53,7 @@ void FaultInjector::arm(const ScheduledFault& fault) {
 }
 
 void FaultInjector::later(std::int64_t delay_ms, std::function<void()> action) {
-  SIMRUN_ASSERT(delay_ms > 0, "an undo is scheduled after a positive duration");
+  SIMRUN_ASSERT(delay_ms >= 0, "an undo or a triggered fault is never scheduled in the past");
   world_.loop().schedule_after(sim::millis(delay_ms), std::move(action));
 }
 

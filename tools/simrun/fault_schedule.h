@@ -30,7 +30,7 @@ struct ScheduledFault {
   std::optional<TriggerSpec> until;
   // Filled when a `when` fires: what the target "event" refers to.
   std::optional<TriggerMatch> event;
-  std::string bind;               // FaultSpec::bind; empty for nemesis faults
+  std::string bind;  // FaultSpec::bind; empty for nemesis faults
 };
 
 // Bound on nemesis faults per kind, whatever the rates say.
