@@ -32,6 +32,10 @@ const char* to_string(Probe probe) {
       return "leader_transfer";
     case Probe::inflight_window_full:
       return "inflight_window_full";
+    case Probe::commit_capped_at_last_new:
+      return "commit_capped_at_last_new";
+    case Probe::stale_snapshot_ignored:
+      return "stale_snapshot_ignored";
   }
   return "unknown";
 }

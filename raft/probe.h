@@ -25,6 +25,10 @@ enum class Probe : std::uint8_t {
   snapshot_installed,          // a follower installed a leader's snapshot
   leader_transfer,             // a node campaigned on a leader's timeout_now
   inflight_window_full,        // a leader paused appends to a follower (flow control)
+  // The two guards against stale Raft messages (a delayed or duplicated
+  // append or snapshot): the paths mutants 06 and 09 (tools/mutants/) break.
+  commit_capped_at_last_new,  // an append's commit beyond its last new entry, log longer
+  stale_snapshot_ignored,     // a snapshot at or below the commit index ignored
 };
 
 inline constexpr std::array kAllProbes = {
@@ -42,6 +46,8 @@ inline constexpr std::array kAllProbes = {
     Probe::snapshot_installed,
     Probe::leader_transfer,
     Probe::inflight_window_full,
+    Probe::commit_capped_at_last_new,
+    Probe::stale_snapshot_ignored,
 };
 
 const char* to_string(Probe probe);

@@ -610,6 +610,10 @@ struct Raft::State {
       }
     }
     const Index last_new = m.index + m.entries.size();
+    // Figure 2, receiver rule 5: commit only what this append verified. Our
+    // log may go on beyond last_new with entries of an older term that the
+    // leader's log does not hold (only a stale append can leave them there).
+    if (m.commit > last_new && log.last_index() > last_new) hit(Probe::commit_capped_at_last_new);
     log.commit_to(std::min(m.commit, last_new));
     respond_append(m.from, last_new);
   }
@@ -628,6 +632,9 @@ struct Raft::State {
   void handle_snapshot(const Message& m) {
     const Snapshot& snapshot = *m.snapshot;
     if (snapshot.meta.index <= log.committed()) {
+      // A stale (delayed or duplicated) snapshot: installing it would roll
+      // back entries we already hold as committed.
+      hit(Probe::stale_snapshot_ignored);
       respond_append(m.from, log.committed());
       return;
     }
