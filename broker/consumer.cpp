@@ -115,9 +115,11 @@ class Consumer {
         request_timeout());
     if (result.effective_error() != ErrorCode::none) return;  // retried next poll
     const auto& fetched = std::get<protocol::FetchResponse>(result.response->body);
-    if (fetched.high_watermark < cursor.high_watermark) {
-      regression(partition, fetched.high_watermark, cursor.high_watermark, "high_watermark");
-    }
+    env_.trace().record(events::kConsumeFetch, {{"client", client_.name()},
+                                                {"topic", spec_.topic},
+                                                {"partition", partition},
+                                                {"high_watermark", fetched.high_watermark},
+                                                {"previous", cursor.high_watermark}});
     cursor.high_watermark = std::max(cursor.high_watermark, fetched.high_watermark);
     auto batches = decode_record_batches(fetched.records);
     if (!batches) {

@@ -20,11 +20,13 @@
 //                              previous, kind}
 //     kind "committed":      the group's committed offset read back is below
 //                            one this consumer had committed (lost commit)
-//     kind "high_watermark": a fetch reported a high watermark below one
-//                            seen before (may be transient on a new leader)
 //     kind "consumed":       a batch would move the position backwards
 // Other trace records: consume.record {client, topic, partition, offset,
-// hash} and consume.offset_commit {client, group_id, topic, partition, offset}.
+// hash}, consume.offset_commit {client, group_id, topic, partition, offset}
+// and, for every successful fetch, consume.fetch {client, topic, partition,
+// high_watermark, previous} (previous: the highest high watermark this
+// incarnation saw before, -1 for none), so that the high_watermark checker
+// (tools/simrun/data_checker.h) compares every fetch, not only the bad ones.
 
 #include <cstdint>
 #include <functional>

@@ -43,6 +43,9 @@
 //  produce.failed         {client, topic, partition, sequence, error, latency_ns}
 //  consume.record         {client, topic, partition, offset, hash}
 //  consume.offset_commit  {client, group_id, topic, partition, offset}
+//  consume.fetch          {client, topic, partition, high_watermark, previous}: one
+//                          successful fetch; previous: the highest high watermark
+//                          this incarnation of the client saw before (-1: none)
 //  consume.offset_regression {client, ...}: a fetch returned an offset below one already read
 //  broker.unknown_group_drop {node, group, ...}: a peer Raft message for a
 //                          group this node has no replica of (mechanism 8)
@@ -87,6 +90,7 @@ inline constexpr std::string_view kProduceFailed = "produce.failed";
 inline constexpr std::string_view kConsumeRecord = "consume.record";
 inline constexpr std::string_view kOffsetCommit = "consume.offset_commit";
 inline constexpr std::string_view kConsumeOffsetRegression = "consume.offset_regression";
+inline constexpr std::string_view kConsumeFetch = "consume.fetch";
 inline constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
 inline constexpr std::string_view kAdminTopicCreated = "admin.topic_created";
 inline constexpr std::string_view kAdminTopicCreateFailed = "admin.topic_create_failed";

@@ -15,8 +15,10 @@
 //    read by a consumer (consume.record), unless it was acknowledged within
 //    the consume grace period before the end;
 //  - committed consumer offsets never go backwards (consume.offset_commit),
-//    and no consumer saw its committed or consumed offsets or a partition's
-//    high watermark move backwards (consume.offset_regression).
+//    and no consumer saw its committed or consumed offsets move backwards
+//    (consume.offset_regression);
+//  - no fetch showed a consumer a partition's high watermark below one it
+//    saw before (consume.fetch: every fetch is one check).
 // A violation fails the run; it carries its simulated time, group and nodes.
 
 #include <cstdint>

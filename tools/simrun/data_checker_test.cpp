@@ -313,7 +313,7 @@ TEST_CASE("every checker is reported in checks(), idle ones with 0") {
   CHECK(data.checks().size() == 3);
 }
 
-TEST_CASE("a consumer's regression records fail consumer_offsets or high_watermark") {
+TEST_CASE("a consumer's regression records fail consumer_offsets") {
   DataChecker checker;
   auto regression = [&](std::int64_t at, const char* what) {
     feed(checker, at, "consume.offset_regression",
@@ -325,15 +325,35 @@ TEST_CASE("a consumer's regression records fail consumer_offsets or high_waterma
           {"previous", std::int64_t{5}},
           {"kind", what}});
   };
-  regression(10, "high_watermark");
-  REQUIRE(checker.violation_count() == 1);
-  CHECK(checker.violations()[0].checker == "high_watermark");
-  CHECK(checker.violations()[0].group == "t/0");
   regression(11, "committed");
   regression(12, "consumed");
-  CHECK(checker.violation_count() == 3);
-  CHECK(checker.violations()[2].checker == "consumer_offsets");
-  CHECK(checker.checks().at("high_watermark") == 1);
+  REQUIRE(checker.violation_count() == 2);
+  CHECK(checker.violations()[0].checker == "consumer_offsets");
+  CHECK(checker.violations()[1].group == "t/0");
+  CHECK(checker.checks().at("consumer_offsets") == 2);
+  CHECK(checker.checks().at("high_watermark") == 0);
+}
+
+TEST_CASE("high_watermark checks every fetch and fails one below what the consumer saw before") {
+  DataChecker checker;
+  auto fetch = [&](std::int64_t at, std::int64_t watermark, std::int64_t previous) {
+    feed(checker, at, "consume.fetch",
+         {{"client", "consumer2"},
+          {"topic", "t"},
+          {"partition", std::int64_t{1}},
+          {"high_watermark", watermark},
+          {"previous", previous}});
+  };
+  fetch(10, 4, -1);  // the first fetch of an incarnation
+  fetch(11, 4, 4);   // unchanged: fine
+  fetch(12, 9, 4);
+  CHECK(checker.violation_count() == 0);
+  fetch(13, 7, 9);  // a new leader that has not applied its predecessor's commits
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].checker == "high_watermark");
+  CHECK(checker.violations()[0].group == "t/1");
+  CHECK(checker.violations()[0].time_ms == 13);
+  CHECK(checker.checks().at("high_watermark") == 4);
 }
 
 TEST_CASE("the checker table names every checker the Raft safety feed and data checker report") {
