@@ -54,6 +54,8 @@ Connections::Connections(World& world, Network& network, ConnectionConfig config
   SIMRUN_ASSERT(
       config_.syn_rto > 0 && config_.user_timeout > 0 && config_.default_connect_timeout > 0,
       "connection timeouts must be positive");
+  SIMRUN_ASSERT(config_.delayed_ack >= 0 && config_.delayed_ack < config_.rto_min,
+                "the delayed-ack timeout must stay below the minimum RTO");
 }
 
 Connections::Connection* Connections::find(std::uint64_t id) {
@@ -199,7 +201,14 @@ void Connections::transmit(Connection& connection, int side, const Envelope& mes
   SIMRUN_ASSERT(
       message.connection == connection.id && message.from == connection.sides[side].process,
       "a message goes out on its own connection");
-  network_.send_segment(message);
+  Side& sender = connection.sides[side];
+  Envelope segment = message;  // the stored one stays for retransmission
+  // Every data segment carries the cumulative acknowledgement of the other
+  // direction, which makes a pending delayed acknowledgement unnecessary.
+  segment.acknowledged = sender.next_expected_sequence - 1;
+  if (sender.segments_not_acknowledged > 0) ++stats_.acks_piggybacked;
+  sender.segments_not_acknowledged = 0;
+  network_.send_segment(std::move(segment));
 }
 
 void Connections::send_control(ProcessId from, ProcessId to, std::uint64_t connection, Segment kind,
@@ -333,7 +342,13 @@ void Connections::on_arrival(Envelope segment) {
         return;
       }
       const std::uint64_t id = connection->id;
+      const std::uint64_t acknowledged = segment.acknowledged;
       on_data(*connection, side_index, std::move(segment));
+      // Then its piggybacked acknowledgement, unless a FIN in the data closed
+      // this side.
+      if (connection->sides[side_index].state != SideState::closed) {
+        on_ack(*connection, side_index, acknowledged);
+      }
       forget_if_closed(id);
       return;
     }
@@ -362,10 +377,11 @@ void Connections::on_arrival(Envelope segment) {
 // In-order delivery: the next expected message goes to the inbox, with any
 // buffered ones it unblocks; a message ahead of a gap waits; one already
 // delivered (a duplicate or a retransmission whose ack was lost) is
-// discarded. Every data segment is answered with a cumulative ack.
+// discarded. Acknowledgements as the header says: at once for anything but
+// plain in-order data, otherwise at the second segment or by the timer.
 void Connections::on_data(Connection& connection, int side_index, Envelope segment) {
   Side& side = connection.sides[side_index];
-  const ProcessId peer = connection.sides[1 - side_index].process;
+  bool acknowledge_now = true;
   if (segment.sequence < side.next_expected_sequence) {
     ++stats_.duplicates_discarded;
   } else if (segment.sequence > side.next_expected_sequence) {
@@ -378,6 +394,8 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
     }
   } else {
     bool peer_closed = false;
+    bool refused = false;
+    bool filled_gap = false;
     Envelope next = std::move(segment);
     for (;;) {
       if (next.segment == Segment::fin) {
@@ -392,6 +410,7 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
                                                       {"to", next.to},
                                                       {"id", as_number(next.message_id)},
                                                       {"reason", "inbox_full"}});
+        refused = true;
         break;
       }
       ++side.next_expected_sequence;
@@ -405,17 +424,66 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
       SIMRUN_ASSERT(pushed, "inbox refused a message it had room for");
       const auto buffered = side.out_of_order.find(side.next_expected_sequence);
       if (buffered == side.out_of_order.end()) break;
+      filled_gap = true;
       next = std::move(buffered->second);
       side.out_of_order.erase(buffered);
     }
     if (peer_closed) {
-      send_control(side.process, peer, connection.id, Segment::ack,
-                   side.next_expected_sequence - 1);
+      acknowledge(connection, side_index);
       fail_side(connection, side_index, ResetCause::peer_closed, true);
       return;
     }
+    acknowledge_now = refused || filled_gap || config_.delayed_ack == 0;
   }
-  send_control(side.process, peer, connection.id, Segment::ack, side.next_expected_sequence - 1);
+  if (!acknowledge_now && ++side.segments_not_acknowledged < 2) {
+    start_delayed_ack(connection, side_index);
+    return;
+  }
+  acknowledge(connection, side_index);
+}
+
+void Connections::acknowledge(Connection& connection, int side_index) {
+  Side& side = connection.sides[side_index];
+  side.segments_not_acknowledged = 0;
+  ++stats_.acks_sent;
+  send_control(side.process, connection.sides[1 - side_index].process, connection.id, Segment::ack,
+               side.next_expected_sequence - 1);
+}
+
+void Connections::start_delayed_ack(Connection& connection, int side_index) {
+  Side& side = connection.sides[side_index];
+  // The timer runs from the first unacknowledged segment.
+  if (side.segments_not_acknowledged > 1) return;
+  side.delayed_ack_deadline = world_.now() + config_.delayed_ack;
+  if (side.delayed_ack_event_pending && side.delayed_ack_event_at <= side.delayed_ack_deadline) {
+    return;  // it re-queues itself at the deadline
+  }
+  queue_delayed_ack_event(connection, side_index, side.delayed_ack_deadline);
+}
+
+void Connections::queue_delayed_ack_event(Connection& connection, int side_index, time_ns at) {
+  Side& side = connection.sides[side_index];
+  const std::uint64_t generation = ++side.delayed_ack_generation;
+  side.delayed_ack_event_pending = true;
+  side.delayed_ack_event_at = at;
+  const std::uint64_t id = connection.id;
+  world_.loop().schedule_at(
+      at, [this, id, side_index, generation] { on_delayed_ack(id, side_index, generation); });
+}
+
+void Connections::on_delayed_ack(std::uint64_t id, int side_index, std::uint64_t generation) {
+  Connection* connection = find(id);
+  if (connection == nullptr) return;
+  Side& side = connection->sides[side_index];
+  if (side.delayed_ack_generation != generation || side.state == SideState::closed) return;
+  side.delayed_ack_event_pending = false;
+  if (side.segments_not_acknowledged == 0) return;  // piggybacked or sent since
+  if (world_.now() < side.delayed_ack_deadline) {
+    queue_delayed_ack_event(*connection, side_index, side.delayed_ack_deadline);
+    return;
+  }
+  ++stats_.acks_delayed;
+  acknowledge(*connection, side_index);
 }
 
 void Connections::on_ack(Connection& connection, int side_index, std::uint64_t acked_through) {
@@ -454,6 +522,9 @@ void Connections::fail_side(Connection& connection, int side_index, ResetCause c
   ++side.timer_generation;
   side.timer_armed = false;
   side.timer_event_pending = false;
+  side.segments_not_acknowledged = 0;
+  ++side.delayed_ack_generation;
+  side.delayed_ack_event_pending = false;
   const ProcessId peer = connection.sides[1 - side_index].process;
   const auto channel_entry = channels_.find({side.process, peer});
   if (channel_entry != channels_.end() && channel_entry->second == connection.id) {

@@ -32,11 +32,26 @@
 // Messages received on a connection are ordinary Envelopes with
 // `connection` set.
 //
+// Acknowledgements are cumulative and delayed as TCP delays them (RFC 1122
+// 4.2.3.2, RFC 5681 4.2): data received in order is acknowledged by the next
+// data segment the receiver sends the other way (piggybacked, so a request
+// and its response need no pure acknowledgement), by a pure acknowledgement
+// at the second unacknowledged data segment, or when the delayed-ack timer
+// expires (`delayed_ack`, 40 ms: Linux's TCP_DELACK_MIN, the bound its
+// delayed-ack timeout falls to when the RTT is short, as on a LAN). A
+// duplicate, a segment ahead of a gap, one that fills a gap, a FIN and a
+// segment the full inbox refused are acknowledged at once. Acking every
+// second segment whatever its size errs towards more acknowledgements than
+// Linux (which waits for more than one full-sized segment's bytes); Linux's
+// quick-ack start of a connection is not modelled. The timer is far below
+// the 200 ms minimum RTO, so a delayed acknowledgement never causes a
+// retransmission.
+//
 // Simplifications, on purpose: there is no congestion window, no flow
 // control beyond the receiver's bounded inbox (a full inbox leaves a segment
-// unacknowledged: it is retransmitted later), one acknowledgement per data
-// segment (cumulative), and a graceful close is a FIN ordered after the data
-// that the peer sees as a reset with cause `peer_closed`.
+// unacknowledged: it is retransmitted later), and a graceful close is a FIN
+// ordered after the data that the peer sees as a reset with cause
+// `peer_closed`.
 
 #include <cstdint>
 #include <map>
@@ -55,6 +70,9 @@ struct ConnectionConfig {
   duration_ns rto_max = seconds(120);
   duration_ns syn_rto = seconds(1);
   duration_ns user_timeout = millis(924'600);
+  // How long received data may wait for its acknowledgement (above); 0
+  // acknowledges every data segment at once.
+  duration_ns delayed_ack = millis(40);
   // Used by send_stream when no connection is open and the caller gave none.
   duration_ns default_connect_timeout = seconds(20);
 };
@@ -65,6 +83,9 @@ struct ConnectionStats {
   std::uint64_t messages_sent = 0;
   std::uint64_t messages_delivered = 0;  // to the application, in order, once
   std::uint64_t retransmissions = 0;     // segments sent again by an RTO
+  std::uint64_t acks_sent = 0;           // pure acknowledgements
+  std::uint64_t acks_piggybacked = 0;    // acknowledgements carried by a data segment
+  std::uint64_t acks_delayed = 0;        // pure acknowledgements sent by the delayed-ack timer
   std::uint64_t duplicates_discarded = 0;
   std::uint64_t out_of_order_buffered = 0;
   std::uint64_t resets_sent = 0;  // reset segments (crash, nothing listening, unknown connection)
@@ -127,6 +148,14 @@ class Connections {
     bool timer_event_pending = false;
     time_ns rto_deadline = 0;
     time_ns timer_event_at = 0;
+    // Received data not acknowledged yet: how many segments, and when the
+    // delayed-ack timer expires. Its one pending event (same scheme as the
+    // RTO's) re-queues itself when the deadline moved.
+    int segments_not_acknowledged = 0;
+    time_ns delayed_ack_deadline = 0;
+    bool delayed_ack_event_pending = false;
+    time_ns delayed_ack_event_at = 0;
+    std::uint64_t delayed_ack_generation = 0;
   };
   struct Connection {
     std::uint64_t id = 0;
@@ -149,6 +178,11 @@ class Connections {
   void on_connect_deadline(std::uint64_t id);
   void on_data(Connection& connection, int side, Envelope segment);
   void on_ack(Connection& connection, int side, std::uint64_t acked_through);
+  // Sends a pure cumulative acknowledgement of what `side` received.
+  void acknowledge(Connection& connection, int side);
+  void start_delayed_ack(Connection& connection, int side);
+  void queue_delayed_ack_event(Connection& connection, int side, time_ns at);
+  void on_delayed_ack(std::uint64_t id, int side, std::uint64_t generation);
   void answer_with_reset(const Envelope& segment);
   // Closes `side` and tells its process (a reset Envelope) unless `notify`
   // is false. Erases the connection when both sides are closed.

@@ -136,16 +136,16 @@ TEST_CASE("reordering becomes head-of-line delay, never reordered delivery") {
 TEST_CASE("RTO: minimum 200 ms, doubling per expiry; a partition holds data until the heal") {
   Fixture f(2);
   f.send(0, 1, 1);
-  f.world.run_until(millis(10));
+  f.world.run_until(millis(50));  // its delayed acknowledgement arrived at 44 ms
   REQUIRE(f.tags(1).size() == 1);
-  // Sent at 10 ms into a partition: retransmissions at +200, +600, +1400,
+  // Sent at 50 ms into a partition: retransmissions at +200, +600, +1400,
   // +3000 ms. Healed at +2 s: the +3000 ms one gets through.
   f.world.network().partition({{0}, {1}});
   f.send(0, 1, 2);
-  f.world.loop().schedule_at(millis(10) + seconds(2), [&f] { f.world.network().heal(); });
+  f.world.loop().schedule_at(millis(50) + seconds(2), [&f] { f.world.network().heal(); });
   f.world.run_until(seconds(10));
   REQUIRE(f.tags(1) == std::vector<std::uint8_t>{1, 2});
-  CHECK(f.received[1][1].at == millis(10) + millis(3000) + millis(1));
+  CHECK(f.received[1][1].at == millis(50) + millis(3000) + millis(1));
   CHECK(f.connections().stats().retransmissions == 4);
   CHECK(f.resets(0).empty());
   CHECK(f.resets(1).empty());
@@ -156,7 +156,7 @@ TEST_CASE("user timeout: a partition that outlasts it fails both ends") {
   config.connection.user_timeout = seconds(5);
   Fixture f(2, config);
   f.send(0, 1, 1);
-  f.world.run_until(millis(10));
+  f.world.run_until(millis(50));  // acknowledged (delayed) at 44 ms
   f.world.network().partition({{0}, {1}});
   f.send(0, 1, 2);
   f.world.run_until(seconds(30));
@@ -168,7 +168,7 @@ TEST_CASE("user timeout: a partition that outlasts it fails both ends") {
   REQUIRE(at_receiver.size() == 1);
   CHECK(at_sender[0].cause == ResetCause::user_timeout);
   CHECK(at_receiver[0].cause == ResetCause::user_timeout);
-  CHECK(at_sender[0].at == millis(10) + millis(6200));
+  CHECK(at_sender[0].at == millis(50) + millis(6200));
   CHECK(f.tags(1) == std::vector<std::uint8_t>{1});
   CHECK(f.connections().count() == 0);
   CHECK_FALSE(f.connections().open(0, 1));
@@ -216,19 +216,19 @@ TEST_CASE(
     "a reset lost in a partition: the next retransmission draws one from the restarted peer") {
   Fixture f(2);
   f.send(0, 1, 1);
-  f.world.run_until(millis(10));
+  f.world.run_until(millis(50));  // acknowledged (delayed) at 44 ms
   f.world.network().partition({{0}, {1}});
   f.world.crash(1);  // its reset is lost
   f.world.restart(1);
   f.send(0, 1, 2);  // into the partition: retransmitted
   f.world.loop().schedule_at(seconds(1), [&f] { f.world.network().heal(); });
   f.world.run_until(seconds(5));
-  // Retransmissions at 0.21, 0.61, 1.41 s: the last reaches the new
+  // Retransmissions at 0.25, 0.65, 1.45 s: the last reaches the new
   // incarnation, which knows no such connection and resets it.
   const auto resets = f.resets(0);
   REQUIRE(resets.size() == 1);
   CHECK(resets[0].cause == ResetCause::peer_reset);
-  CHECK(resets[0].at == millis(1410) + millis(2));
+  CHECK(resets[0].at == millis(1450) + millis(2));
   CHECK(f.tags(1) == std::vector<std::uint8_t>{1});  // the restarted process got nothing of it
 }
 
@@ -277,6 +277,54 @@ TEST_CASE("connections are deterministic: same seed, same trace hash") {
     return f.world.trace().hash();
   };
   CHECK(run() == run());
+}
+
+TEST_CASE("acknowledgements wait up to 40 ms, go at the second segment, or ride reverse data") {
+  Fixture f(2);  // 1 ms links
+  const ConnectionStats& stats = f.connections().stats();
+  // Handshake done at 2 ms; the data arrives at 3 ms and its acknowledgement
+  // waits for the delayed-ack timer (40 ms).
+  f.send(0, 1, 1);
+  f.world.run_until(millis(42));
+  CHECK(f.tags(1) == std::vector<std::uint8_t>{1});
+  CHECK(stats.acks_sent == 0);
+  f.world.run_until(millis(43));
+  CHECK(stats.acks_sent == 1);
+  CHECK(stats.acks_delayed == 1);
+
+  // Two segments back to back: the second is acknowledged at once.
+  f.world.loop().schedule_at(millis(100), [&f] {
+    f.send(0, 1, 2);
+    f.send(0, 1, 3);
+  });
+  f.world.run_until(millis(101));
+  CHECK(stats.acks_sent == 2);
+  CHECK(stats.acks_delayed == 1);
+
+  // A request answered within the timer: the answer carries the
+  // acknowledgement, and only the answer's own waits for the timer.
+  f.world.loop().schedule_at(millis(300), [&f] { f.send(0, 1, 4); });
+  f.world.loop().schedule_at(millis(305), [&f] { f.send(1, 0, 5); });
+  f.world.run_until(millis(345));
+  CHECK(stats.acks_piggybacked == 1);
+  CHECK(stats.acks_sent == 2);
+  f.world.run_until(millis(346));
+  CHECK(stats.acks_sent == 3);
+  CHECK(stats.acks_delayed == 2);
+  CHECK(f.tags(1) == std::vector<std::uint8_t>{1, 2, 3, 4});
+  CHECK(f.tags(0) == std::vector<std::uint8_t>{5});
+  CHECK(stats.retransmissions == 0);  // 40 ms stays far below the 200 ms RTO
+}
+
+TEST_CASE("delayed_ack = 0 acknowledges every data segment at once") {
+  WorldConfig config;
+  config.connection.delayed_ack = 0;
+  Fixture f(2, config);
+  send_series(f, 3, millis(10));
+  f.world.run_until(millis(35));
+  CHECK(f.tags(1) == one_to(3));
+  CHECK(f.connections().stats().acks_sent == 3);
+  CHECK(f.connections().stats().acks_delayed == 0);
 }
 
 }  // namespace simrun::sim

@@ -49,6 +49,7 @@ void Network::send_segment(Envelope segment) {
                          {"conn", as_number(segment.connection)},
                          {"kind", static_cast<std::int64_t>(segment.segment)},
                          {"seq", as_number(segment.sequence)},
+                         {"ack", as_number(segment.acknowledged)},
                          {"digest", as_number(digest_bytes(segment.payload))}});
   route(std::move(segment));
 }

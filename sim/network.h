@@ -59,6 +59,9 @@ struct Envelope {
   Segment segment = Segment::datagram;
   std::uint64_t connection = 0;  // 0 for datagrams
   std::uint64_t sequence = 0;    // data/fin: position in the stream; ack: acknowledged through
+  // data/fin: the sender's cumulative acknowledgement of the reverse stream,
+  // piggybacked (0: nothing received yet).
+  std::uint64_t acknowledged = 0;
 };
 
 struct LinkConfig {
