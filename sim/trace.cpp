@@ -90,23 +90,36 @@ class RecordHasher {
 };
 }  // namespace
 
+namespace {
+// Field names are a few bytes: comparing them inline is cheaper than a
+// memcmp call per field (the observers look up half a million fields in a
+// one-minute run).
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
 std::int64_t TraceRecord::number(std::string_view name, std::int64_t fallback) const {
   for (const TraceField& field : fields) {
-    if (field.name == name && !field.is_string) return field.number;
+    if (!field.is_string && same_name(field.name, name)) return field.number;
   }
   return fallback;
 }
 
 std::string_view TraceRecord::text(std::string_view name, std::string_view fallback) const {
   for (const TraceField& field : fields) {
-    if (field.name == name && field.is_string) return field.text;
+    if (field.is_string && same_name(field.name, name)) return field.text;
   }
   return fallback;
 }
 
 bool TraceRecord::has(std::string_view name) const {
   for (const TraceField& field : fields) {
-    if (field.name == name) return true;
+    if (same_name(field.name, name)) return true;
   }
   return false;
 }
