@@ -56,6 +56,7 @@
 // The simulator kernel's own kinds (net.*, disk.*, process.*, fault) are in
 // sim/trace_kinds.h.
 
+#include <array>
 #include <string_view>
 
 namespace simrun::broker::events {
@@ -94,4 +95,41 @@ inline constexpr std::string_view kConsumeFetch = "consume.fetch";
 inline constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
 inline constexpr std::string_view kAdminTopicCreated = "admin.topic_created";
 inline constexpr std::string_view kAdminTopicCreateFailed = "admin.topic_create_failed";
+
+// Every kind above (tools/simrun/trace_kinds_test.cpp keeps it complete and
+// disjoint from sim::trace_kinds::kAll).
+inline constexpr std::array kAll = {kElectionStarted,
+                                    kRoleChanged,
+                                    kTermChanged,
+                                    kVote,
+                                    kVoteReceived,
+                                    kHeartbeatGap,
+                                    kApplied,
+                                    kLogTruncated,
+                                    kStorageDamage,
+                                    kStorageTornTail,
+                                    kStorageRepaired,
+                                    kFollowerRegressed,
+                                    kMessageRate,
+                                    kEntries,
+                                    kSnapshotInstalled,
+                                    kCommitted,
+                                    kCommitAdvanced,
+                                    kLogLoaded,
+                                    kNodeStarted,
+                                    kNodeCrashed,
+                                    kDeserError,
+                                    kMetaSyncAttempt,
+                                    kMetaSyncRetry,
+                                    kMetaSyncSucceeded,
+                                    kMetaSyncFailed,
+                                    kProduceSent,
+                                    kProduceAcked,
+                                    kProduceFailed,
+                                    kConsumeRecord,
+                                    kOffsetCommit,
+                                    kConsumeOffsetRegression,
+                                    kUnknownGroupDrop,
+                                    kAdminTopicCreated,
+                                    kAdminTopicCreateFailed};
 }  // namespace simrun::broker::events

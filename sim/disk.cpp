@@ -189,7 +189,7 @@ void Disk::fsync() {
                 "fsync must be called from a fiber of the disk's process");
   // Before the wait: a fault triggered by this record (simrun's
   // disk.fsync_started) lands while the writes are in the page cache only.
-  world_.trace().record("disk.fsync_started", {{"process", owner_}});
+  world_.trace().record(trace_kinds::kDiskFsyncStarted, {{"process", owner_}});
   const std::uint64_t ticket = next_fsync_ticket_++;
   enqueue_fsync(ticket, started);
   // Sleep until the device says this fsync is done; a stall that begins

@@ -15,7 +15,13 @@
 //  net.retransmit, net.user_timeout, net.conn_reset: the TCP-like
 //  connections (sim/connection.h)
 //  disk.fsync {process, wait_ns, queue_ns}   disk.crash_loss {process, ...}
+//  disk.fsync_started {process}: an fsync began (before its wait)
+//
+// kAll lists every kind here; tools/simrun/trace_kinds_test.cpp checks it and
+// broker::events::kAll are one set (no name twice), that every reader's kind
+// is in it, and that no source outside the tests records a literal kind.
 
+#include <array>
 #include <string_view>
 
 namespace simrun::sim::trace_kinds {
@@ -41,4 +47,11 @@ inline constexpr std::string_view kNetUserTimeout = "net.user_timeout";
 inline constexpr std::string_view kNetConnReset = "net.conn_reset";
 inline constexpr std::string_view kDiskFsync = "disk.fsync";
 inline constexpr std::string_view kDiskCrashLoss = "disk.crash_loss";
+inline constexpr std::string_view kDiskFsyncStarted = "disk.fsync_started";
+
+inline constexpr std::array kAll = {
+    kProcessAdd,     kProcessStart, kFault,      kFaultSkipped,   kNetSend,         kNetDeliver,
+    kNetDrop,        kNetHold,      kNetRelease, kNetDuplicate,   kNetReorder,      kNetReset,
+    kNetSegment,     kNetConnect,   kNetAccept,  kNetEstablished, kNetClose,        kNetRetransmit,
+    kNetUserTimeout, kNetConnReset, kDiskFsync,  kDiskCrashLoss,  kDiskFsyncStarted};
 }  // namespace simrun::sim::trace_kinds

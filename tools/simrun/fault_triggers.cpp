@@ -85,7 +85,7 @@ std::vector<std::pair<TriggerEvent, TriggerMatch>> TriggerWatcher::events_of(
     if (record.number("granted") == 1) {
       node_event(TriggerEvent::vote_delivered, static_cast<int>(record.number("voter")));
     }
-  } else if (kind == "disk.fsync_started") {
+  } else if (kind == sim::trace_kinds::kDiskFsyncStarted) {
     const auto found_node =
         node_of_process_.find(static_cast<std::uint32_t>(record.number("process")));
     if (found_node != node_of_process_.end()) {

@@ -33,8 +33,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "broker/events.h"
 #include "sim/time.h"
 #include "sim/trace.h"
+#include "sim/trace_kinds.h"
 
 namespace simrun::cli {
 
@@ -65,39 +67,44 @@ struct TriggerEventInfo {
 };
 
 inline constexpr std::array kTriggerEvents = {
-    TriggerEventInfo{TriggerEvent::became_leader, "raft.became_leader", "raft.role_changed", false,
-                     "node became leader of group"},
-    TriggerEventInfo{TriggerEvent::stepped_down, "raft.stepped_down", "raft.role_changed", false,
-                     "node, leader of group, became follower (deposed or check-quorum)"},
+    TriggerEventInfo{TriggerEvent::became_leader, "raft.became_leader",
+                     broker::events::kRoleChanged, false, "node became leader of group"},
+    TriggerEventInfo{TriggerEvent::stepped_down, "raft.stepped_down", broker::events::kRoleChanged,
+                     false, "node, leader of group, became follower (deposed or check-quorum)"},
     TriggerEventInfo{TriggerEvent::election_started, "raft.election_started",
-                     "raft.election_started", false,
+                     broker::events::kElectionStarted, false,
                      "node started a real (not pre-vote) candidacy in group"},
     TriggerEventInfo{TriggerEvent::pre_vote_started, "raft.pre_vote_started",
-                     "raft.election_started", false, "node started a pre-vote campaign in group"},
-    TriggerEventInfo{TriggerEvent::vote_granted, "raft.vote_granted", "raft.vote", false,
+                     broker::events::kElectionStarted, false,
+                     "node started a pre-vote campaign in group"},
+    TriggerEventInfo{TriggerEvent::vote_granted, "raft.vote_granted", broker::events::kVote, false,
                      "node decided to grant a vote (before its fsync; the vote has not left)"},
-    TriggerEventInfo{TriggerEvent::vote_delivered, "raft.vote_delivered", "raft.vote_received",
-                     false,
+    TriggerEventInfo{TriggerEvent::vote_delivered, "raft.vote_delivered",
+                     broker::events::kVoteReceived, false,
                      "a vote node granted reached its candidate (node is the voter; durable)"},
-    TriggerEventInfo{TriggerEvent::fsync_started, "disk.fsync_started", "disk.fsync_started", false,
+    TriggerEventInfo{TriggerEvent::fsync_started, "disk.fsync_started",
+                     sim::trace_kinds::kDiskFsyncStarted, false,
                      "node's disk began an fsync (its writes are in the page cache only)"},
-    TriggerEventInfo{TriggerEvent::log_truncated, "raft.log_truncated", "raft.log_truncated", false,
+    TriggerEventInfo{TriggerEvent::log_truncated, "raft.log_truncated",
+                     broker::events::kLogTruncated, false,
                      "node cut a conflicting suffix of its log in group"},
     TriggerEventInfo{TriggerEvent::snapshot_installed, "raft.snapshot_installed",
-                     "raft.snapshot_installed", false,
+                     broker::events::kSnapshotInstalled, false,
                      "node installed its leader's snapshot in group"},
-    TriggerEventInfo{TriggerEvent::commit_advanced, "raft.commit_advanced", "raft.commit_advanced",
-                     false, "node, leader of group, moved its commit index"},
-    TriggerEventInfo{TriggerEvent::node_started, "node.started", "node.started", false,
-                     "node's broker process started (boot or restart)"},
-    TriggerEventInfo{TriggerEvent::node_crashed, "node.crashed", "node.crashed", false,
-                     "node's broker process crashed"},
-    TriggerEventInfo{TriggerEvent::produce_acked, "produce.acked", "produce.acked", true,
-                     "client (a producer) got a produce acknowledged"},
-    TriggerEventInfo{TriggerEvent::produce_failed, "produce.failed", "produce.failed", true,
-                     "client (a producer) gave up on a produce"},
+    TriggerEventInfo{TriggerEvent::commit_advanced, "raft.commit_advanced",
+                     broker::events::kCommitAdvanced, false,
+                     "node, leader of group, moved its commit index"},
+    TriggerEventInfo{TriggerEvent::node_started, "node.started", broker::events::kNodeStarted,
+                     false, "node's broker process started (boot or restart)"},
+    TriggerEventInfo{TriggerEvent::node_crashed, "node.crashed", broker::events::kNodeCrashed,
+                     false, "node's broker process crashed"},
+    TriggerEventInfo{TriggerEvent::produce_acked, "produce.acked", broker::events::kProduceAcked,
+                     true, "client (a producer) got a produce acknowledged"},
+    TriggerEventInfo{TriggerEvent::produce_failed, "produce.failed", broker::events::kProduceFailed,
+                     true, "client (a producer) gave up on a produce"},
     TriggerEventInfo{TriggerEvent::offset_committed, "consume.offset_commit",
-                     "consume.offset_commit", true, "client (a consumer) committed an offset"},
+                     broker::events::kOffsetCommit, true,
+                     "client (a consumer) committed an offset"},
 };
 
 const TriggerEventInfo& trigger_event_info(TriggerEvent event);
