@@ -129,6 +129,7 @@ inline constexpr std::array kAll = {kElectionStarted,
                                     kConsumeRecord,
                                     kOffsetCommit,
                                     kConsumeOffsetRegression,
+                                    kConsumeFetch,
                                     kUnknownGroupDrop,
                                     kAdminTopicCreated,
                                     kAdminTopicCreateFailed};
