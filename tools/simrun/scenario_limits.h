@@ -7,6 +7,7 @@
 // comes from the command line). schema_consistency_test.cpp checks that the
 // schema's own duration bound is kMaxDurationMs.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,9 @@ inline constexpr double kMaxProducedBatches = 20'000'000.0;
 // Faults the nemesis may draw: the sum over kinds of its window divided by
 // the kind's mean interval.
 inline constexpr double kMaxNemesisFaults = 100'000.0;
+// Entries of `faults` (the timeline): the schema's maxItems, checked equal
+// by schema_consistency_test.
+inline constexpr std::size_t kMaxTimelineFaults = 1000;
 
 // A total of `scenario` past its bound: the JSON pointer to blame and what
 // was expected; nullopt when it is within every bound.

@@ -906,7 +906,7 @@ void assert_converted(const Scenario& scenario) {
                   "targets exactly where the kind needs them");
     SIMRUN_ASSERT(fault.bind.empty() || bound.insert(fault.bind).second, "one fault per name");
   }
-  SIMRUN_ASSERT(scenario.faults.size() <= 1000, "the schema bounds the timeline");
+  SIMRUN_ASSERT(scenario.faults.size() <= kMaxTimelineFaults, "the schema bounds the timeline");
   for (const AssertionSpec& spec : scenario.assertions) {
     SIMRUN_ASSERT(!spec.name.empty() && !spec.metric.empty(), "assertions are named");
     SIMRUN_ASSERT(!spec.window || spec.window->from_ms < spec.window->to_ms,

@@ -197,6 +197,11 @@ TEST_CASE("scenario limits: the schema's time bounds are kMaxDurationMs") {
   CHECK(consumer.at("start_ms").at("maximum").get<std::int64_t>() == cli::kMaxDurationMs);
 }
 
+TEST_CASE("scenario limits: the schema's timeline bound is kMaxTimelineFaults") {
+  CHECK(schema().at("properties").at("faults").at("maxItems").get<std::size_t>() ==
+        cli::kMaxTimelineFaults);
+}
+
 TEST_CASE("comparison operators: the schema's op enums are kCompareOps") {
   std::set<std::string> table;
   for (const cli::CompareOpInfo& info : cli::kCompareOps) table.emplace(info.symbol);
