@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "sim/assert.h"
+#include "sim/fault_actions.h"
 #include "sim/hash.h"
 #include "sim/scheduler.h"
 #include "sim/world.h"
@@ -71,133 +72,137 @@ void node_main(Env& env, int process_count) {
   }
 }
 
-enum class Fault : std::uint8_t {
-  crash,
-  pause,
-  clock_offset,
-  clock_drift,
-  clock_jump,
-  partition,
-  cut_one_way,
-  isolate,
-  bridge,
-  clog,
-  disk_stall,
-  torn_write,
-  bit_flip,
-  lossy_link,
-};
-constexpr std::array kAllFaults{Fault::crash,       Fault::pause,      Fault::clock_offset,
-                                Fault::clock_drift, Fault::clock_jump, Fault::partition,
-                                Fault::cut_one_way, Fault::isolate,    Fault::bridge,
-                                Fault::clog,        Fault::disk_stall, Fault::torn_write,
-                                Fault::bit_flip,    Fault::lossy_link};
-
-// Applies one fault at the current instant, and schedules its undoing.
-void apply_fault(World& world, Fault fault, Rng& rng) {
+// Applies one fault at the current instant, and schedules its undoing,
+// through the kernel's fault mechanisms (sim/fault_actions.h) where simrun's
+// injector has the same one.
+void apply_fault(World& world, ChaosFault fault, Rng& rng) {
   const auto count = static_cast<ProcessId>(world.process_count());
   const auto target = static_cast<ProcessId>(rng.below(count));
   const auto other = static_cast<ProcessId>((target + 1 + rng.below(count - 1)) % count);
   const duration_ns window = rng.uniform_int(millis(100), millis(900));
   EventLoop& loop = world.loop();
-  auto heal_later = [&world, &loop, window] {
-    loop.schedule_after(window, [&world] { world.network().heal(); });
-  };
-  auto crash_and_restart = [&world, &loop, window](ProcessId process) {
-    const ProcessState state = world.state(process);
-    if (state != ProcessState::running && state != ProcessState::paused) return;
-    world.crash(process);
-    loop.schedule_after(window, [&world, process] {
-      if (world.state(process) == ProcessState::crashed) world.restart(process);
-    });
+  // One setting of every link out of the target for the window (so the
+  // window sees enough traffic), then the default back.
+  auto link_window = [&world, &loop, target, count, window](auto change) {
+    LinkConfig link = world.config().default_link;
+    change(link);
+    for (ProcessId peer = 0; peer < count; ++peer) {
+      if (peer == target) continue;
+      world.network().set_link(target, peer, link);
+      loop.schedule_after(window, [&world, target, peer] {
+        world.network().set_link(target, peer, world.config().default_link);
+      });
+    }
   };
   switch (fault) {
-    case Fault::crash:
-      crash_and_restart(target);
-      break;
-    case Fault::pause:
-      if (world.state(target) != ProcessState::running) break;
-      world.pause(target);
-      loop.schedule_after(window, [&world, target] {
-        if (world.state(target) == ProcessState::paused) world.resume(target);
-      });
-      break;
-    case Fault::clock_offset:
-      world.set_clock_offset(target, rng.uniform_int(-seconds(5), seconds(5)));
-      break;
-    case Fault::clock_drift:
-      world.set_clock_drift_ppm(target, rng.uniform_int(-200'000, 200'000));
-      break;
-    case Fault::clock_jump:
+    case ChaosFault::crash:
+      return fault_actions::crash_for(world, target, window);
+    case ChaosFault::pause:
+      return fault_actions::pause_for(world, target, window);
+    case ChaosFault::clock_offset:
+      return fault_actions::clock_offset_for(world, target,
+                                             rng.uniform_int(-seconds(5), seconds(5)), 0);
+    case ChaosFault::clock_drift:
+      return fault_actions::clock_drift_for(world, target, rng.uniform_int(-200'000, 200'000), 0);
+    case ChaosFault::clock_jump:
       world.jump_clock(target, rng.uniform_int(-seconds(2), seconds(2)));
-      break;
-    case Fault::partition: {
+      return;
+    case ChaosFault::partition: {
       std::vector<ProcessId> left, right;
       for (ProcessId p = 0; p < count; ++p) (rng.bernoulli(0.5) ? left : right).push_back(p);
       world.network().partition({left, right});
-      heal_later();
-      break;
+      return fault_actions::heal_after(world, window);
     }
-    case Fault::cut_one_way:
+    case ChaosFault::cut_one_way:
       world.network().cut_one_way(target, other);
-      heal_later();
-      break;
-    case Fault::isolate:
+      return fault_actions::heal_after(world, window);
+    case ChaosFault::isolate:
       world.network().isolate(target);
-      heal_later();
-      break;
-    case Fault::bridge: {
+      return fault_actions::heal_after(world, window);
+    case ChaosFault::bridge: {
       std::vector<ProcessId> left, right;
       for (ProcessId p = 0; p < count; ++p) {
         if (p != target) (rng.bernoulli(0.5) ? left : right).push_back(p);
       }
       world.network().bridge(left, right, target);
-      heal_later();
-      break;
+      return fault_actions::heal_after(world, window);
     }
-    case Fault::clog:
+    case ChaosFault::clog:
       world.network().clog(target, other, window);
-      break;
-    case Fault::disk_stall:
+      return;
+    case ChaosFault::disk_stall:
       world.disk(target).stall(window);
-      break;
-    case Fault::torn_write: {
+      return;
+    case ChaosFault::disk_torn_writes: {
       // Crash with certain tearing, then restore the normal disk.
       DiskConfig torn = world.config().default_disk;
       torn.torn_write_probability = 1.0;
       world.disk(target).set_config(torn);
-      crash_and_restart(target);
+      fault_actions::crash_for(world, target, window);
       world.disk(target).set_config(world.config().default_disk);
-      break;
+      return;
     }
-    case Fault::bit_flip: {
+    case ChaosFault::disk_corrupt: {
       DiskConfig flaky = world.config().default_disk;
       flaky.bit_flip_probability = 0.5;
       world.disk(target).set_config(flaky);
       loop.schedule_after(
           window, [&world, target] { world.disk(target).set_config(world.config().default_disk); });
-      break;
+      return;
     }
-    case Fault::lossy_link: {
-      LinkConfig lossy = world.config().default_link;
-      lossy.drop_probability = 0.2;
-      lossy.duplicate_probability = 0.2;
-      lossy.reorder_probability = 0.3;
-      lossy.reorder_delay_max_ns = millis(30);
-      // Every link out of the target, so the window sees enough traffic.
-      for (ProcessId peer = 0; peer < count; ++peer) {
-        if (peer == target) continue;
-        world.network().set_link(target, peer, lossy);
-        loop.schedule_after(window, [&world, target, peer] {
-          world.network().set_link(target, peer, world.config().default_link);
-        });
-      }
-      break;
-    }
+    case ChaosFault::net_loss:
+      return link_window([](LinkConfig& link) { link.drop_probability = 0.2; });
+    case ChaosFault::net_duplicate:
+      return link_window([](LinkConfig& link) { link.duplicate_probability = 0.2; });
+    case ChaosFault::net_reorder:
+      return link_window([](LinkConfig& link) {
+        link.reorder_probability = 0.3;
+        link.reorder_delay_max_ns = millis(30);
+      });
   }
+  SIMRUN_ASSERT(false, "apply_fault: a ChaosFault value outside the enum");
 }
 
 }  // namespace
+
+std::string_view chaos_fault_name(ChaosFault fault) {
+  switch (fault) {
+    case ChaosFault::crash:
+      return "crash";
+    case ChaosFault::pause:
+      return "pause";
+    case ChaosFault::clock_offset:
+      return "clock_offset";
+    case ChaosFault::clock_drift:
+      return "clock_drift";
+    case ChaosFault::clock_jump:
+      return "clock_jump";
+    case ChaosFault::partition:
+      return "partition";
+    case ChaosFault::cut_one_way:
+      return "cut_one_way";
+    case ChaosFault::isolate:
+      return "isolate";
+    case ChaosFault::bridge:
+      return "bridge";
+    case ChaosFault::clog:
+      return "clog";
+    case ChaosFault::disk_stall:
+      return "disk_stall";
+    case ChaosFault::disk_torn_writes:
+      return "disk_torn_writes";
+    case ChaosFault::disk_corrupt:
+      return "disk_corrupt";
+    case ChaosFault::net_loss:
+      return "net_loss";
+    case ChaosFault::net_duplicate:
+      return "net_duplicate";
+    case ChaosFault::net_reorder:
+      return "net_reorder";
+  }
+  SIMRUN_ASSERT(false, "chaos_fault_name: a ChaosFault value outside the enum");
+  return {};
+}
 
 ChaosResult run_chaos_workload(const ChaosOptions& options) {
   SIMRUN_ASSERT(options.processes >= 3, "the chaos workload needs at least 3 processes");
@@ -224,16 +229,16 @@ ChaosResult run_chaos_workload(const ChaosOptions& options) {
   // The schedule: every kind twice, in an order and at times drawn from the
   // "faults" stream, during the first 80 % of the run.
   Rng& faults = world.stream("faults");
-  std::vector<Fault> order;
+  std::vector<ChaosFault> order;
   for (int round = 0; round < 2; ++round) {
-    order.insert(order.end(), kAllFaults.begin(), kAllFaults.end());
+    order.insert(order.end(), kChaosFaults.begin(), kChaosFaults.end());
   }
   for (std::size_t i = order.size() - 1; i > 0; --i) {
     std::swap(order[i], order[static_cast<std::size_t>(faults.below(i + 1))]);
   }
   const duration_ns spacing = options.duration * 8 / 10 / static_cast<duration_ns>(order.size());
   time_ns at = millis(500);
-  for (const Fault fault : order) {
+  for (const ChaosFault fault : order) {
     at += faults.uniform_int(spacing / 2, spacing);
     world.loop().schedule_at(at, [&world, &faults, fault] { apply_fault(world, fault, faults); });
   }

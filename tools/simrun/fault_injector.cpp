@@ -5,6 +5,7 @@
 #include <set>
 
 #include "sim/assert.h"
+#include "sim/fault_actions.h"
 #include "sim/hash.h"
 #include "sim/trace_kinds.h"
 #include "tools/simrun/duration.h"
@@ -264,58 +265,39 @@ std::vector<sim::ProcessId> FaultInjector::param_targets(const ScheduledFault& f
 }
 
 void FaultInjector::heal_after(std::int64_t duration_ms) {
-  if (duration_ms > 0) later(duration_ms, [this] { world_.network().heal(); });
+  sim::fault_actions::heal_after(world_, sim::millis(duration_ms));
 }
 
 void FaultInjector::crash(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms) {
-  for (sim::ProcessId p : targets) {
-    if (world_.state(p) == sim::ProcessState::crashed) continue;
-    world_.crash(p);
-    if (duration_ms > 0) {
-      later(duration_ms, [this, p] {
-        if (world_.state(p) == sim::ProcessState::crashed) world_.restart(p);
-      });
-    }
-  }
+  for (sim::ProcessId p : targets)
+    sim::fault_actions::crash_for(world_, p, sim::millis(duration_ms));
 }
 
 void FaultInjector::restart(const std::vector<sim::ProcessId>& targets) {
-  for (sim::ProcessId p : targets) {
-    if (world_.state(p) == sim::ProcessState::crashed) world_.restart(p);
-  }
+  for (sim::ProcessId p : targets) sim::fault_actions::restart_if_crashed(world_, p);
 }
 
 void FaultInjector::pause(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms) {
-  for (sim::ProcessId p : targets) {
-    if (world_.state(p) != sim::ProcessState::running) continue;
-    world_.pause(p);
-    if (duration_ms > 0) {
-      later(duration_ms, [this, p] {
-        if (world_.state(p) == sim::ProcessState::paused) world_.resume(p);
-      });
-    }
-  }
+  for (sim::ProcessId p : targets)
+    sim::fault_actions::pause_for(world_, p, sim::millis(duration_ms));
 }
 
 void FaultInjector::resume(const std::vector<sim::ProcessId>& targets) {
-  for (sim::ProcessId p : targets) {
-    if (world_.state(p) == sim::ProcessState::paused) world_.resume(p);
-  }
+  for (sim::ProcessId p : targets) sim::fault_actions::resume_if_paused(world_, p);
 }
 
 void FaultInjector::set_clock_offset(const std::vector<sim::ProcessId>& targets,
                                      std::int64_t offset_ms, std::int64_t duration_ms) {
   for (sim::ProcessId p : targets) {
-    world_.set_clock_offset(p, sim::millis(offset_ms));
-    if (duration_ms > 0) later(duration_ms, [this, p] { world_.set_clock_offset(p, 0); });
+    sim::fault_actions::clock_offset_for(world_, p, sim::millis(offset_ms),
+                                         sim::millis(duration_ms));
   }
 }
 
 void FaultInjector::set_clock_drift(const std::vector<sim::ProcessId>& targets,
                                     std::int64_t drift_ppm, std::int64_t duration_ms) {
   for (sim::ProcessId p : targets) {
-    world_.set_clock_drift_ppm(p, drift_ppm);
-    if (duration_ms > 0) later(duration_ms, [this, p] { world_.set_clock_drift_ppm(p, 0); });
+    sim::fault_actions::clock_drift_for(world_, p, drift_ppm, sim::millis(duration_ms));
   }
 }
 
