@@ -59,6 +59,9 @@ std::vector<std::pair<TriggerEvent, TriggerMatch>> TriggerWatcher::events_of(
     found.emplace_back(event, TriggerMatch{sim::to_millis(record.time), 0,
                                            std::string(record.text("client")), ""});
   };
+  // With nothing armed only the leadership bookkeeping below runs: return
+  // before the field lookup (this runs for every record of the run).
+  if (armed_.empty() && kind != events::kRoleChanged && kind != events::kNodeCrashed) return found;
   const int node = static_cast<int>(record.number("node"));
   if (kind == events::kRoleChanged) {
     const bool leader = record.text("role") == "leader";

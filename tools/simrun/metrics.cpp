@@ -365,7 +365,11 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
     return;
   }
   // A leader in place when the window opens counts as present from its start.
-  if (now >= sim::millis(window_.from_ms)) {
+  // Once is enough: after the window opens, set_leadership stamps a group's
+  // first leader itself (walking every group per record cost more than the
+  // rest of this function).
+  if (!window_opened_ && now >= sim::millis(window_.from_ms)) {
+    window_opened_ = true;
     for (auto& [name, state] : groups_) {
       if (!state.first_leader_at && !state.leaders.empty()) {
         state.first_leader_at = sim::millis(window_.from_ms);

@@ -208,6 +208,8 @@ class MetricsObserver {
   void observe_storage(const sim::TraceRecord& record, sim::time_ns now);
 
   TimeWindow window_;
+  // Set by the first record at or after the window's start (see observe).
+  bool window_opened_ = false;
   std::map<std::string, GroupState, std::less<>> groups_;
   ReplicaLag replica_lag_;
   std::map<std::string, sim::duration_ns, std::less<>> heartbeat_period_ns_;
