@@ -22,8 +22,10 @@ struct EventLoop::Slot {
 };
 
 namespace {
-// A 4-ary heap: half the levels of a binary heap, and the four 16-byte
-// children share a cache line, so a pop touches fewer lines.
+// A binary heap; pop_top picks the smaller of the two children without a
+// branch. A 4-ary heap (half the levels, four 16-byte children in one cache
+// line) ran more instructions here: three_node_churn 0.959 G against
+// 0.954 G, the comparisons per level outweighing the levels saved.
 constexpr std::size_t kArity = 2;
 }  // namespace
 
