@@ -62,6 +62,17 @@ TEST_CASE("kAll lists every constant of its header, and the two sets share no na
   }
 }
 
+TEST_CASE("no broker kind starts with net. or disk.: metrics and checkers never see those") {
+  // Simulation::observe passes the kernel's net.* and disk.* records only to
+  // the fault triggers, extra observers and callbacks; a broker kind so named
+  // would silently miss every metric and checker.
+  for (std::string_view kind : broker::events::kAll) {
+    CAPTURE(kind);
+    CHECK(!kind.starts_with("net."));
+    CHECK(!kind.starts_with("disk."));
+  }
+}
+
 TEST_CASE("every trigger event is derived from a kind that is emitted") {
   const std::set<std::string_view> kinds = every_kind();
   for (const TriggerEventInfo& info : kTriggerEvents) {
