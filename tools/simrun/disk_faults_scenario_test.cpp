@@ -8,13 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "tools/simrun/input_error.h"
+#include "tools/simrun/input_error_for_tests.h"
 #include "tools/simrun/overrides.h"
 #include "tools/simrun/scenario_loader.h"
 #include "tools/simrun/simulation.h"
 
 namespace simrun::cli {
 namespace {
+
+using testing::contains;
+using testing::input_error_of;
 
 const char* kThreeNodes = R"({
   "name": "disk_faults",
@@ -34,16 +37,7 @@ Scenario load(std::vector<std::string> sets = {}) {
 }
 
 std::string load_error(std::vector<std::string> sets) {
-  try {
-    (void)load(std::move(sets));
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return input_error_of([&] { return load(std::move(sets)); });
 }
 
 }  // namespace

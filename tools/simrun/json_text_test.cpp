@@ -2,24 +2,16 @@
 
 #include <doctest/doctest.h>
 
-#include "tools/simrun/input_error.h"
+#include "tools/simrun/input_error_for_tests.h"
 
-using simrun::cli::InputError;
 using simrun::cli::parse_json_text;
+using simrun::cli::testing::contains;
+using simrun::cli::testing::input_error_of;
 
 namespace {
 
 std::string error_of(std::string_view text) {
-  try {
-    (void)parse_json_text(text, "s.json");
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return input_error_of([&] { return parse_json_text(text, "s.json"); });
 }
 
 }  // namespace

@@ -2,24 +2,17 @@
 
 #include <doctest/doctest.h>
 
-#include "tools/simrun/input_error.h"
+#include "tools/simrun/input_error_for_tests.h"
 #include "tools/simrun/scenario_loader.h"
 
 using namespace simrun::cli;
+using simrun::cli::testing::contains;
+using simrun::cli::testing::input_error_of;
 
 namespace {
 
 std::string load_error(const std::string& text, const LoadOptions& options = {}) {
-  try {
-    (void)load_scenario_text(text, "scenarios/big.json", options);
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return input_error_of([&] { return load_scenario_text(text, "scenarios/big.json", options); });
 }
 
 std::string topics(int count, int partitions) {

@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
-#include "tools/simrun/input_error.h"
+#include "tools/simrun/input_error_for_tests.h"
 
 using namespace simrun::cli;
+using simrun::cli::testing::contains;
+using simrun::cli::testing::input_error_of;
 
 namespace {
 
@@ -32,16 +34,7 @@ const char* kValid = R"({
 std::string load_error(const std::string& text, std::vector<std::string> sets = {}) {
   LoadOptions options;
   for (const auto& set : sets) options.overrides.push_back(parse_override(set));
-  try {
-    (void)load_scenario_text(text, "scenarios/x.json", options);
-  } catch (const InputError& error) {
-    return error.what();
-  }
-  return "no error";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return input_error_of([&] { return load_scenario_text(text, "scenarios/x.json", options); });
 }
 
 }  // namespace
