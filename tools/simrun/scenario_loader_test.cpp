@@ -151,21 +151,13 @@ TEST_CASE("a legacy profile's expected failure names its checks, validated at lo
   CHECK(scenario.expect_fails.at("v1.3.67") ==
         std::vector<std::string>{"max_term[__meta] <= 5", "checker:stale_leader"});
   CHECK(scenario.expect_fails.count("v2.0.0") == 0);
-  auto error_of = [](const std::string& text) {
-    try {
-      (void)load_scenario_text(text, "x.json", {});
-    } catch (const InputError& error) {
-      return std::string(error.what());
-    }
-    return std::string();
-  };
   // A bare "fail" under a legacy profile names no check: rejected.
-  CHECK(error_of(with_expect(R"({"v1.3.67": "fail"})")).find("/expect/v1.3.67") !=
+  CHECK(load_error(with_expect(R"({"v1.3.67": "fail"})")).find("/expect/v1.3.67") !=
         std::string::npos);
-  const std::string unknown = error_of(with_expect(R"({"v2.0.0": {"fails": ["nope"]}})"));
+  const std::string unknown = load_error(with_expect(R"({"v2.0.0": {"fails": ["nope"]}})"));
   CHECK(unknown.find("/expect/v2.0.0/fails/0") != std::string::npos);
   CHECK(unknown.find("unknown check \"nope\"") != std::string::npos);
-  CHECK(error_of(with_expect(R"({"v2.0.0": {"fails": []}})")).find("/expect/v2.0.0") !=
+  CHECK(load_error(with_expect(R"({"v2.0.0": {"fails": []}})")).find("/expect/v2.0.0") !=
         std::string::npos);
 }
 
@@ -184,25 +176,17 @@ TEST_CASE("expect.legacy: overrides and failing check names, validated at load")
   CHECK(scenario.expect.count("legacy") == 0);
   CHECK(scenario.expect.at("recommended") == "pass");
 
-  auto error_of = [](const std::string& text) {
-    try {
-      (void)load_scenario_text(text, "x.json", {});
-    } catch (const InputError& error) {
-      return std::string(error.what());
-    }
-    return std::string();
-  };
   const std::string unknown_name =
-      error_of(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false},
+      load_error(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false},
                                           "fails": ["no such check"]}})"));
   CHECK(unknown_name.find("/expect/legacy/fails/0") != std::string::npos);
   CHECK(unknown_name.find("no such check") != std::string::npos);
   const std::string bad_knob =
-      error_of(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": 3},
+      load_error(with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": 3},
                                           "fails": ["checker:acked_records"]}})"));
   CHECK(bad_knob.find("/expect/legacy/set") != std::string::npos);
   CHECK(bad_knob.find("/cluster/raft/pre_vote") != std::string::npos);
-  const std::string no_fails = error_of(
+  const std::string no_fails = load_error(
       with_expect(R"({"legacy": {"set": {"cluster.raft.pre_vote": false}, "fails": []}})"));
   CHECK(no_fails.find("/expect/legacy/fails") != std::string::npos);
 }
