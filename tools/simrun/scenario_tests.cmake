@@ -8,6 +8,20 @@ if(NOT SIMRUN_BUILD_TESTS)
   return()
 endif()
 set(simrun_exe $<TARGET_FILE:simrun>)
+
+# The "fails" array of an expect entry (the loader has checked it is a
+# non-empty array of check names) as a CMake list in <out>.
+function(simrun_expected_fails out outcome_json)
+  set(fails "")
+  string(JSON fail_count LENGTH "${outcome_json}" fails)
+  math(EXPR last "${fail_count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON name GET "${outcome_json}" fails ${i})
+    list(APPEND fails "${name}")
+  endforeach()
+  set(${out} "${fails}" PARENT_SCOPE)
+endfunction()
+
 set(check_exit ${CMAKE_CURRENT_SOURCE_DIR}/check_exit.cmake)
 set(check_fails ${CMAKE_CURRENT_SOURCE_DIR}/check_fails.cmake)
 file(GLOB scenario_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/scenarios/*.json)
@@ -24,13 +38,7 @@ foreach(file ${scenario_files})
     string(JSON outcome_type TYPE "${text}" expect ${profile})
     if(outcome_type STREQUAL "OBJECT")
       # The mechanism's own checks must be the ones failing, not just any.
-      set(fails "")
-      string(JSON fail_count LENGTH "${outcome}" fails)
-      math(EXPR last "${fail_count} - 1")
-      foreach(i RANGE ${last})
-        string(JSON name GET "${outcome}" fails ${i})
-        list(APPEND fails "${name}")
-      endforeach()
+      simrun_expected_fails(fails "${outcome}")
       add_test(NAME scenario_${stem}_${profile}
                COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe}
                        "-DARGS=${file};--set;cluster.profile=\"${profile}\""
@@ -76,13 +84,7 @@ foreach(file ${scenario_files})
       endif()
       list(APPEND args --set "${path}=${value}")
     endforeach()
-    set(fails "")
-    string(JSON fail_count LENGTH "${legacy}" fails)
-    math(EXPR last "${fail_count} - 1")
-    foreach(i RANGE ${last})
-      string(JSON name GET "${legacy}" fails ${i})
-      list(APPEND fails "${name}")
-    endforeach()
+    simrun_expected_fails(fails "${legacy}")
     add_test(NAME scenario_${stem}_legacy
              COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} "-DARGS=${args}"
                      "-DEXPECT_FAILS=${fails}" -DDIR=${CMAKE_CURRENT_BINARY_DIR}/legacy/${stem}
