@@ -19,27 +19,27 @@ std::int64_t to_ms(sim::time_ns time) { return time / sim::kNanosPerMilli; }
 
 RaftSafetyFeed::RaftSafetyFeed() = default;
 
-void RaftSafetyFeed::observe(const sim::TraceRecord& record) {
-  const std::string_view kind = record.kind;
-  if (kind == events::kNodeStarted) {
+void RaftSafetyFeed::observe(const sim::TraceRecord& record, RecordKind kind) {
+  if (kind == kind_of(events::kNodeStarted)) {
     // A restarted node resumes applying wherever its durable state puts it.
     const auto node = static_cast<std::uint32_t>(record.number("node"));
     restarted_nodes_.insert(node);
     resumed_groups_[node].clear();
     return;
   }
-  if (kind == events::kEntries || kind == events::kCommitted || kind == events::kCommitAdvanced ||
-      kind == events::kSnapshotInstalled || kind == events::kLogLoaded) {
+  if (kind == kind_of(events::kEntries) || kind == kind_of(events::kCommitted) ||
+      kind == kind_of(events::kCommitAdvanced) || kind == kind_of(events::kSnapshotInstalled) ||
+      kind == kind_of(events::kLogLoaded)) {
     checker_.set_time(record.time);
     observe_log_record(kind, record);
     return;
   }
-  if (kind != events::kRoleChanged && kind != events::kApplied) return;
+  if (kind != kind_of(events::kRoleChanged) && kind != kind_of(events::kApplied)) return;
   checker_.set_time(record.time);
   const std::string group(record.text("group"));
   const auto node = static_cast<std::uint32_t>(record.number("node"));
   const auto term = static_cast<std::uint64_t>(record.number("term"));
-  if (kind == events::kRoleChanged) {
+  if (kind == kind_of(events::kRoleChanged)) {
     if (record.text("role") != "leader") return;
     checker_.observe_leader(group, node, term);
     // A new leader must hold everything committed before its term (5.4),
@@ -67,20 +67,20 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record) {
   last_applied_[key] = index;
 }
 
-void RaftSafetyFeed::observe_log_record(std::string_view kind, const sim::TraceRecord& record) {
+void RaftSafetyFeed::observe_log_record(RecordKind kind, const sim::TraceRecord& record) {
   const std::string_view group = record.text("group");
   const auto node = static_cast<std::uint32_t>(record.number("node"));
   auto number = [&](std::string_view name) {
     return static_cast<std::uint64_t>(record.number(name));
   };
-  if (kind == events::kEntries) {
+  if (kind == kind_of(events::kEntries)) {
     mirror_.append(group, node, number("index"), number("count"), number("term"));
-  } else if (kind == events::kSnapshotInstalled) {
+  } else if (kind == kind_of(events::kSnapshotInstalled)) {
     mirror_.install_snapshot(group, node, number("index"));
-  } else if (kind == events::kLogLoaded) {
+  } else if (kind == kind_of(events::kLogLoaded)) {
     mirror_.loaded(group, node, number("first_index"), number("last_index"), number("last_term"),
                    number("commit"));
-  } else if (kind == events::kCommitted) {
+  } else if (kind == kind_of(events::kCommitted)) {
     // Every entry the node now counts as committed, as its log holds it:
     // compared with what any node committed or applied there (5.4.3). The
     // node's term bounds the term of the commit (leader completeness).
@@ -94,7 +94,7 @@ void RaftSafetyFeed::observe_log_record(std::string_view kind, const sim::TraceR
                               sim::LogEntryId{*mirrored->term_at(index), sim::kUnknownHash},
                               number("term"));
     }
-  } else if (kind == events::kCommitAdvanced) {
+  } else if (kind == kind_of(events::kCommitAdvanced)) {
     const MirroredLog* mirrored = mirror_.find(group, node);
     const std::uint64_t index = number("index");
     const auto entry_term = mirrored == nullptr ? std::nullopt : mirrored->term_at(index);
@@ -156,9 +156,8 @@ DataChecker::PartitionState& DataChecker::partition(std::string_view topic, int 
   return partitions_[PartitionKey{std::string(topic), partition}];
 }
 
-void DataChecker::observe(const sim::TraceRecord& record) {
-  const std::string_view kind = record.kind;
-  if (kind == events::kProduceAcked) {
+void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
+  if (kind == kind_of(events::kProduceAcked)) {
     if (record.number("acks") != -1) return;  // only acks=all promises durability
     const std::string_view topic = record.text("topic");
     const int partition_index = static_cast<int>(record.number("partition"));
@@ -186,7 +185,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
                                 "{})",
                                 offset, state.client, client)});
     }
-  } else if (kind == events::kConsumeRecord) {
+  } else if (kind == kind_of(events::kConsumeRecord)) {
     const std::string_view topic = record.text("topic");
     const int partition_index = static_cast<int>(record.number("partition"));
     const std::int64_t offset = record.number("offset");
@@ -198,7 +197,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
     } else if (state.consumed_hash != hash) {
       other_consumed_[{std::string(topic), partition_index, offset}].insert(hash);
     }
-  } else if (kind == events::kConsumeFetch) {
+  } else if (kind == kind_of(events::kConsumeFetch)) {
     // Every fetch is one check: its high watermark against the highest this
     // consumer saw before (Raft section 8: a read never shows less than an
     // earlier read did).
@@ -214,7 +213,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
           fmt::format("consumer {} saw high watermark {} after {}", record.text("client"),
                       watermark, previous)});
     }
-  } else if (kind == broker::kConsumeOffsetRegression) {
+  } else if (kind == kind_of(broker::kConsumeOffsetRegression)) {
     // The consumer saw an offset move backwards (broker/consumer.h): a lost
     // offset commit or a re-numbered log.
     const std::string_view what = record.text("kind");
@@ -227,7 +226,7 @@ void DataChecker::observe(const sim::TraceRecord& record) {
         fmt::format("consumer {} (group {}) saw {} offset {} after {}", record.text("client"),
                     record.text("group_id"), what, record.number("offset"),
                     record.number("previous"))});
-  } else if (kind == events::kOffsetCommit) {
+  } else if (kind == kind_of(events::kOffsetCommit)) {
     const std::string topic(record.text("topic"));
     const int partition = static_cast<int>(record.number("partition"));
     const std::int64_t offset = record.number("offset");

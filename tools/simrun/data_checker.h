@@ -34,6 +34,7 @@
 #include "sim/safety_checker.h"
 #include "sim/trace.h"
 #include "tools/simrun/log_mirror.h"
+#include "tools/simrun/record_kind.h"
 
 namespace simrun::cli {
 
@@ -48,7 +49,9 @@ struct Violation {
 class RaftSafetyFeed {
  public:
   RaftSafetyFeed();
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   // The end-of-run checks: log matching and committed prefixes of every
   // group's mirrored logs.
   void finish(sim::time_ns end);
@@ -58,7 +61,7 @@ class RaftSafetyFeed {
   std::map<std::string, std::uint64_t> checks() const { return checker_.checks(); }
 
  private:
-  void observe_log_record(std::string_view kind, const sim::TraceRecord& record);
+  void observe_log_record(RecordKind kind, const sim::TraceRecord& record);
   void check_group_logs(const std::string& group);
 
   sim::SafetyChecker checker_;
@@ -79,7 +82,9 @@ class DataChecker {
   // by retention, so only their consumption can be checked.
   using LogStartOffset = std::function<std::int64_t(const std::string& topic, int partition)>;
 
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   // Checks every acknowledged record against the committed records at `end`.
   // Returns lost acknowledged records per group ("topic/partition").
   // `consumer_topics`: topics some consumer reads (only those are checked

@@ -30,7 +30,7 @@ class FaultInjector {
   // call from the scheduler context, never from a fiber.
   void apply_now(const ScheduledFault& fault) { apply(fault); }
   // Every trace record of the run, for the triggers (Simulation::observe).
-  void observe(const sim::TraceRecord& record) { triggers_.observe(record); }
+  void observe(const sim::TraceRecord& record, RecordKind kind) { triggers_.observe(record, kind); }
   std::uint64_t applied() const { return applied_; }
   // Faults that hit nothing, and triggers that have not fired (at the end
   // of a run: never fired).

@@ -112,7 +112,13 @@ std::vector<std::pair<TriggerEvent, TriggerMatch>> TriggerWatcher::events_of(
   return found;
 }
 
-void TriggerWatcher::observe(const sim::TraceRecord& record) {
+void TriggerWatcher::observe(const sim::TraceRecord& record, RecordKind kind) {
+  // With nothing armed only the leadership bookkeeping of events_of runs:
+  // every other record (all of the kernel's) returns here.
+  if (armed_.empty() && kind != kind_of(broker::events::kRoleChanged) &&
+      kind != kind_of(broker::events::kNodeCrashed)) {
+    return;
+  }
   const auto found = events_of(record);
   if (found.empty() || armed_.empty()) return;
   // Collect first: a fire callback may arm more triggers (an `until`).

@@ -37,6 +37,7 @@
 #include "sim/time.h"
 #include "sim/trace.h"
 #include "sim/trace_kinds.h"
+#include "tools/simrun/record_kind.h"
 
 namespace simrun::cli {
 
@@ -145,7 +146,9 @@ class TriggerWatcher {
   // Arms `spec` for [from, until); `fire` is called once, from inside the
   // observer (it must only schedule work, never apply a fault there).
   void arm(const TriggerSpec& spec, sim::time_ns from, sim::time_ns until, Fire fire);
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   // Triggers armed and not fired whose window has closed by `now` (they
   // are dropped); with `now` at the end of the run, every unfired one.
   std::uint64_t expire(sim::time_ns now);

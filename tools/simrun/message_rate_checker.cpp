@@ -6,8 +6,8 @@
 
 namespace simrun::cli {
 
-void MessageRateChecker::observe(const sim::TraceRecord& record) {
-  if (record.kind != broker::events::kMessageRate) return;
+void MessageRateChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
+  if (kind != kind_of(broker::events::kMessageRate)) return;
   const std::int64_t node = record.number("node");
   const std::int64_t peer = record.number("peer");
   Series& series = series_[Link{std::string(record.text("group")), node, peer}];

@@ -15,6 +15,7 @@
 
 #include "sim/trace.h"
 #include "tools/simrun/data_checker.h"
+#include "tools/simrun/record_kind.h"
 
 namespace simrun::cli {
 
@@ -23,7 +24,9 @@ inline constexpr std::int64_t kRunawayMessagesPerSecond = 2000;
 
 class MessageRateChecker {
  public:
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t violation_count() const { return violations_.size(); }
   std::uint64_t seconds_checked() const { return seconds_checked_; }

@@ -357,10 +357,9 @@ sim::duration_ns MetricsObserver::fault_overlap(sim::time_ns from, sim::time_ns 
   return covered;
 }
 
-void MetricsObserver::observe(const sim::TraceRecord& record) {
+void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
   const sim::time_ns now = record.time;
-  const std::string_view kind = record.kind;
-  if (kind == sim::trace_kinds::kFault) {
+  if (kind == kind_of(sim::trace_kinds::kFault)) {
     observe_fault(record);
     return;
   }
@@ -378,107 +377,127 @@ void MetricsObserver::observe(const sim::TraceRecord& record) {
   }
   const bool counted = in_window(now);
 
-  if (kind == events::kApplied) {
-    replica_lag_.applied(record.text("group"), record.number("node"), record.number("index"), now,
-                         counted);
-    return;
-  }
-  if (kind == events::kNodeStarted) {
-    replica_lag_.started(record.number("node"));
-    return;
-  }
-  if (kind == events::kNodeCrashed) {
-    replica_lag_.crashed(record.number("node"));
-    const int node = static_cast<int>(record.number("node"));
-    for (auto& [name, state] : groups_) {
-      if (state.leaders.count(node) != 0) set_leadership(state, node, std::nullopt, now);
-    }
-    return;
-  }
-  if (kind == events::kRoleChanged) {
-    GroupState& state = group(record.text("group"), now);
-    const std::int64_t term = record.number("term");
-    note_term(state, term, now);
-    const int node = static_cast<int>(record.number("node"));
-    if (record.text("role") == "leader") {
-      set_leadership(state, node, term, now);
-    } else if (state.leaders.count(node) != 0) {
-      set_leadership(state, node, std::nullopt, now);
-    }
-    return;
-  }
-  if (kind == events::kElectionStarted) {
-    GroupState& state = group(record.text("group"), now);
-    // A pre-vote campaign runs at the node's current term: it raises none.
-    if (record.number("pre_vote") == 0) note_term(state, record.number("term"), now);
-    if (counted) {
-      if (record.number("pre_vote") != 0) {
-        ++state.metrics.pre_vote_campaigns;
-      } else {
-        ++state.metrics.elections_started;
+  switch (kind) {
+    case kind_of(events::kApplied):
+      replica_lag_.applied(record.text("group"), record.number("node"), record.number("index"), now,
+                           counted);
+      return;
+    case kind_of(events::kNodeStarted):
+      replica_lag_.started(record.number("node"));
+      return;
+    case kind_of(events::kNodeCrashed): {
+      replica_lag_.crashed(record.number("node"));
+      const int node = static_cast<int>(record.number("node"));
+      for (auto& [name, state] : groups_) {
+        if (state.leaders.count(node) != 0) set_leadership(state, node, std::nullopt, now);
       }
+      return;
     }
-    return;
-  }
-  if (kind == events::kTermChanged) {
-    note_term(group(record.text("group"), now), record.number("term"), now);
-    return;
-  }
-  if (kind == events::kVoteReceived) {
-    // Votes delivered before the window are remembered: a second one inside
-    // it is still a double vote.
-    observe_vote(record, counted);
-    return;
+    case kind_of(events::kRoleChanged): {
+      GroupState& state = group(record.text("group"), now);
+      const std::int64_t term = record.number("term");
+      note_term(state, term, now);
+      const int node = static_cast<int>(record.number("node"));
+      if (record.text("role") == "leader") {
+        set_leadership(state, node, term, now);
+      } else if (state.leaders.count(node) != 0) {
+        set_leadership(state, node, std::nullopt, now);
+      }
+      return;
+    }
+    case kind_of(events::kElectionStarted): {
+      GroupState& state = group(record.text("group"), now);
+      // A pre-vote campaign runs at the node's current term: it raises none.
+      if (record.number("pre_vote") == 0) note_term(state, record.number("term"), now);
+      if (counted) {
+        if (record.number("pre_vote") != 0) {
+          ++state.metrics.pre_vote_campaigns;
+        } else {
+          ++state.metrics.elections_started;
+        }
+      }
+      return;
+    }
+    case kind_of(events::kTermChanged):
+      note_term(group(record.text("group"), now), record.number("term"), now);
+      return;
+    case kind_of(events::kVoteReceived):
+      // Votes delivered before the window are remembered: a second one inside
+      // it is still a double vote.
+      observe_vote(record, counted);
+      return;
+    default:
+      break;
   }
   if (!counted) return;  // everything below is a plain count inside the window
-  if (kind == events::kHeartbeatGap) {
-    const std::string_view name = record.text("group");
-    GroupState& state = group(name, now);
-    const sim::duration_ns gap = record.number("gap_ns");
-    state.metrics.max_heartbeat_gap_ms =
-        std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(gap));
-    const auto period = heartbeat_period_ns_.find(name);
-    const sim::duration_ns beyond = std::max<sim::duration_ns>(
-        0, gap - (period == heartbeat_period_ns_.end() ? 0 : period->second));
-    state.metrics.heartbeat_blocking_raw_ms =
-        std::max(state.metrics.heartbeat_blocking_raw_ms, ns_to_ms(beyond));
-    // The overlap can only lower a gap: skip the computation when even the
-    // raw value would not raise the maximum.
-    if (ns_to_ms(beyond) > state.metrics.heartbeat_blocking_ms) {
-      const sim::duration_ns excluded =
-          std::max<sim::duration_ns>(0, beyond - fault_overlap(now - gap, now));
-      state.metrics.heartbeat_blocking_ms =
-          std::max(state.metrics.heartbeat_blocking_ms, ns_to_ms(excluded));
+  switch (kind) {
+    case kind_of(events::kHeartbeatGap): {
+      const std::string_view name = record.text("group");
+      GroupState& state = group(name, now);
+      const sim::duration_ns gap = record.number("gap_ns");
+      state.metrics.max_heartbeat_gap_ms =
+          std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(gap));
+      const auto period = heartbeat_period_ns_.find(name);
+      const sim::duration_ns beyond = std::max<sim::duration_ns>(
+          0, gap - (period == heartbeat_period_ns_.end() ? 0 : period->second));
+      state.metrics.heartbeat_blocking_raw_ms =
+          std::max(state.metrics.heartbeat_blocking_raw_ms, ns_to_ms(beyond));
+      // The overlap can only lower a gap: skip the computation when even the
+      // raw value would not raise the maximum.
+      if (ns_to_ms(beyond) > state.metrics.heartbeat_blocking_ms) {
+        const sim::duration_ns excluded =
+            std::max<sim::duration_ns>(0, beyond - fault_overlap(now - gap, now));
+        state.metrics.heartbeat_blocking_ms =
+            std::max(state.metrics.heartbeat_blocking_ms, ns_to_ms(excluded));
+      }
+      return;
     }
-  } else if (kind == events::kStorageDamage || kind == events::kStorageRepaired ||
-             kind == events::kStorageTornTail || kind == events::kFollowerRegressed) {
-    observe_storage(record, now);
-  } else if (kind == events::kUnknownGroupDrop) {
-    ++group(record.text("group"), now).metrics.unknown_group_drops;
-  } else if (kind == events::kSnapshotInstalled) {
-    ++group(record.text("group"), now).metrics.snapshots_installed;
-  } else if (kind == events::kDeserError) {
-    ++group(record.text("group"), now).metrics.deser_errors;
-  } else if (kind == events::kMetaSyncAttempt) {
-    auto& sync = group(record.text("group"), now).metrics.metadata_sync;
-    ++sync.attempts;
-    if (record.number("attempt") == 1) ++sync.started;
-  } else if (kind == events::kMetaSyncRetry) {
-    ++group(record.text("group"), now).metrics.metadata_sync.retries;
-  } else if (kind == events::kMetaSyncSucceeded) {
-    ++group(record.text("group"), now).metrics.metadata_sync.succeeded;
-  } else if (kind == events::kMetaSyncFailed) {
-    ++group(record.text("group"), now).metrics.metadata_sync.failed;
-  } else if (kind == events::kProduceSent) {
-    ++group(partition_group(record), now).metrics.produce.sent;
-  } else if (kind == events::kProduceAcked) {
-    GroupState& state = group(partition_group(record), now);
-    ++state.metrics.produce.acked;
-    if (state.latencies_ms.size() < kMaxLatencySamples) {
-      state.latencies_ms.push_back(ns_to_ms(record.number("latency_ns")));
+    case kind_of(events::kStorageDamage):
+    case kind_of(events::kStorageRepaired):
+    case kind_of(events::kStorageTornTail):
+    case kind_of(events::kFollowerRegressed):
+      observe_storage(record, now);
+      return;
+    case kind_of(events::kUnknownGroupDrop):
+      ++group(record.text("group"), now).metrics.unknown_group_drops;
+      return;
+    case kind_of(events::kSnapshotInstalled):
+      ++group(record.text("group"), now).metrics.snapshots_installed;
+      return;
+    case kind_of(events::kDeserError):
+      ++group(record.text("group"), now).metrics.deser_errors;
+      return;
+    case kind_of(events::kMetaSyncAttempt): {
+      auto& sync = group(record.text("group"), now).metrics.metadata_sync;
+      ++sync.attempts;
+      if (record.number("attempt") == 1) ++sync.started;
+      return;
     }
-  } else if (kind == events::kProduceFailed) {
-    ++group(partition_group(record), now).metrics.produce.failed;
+    case kind_of(events::kMetaSyncRetry):
+      ++group(record.text("group"), now).metrics.metadata_sync.retries;
+      return;
+    case kind_of(events::kMetaSyncSucceeded):
+      ++group(record.text("group"), now).metrics.metadata_sync.succeeded;
+      return;
+    case kind_of(events::kMetaSyncFailed):
+      ++group(record.text("group"), now).metrics.metadata_sync.failed;
+      return;
+    case kind_of(events::kProduceSent):
+      ++group(partition_group(record), now).metrics.produce.sent;
+      return;
+    case kind_of(events::kProduceAcked): {
+      GroupState& state = group(partition_group(record), now);
+      ++state.metrics.produce.acked;
+      if (state.latencies_ms.size() < kMaxLatencySamples) {
+        state.latencies_ms.push_back(ns_to_ms(record.number("latency_ns")));
+      }
+      return;
+    }
+    case kind_of(events::kProduceFailed):
+      ++group(partition_group(record), now).metrics.produce.failed;
+      return;
+    default:
+      return;  // a kind no metric counts
   }
 }
 

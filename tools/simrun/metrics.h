@@ -25,6 +25,7 @@
 
 #include "sim/time.h"
 #include "sim/trace.h"
+#include "tools/simrun/record_kind.h"
 #include "tools/simrun/replica_lag.h"
 #include "tools/simrun/scenario.h"
 
@@ -155,7 +156,9 @@ class MetricsObserver {
   // interval); heartbeat blocking is measured beyond it. 0 when not set.
   void set_heartbeat_period(std::string_view group, sim::duration_ns period);
 
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   // Closes open intervals at `end` and computes rates and percentiles.
   Metrics finish(sim::time_ns end) const;
 

@@ -21,15 +21,14 @@ void ReplicaLivenessChecker::freeze_targets() {
   }
 }
 
-void ReplicaLivenessChecker::observe(const sim::TraceRecord& record) {
+void ReplicaLivenessChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
   if (finished_) return;
   if (!frozen_ && record.time >= heal_) freeze_targets();
-  const std::string_view kind = record.kind;
-  if (kind == broker::events::kNodeCrashed) {
+  if (kind == kind_of(broker::events::kNodeCrashed)) {
     down_nodes_.insert(record.number("node"));
     return;
   }
-  if (kind == broker::events::kNodeStarted) {
+  if (kind == kind_of(broker::events::kNodeStarted)) {
     const std::int64_t node = record.number("node");
     down_nodes_.erase(node);
     for (auto& [replica, applied] : applied_since_start_) {
@@ -37,7 +36,7 @@ void ReplicaLivenessChecker::observe(const sim::TraceRecord& record) {
     }
     return;
   }
-  if (kind != broker::events::kApplied) return;
+  if (kind != kind_of(broker::events::kApplied)) return;
   const Replica replica{std::string(record.text("group")), record.number("node")};
   const std::int64_t index = record.number("index");
   std::int64_t& applied = applied_since_start_[replica];

@@ -21,13 +21,16 @@
 #include "sim/time.h"
 #include "sim/trace.h"
 #include "tools/simrun/data_checker.h"
+#include "tools/simrun/record_kind.h"
 
 namespace simrun::cli {
 
 class ReplicaLivenessChecker {
  public:
   ReplicaLivenessChecker(sim::time_ns heal, sim::time_ns deadline);
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   // Decides every replica (call once, after the run reached the deadline).
   void finish();
   const std::vector<Violation>& violations() const { return violations_; }

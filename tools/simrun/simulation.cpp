@@ -203,29 +203,23 @@ sim::duration_ns Simulation::heartbeat_period(const std::string& group) const {
          broker::tick_interval_ns(config_.broker);
 }
 
-namespace {
-// The kernel's network and disk records (net.*, disk.*: about two thirds of
-// a run's records). Metrics and checkers read only the broker's kinds
-// (broker/events.h, none of which starts so) and "fault", so these go only
-// to the fault triggers (disk.fsync_started), extra observers and callbacks:
-// running them through every observer's chain of kind comparisons was a
-// fifth of a three_node_churn run.
-bool is_kernel_io(std::string_view kind) {
-  return kind.starts_with("net.") || kind.starts_with("disk.");
-}
-}  // namespace
-
+// The kind is resolved once here and every observer switches on it
+// (tools/simrun/record_kind.h). The kernel's network and disk records
+// (net.*, disk.*: about two thirds of a run's records) go only to the fault
+// triggers (disk.fsync_started), extra observers and callbacks: metrics and
+// checkers read only the broker's kinds and "fault".
 void Simulation::observe(const sim::TraceRecord& record) {
-  if (!is_kernel_io(record.kind)) {
-    metrics_.observe(record);
-    for (auto& [window, observer] : windowed_) observer.observe(record);
-    safety_.observe(record);
-    data_.observe(record);
-    message_rate_.observe(record);
-    if (replica_liveness_) replica_liveness_->observe(record);
-    stale_leaders_.observe(record);
+  const RecordKind kind = record_kind(record.kind);
+  if (!is_kernel_io(kind)) {
+    metrics_.observe(record, kind);
+    for (auto& [window, observer] : windowed_) observer.observe(record, kind);
+    safety_.observe(record, kind);
+    data_.observe(record, kind);
+    message_rate_.observe(record, kind);
+    if (replica_liveness_) replica_liveness_->observe(record, kind);
+    stale_leaders_.observe(record, kind);
   }
-  if (injector_) injector_->observe(record);
+  if (injector_) injector_->observe(record, kind);
   for (const auto& observer : extra_observers_) observer(record);
   if (!callbacks_.empty() && !tearing_down_) note_events(record);
 }

@@ -30,9 +30,8 @@ void StaleLeaderChecker::set_node_process(std::uint32_t node, std::int64_t proce
 
 bool StaleLeaderChecker::halted(std::uint32_t node) const { return paused_.count(node) != 0; }
 
-void StaleLeaderChecker::observe(const sim::TraceRecord& record) {
-  const std::string_view kind = record.kind;
-  if (kind == sim::trace_kinds::kFault) {
+void StaleLeaderChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
+  if (kind == kind_of(sim::trace_kinds::kFault)) {
     const std::string_view type = record.text("type");
     if (type != "pause" && type != "resume") return;
     const auto it = node_of_process_.find(record.number("process"));
@@ -51,7 +50,7 @@ void StaleLeaderChecker::observe(const sim::TraceRecord& record) {
     }
     return;
   }
-  if (kind == events::kNodeCrashed) {
+  if (kind == kind_of(events::kNodeCrashed)) {
     const auto node = static_cast<std::uint32_t>(record.number("node"));
     for (auto& [name, group] : groups_) {
       auto replica = group.replicas.find(node);
@@ -61,9 +60,9 @@ void StaleLeaderChecker::observe(const sim::TraceRecord& record) {
     }
     return;
   }
-  const bool loaded = kind == events::kLogLoaded;
-  const bool term_changed = kind == events::kTermChanged;
-  const bool role_changed = kind == events::kRoleChanged;
+  const bool loaded = kind == kind_of(events::kLogLoaded);
+  const bool term_changed = kind == kind_of(events::kTermChanged);
+  const bool role_changed = kind == kind_of(events::kRoleChanged);
   if (!loaded && !term_changed && !role_changed) return;
   const std::string_view group_name = record.text("group");
   auto it = groups_.find(group_name);

@@ -18,6 +18,7 @@
 
 #include "sim/trace.h"
 #include "tools/simrun/data_checker.h"
+#include "tools/simrun/record_kind.h"
 
 namespace simrun::cli {
 
@@ -29,7 +30,9 @@ class StaleLeaderChecker {
   // Which simulator process runs Raft node `node` (to see its pauses).
   void set_node_process(std::uint32_t node, std::int64_t process);
 
-  void observe(const sim::TraceRecord& record);
+  void observe(const sim::TraceRecord& record) { observe(record, record_kind(record.kind)); }
+  // `kind` is record_kind(record.kind), resolved once by the caller.
+  void observe(const sim::TraceRecord& record, RecordKind kind);
   void finish(sim::time_ns end);
 
   const std::vector<Violation>& violations() const { return violations_; }
