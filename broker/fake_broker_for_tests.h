@@ -83,7 +83,7 @@ struct FakeCluster {
         }
         protocol::Response response{request->correlation_id, handle(node, *request)};
         if (response_delay_ms > 0) env.sleep(sim::millis(response_delay_ms));
-        env.send_stream(envelope.from, protocol::encode_response(response));
+        env.reply(envelope, protocol::encode_response(response));
       }
     };
   }

@@ -103,27 +103,32 @@ bool MetaWriter::write_async(const MetaCommand& command) {
 void MetaWriter::serve(const sim::Envelope& envelope) {
   auto forward = decode_forward(envelope.payload);
   if (!forward) return;  // garbage on the wire: the sender times out
-  const sim::ProcessId from = envelope.from;
+  // Answers go on the forward's own connection (Env::reply): a node
+  // restarted meanwhile numbers its forwards from 1 again and must not take
+  // this answer for one of its own.
+  sim::Envelope asked{envelope.from, envelope.to, envelope.message_id, envelope.sent_at, {}};
+  asked.segment = envelope.segment;
+  asked.connection = envelope.connection;
   if (forward->request_id == 0) {
     if (meta_.is_leader()) (void)meta_.propose(std::move(forward->command));
     return;
   }
   if (!meta_.is_leader()) {
-    env_.send_stream(
-        from, encode_reply(Reply{forward->request_id, 1, meta_.leader(), "not the __meta leader"}));
+    env_.reply(asked, encode_reply(
+                          Reply{forward->request_id, 1, meta_.leader(), "not the __meta leader"}));
     return;
   }
   if (*serving_ >= kMaxServedForwards) {
     ++stats_.forwards_refused;
-    env_.send_stream(
-        from, encode_reply(Reply{forward->request_id, 2, meta_.leader(), "__meta leader busy"}));
+    env_.reply(asked,
+               encode_reply(Reply{forward->request_id, 2, meta_.leader(), "__meta leader busy"}));
     return;
   }
   ++stats_.forwards_served;
   ++*serving_;
   // The fiber may outlive nothing it uses: `this` lives as long as the node
   // (a crash unwinds this fiber before the node's main fiber).
-  env_.spawn("meta-forward", [this, from, request = std::move(*forward), serving = serving_] {
+  env_.spawn("meta-forward", [this, asked, request = std::move(*forward), serving = serving_] {
     struct Release {
       std::shared_ptr<std::size_t> count;
       ~Release() { --*count; }
@@ -131,9 +136,9 @@ void MetaWriter::serve(const sim::Envelope& envelope) {
     const sim::duration_ns timeout =
         std::clamp<sim::duration_ns>(request.timeout_ns, 1, sim::seconds(600));
     MetaWriteResult result = write_local(request.command, timeout);
-    env_.send_stream(
-        from, encode_reply(Reply{request.request_id, static_cast<std::uint8_t>(result.ok ? 0 : 2),
-                                 meta_.leader(), result.error}));
+    env_.reply(asked,
+               encode_reply(Reply{request.request_id, static_cast<std::uint8_t>(result.ok ? 0 : 2),
+                                  meta_.leader(), result.error}));
   });
 }
 

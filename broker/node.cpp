@@ -317,10 +317,10 @@ void Node::handle_request(const sim::Envelope& envelope) {
   if (!request) {
     const auto header = protocol::peek_request_header(envelope.payload);
     if (!header) return;
-    env_.send_stream(envelope.from, protocol::encode_response(protocol::error_response(
-                                        *header, header->api_key == protocol::ApiKey::produce
-                                                     ? ErrorCode::corrupt_message
-                                                     : ErrorCode::invalid_request)));
+    env_.reply(envelope, protocol::encode_response(protocol::error_response(
+                             *header, header->api_key == protocol::ApiKey::produce
+                                          ? ErrorCode::corrupt_message
+                                          : ErrorCode::invalid_request)));
     return;
   }
   std::optional<protocol::ResponseBody> body = std::visit(
@@ -331,7 +331,10 @@ void Node::handle_request(const sim::Envelope& envelope) {
   response.correlation_id = request->correlation_id;
   response.body = std::move(*body);
   SIMRUN_ASSERT(response.api_key() == request->api_key(), "a response answers its request");
-  env_.send_stream(envelope.from, protocol::encode_response(response));
+  // On the request's own connection: a client restarted meanwhile (a new
+  // connection, correlation ids from 1 again) must not take this answer
+  // for one of its own requests (chaos_process seed 18).
+  env_.reply(envelope, protocol::encode_response(response));
 }
 
 PartitionReplica* Node::find_replica(std::string_view topic, int partition) {

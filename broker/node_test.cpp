@@ -3,9 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/cluster.h"
+#include "broker/protocol.h"
+#include "sim/connection.h"
 #include "sim/world.h"
 
 namespace simrun::broker {
@@ -100,6 +103,52 @@ TEST_CASE("a crashed node is gone until restarted, then rebuilds its replicas") 
   CHECK(restarted->group_names() == std::vector<std::string>{"__meta", "orders/0", "orders/1"});
   CHECK(restarted->stats().replicas_created == 2);  // counted per incarnation
   CHECK(restarted->meta_group().applied_index() > 0);
+}
+
+// chaos_process seed 18: a node paused across a producer's crash and restart
+// answered, at resume, the old incarnation's produce requests on the
+// restarted producer's new connection; correlation ids start at 1 again in
+// each incarnation, so the new producer took an old answer (another batch's
+// offset) for its own request and reported an acknowledged record that was
+// never at that offset. An answer goes on its request's connection or nowhere.
+TEST_CASE("a restarted client never gets the answers to its previous incarnation's requests") {
+  sim::World world(world_config());
+  Cluster cluster(world, three_nodes());
+  cluster.start();
+  world.run_until(sim::seconds(6));
+  const sim::ProcessId node = cluster.node_process(0);
+  // (incarnation that received it, the topic the answer describes)
+  std::vector<std::pair<std::uint64_t, std::string>> answers;
+  const sim::ProcessId asker = world.add_process("asker", [&](sim::Env& env) {
+    // Both incarnations use correlation id 1, as a restarted client does;
+    // the topic asked for tells the two answers apart.
+    const std::string topic = env.incarnation() == 1 ? "orders" : "payments";
+    env.send_stream(
+        node, protocol::encode_request(protocol::Request{1, protocol::MetadataRequest{{topic}}}));
+    while (true) {
+      const sim::Envelope envelope = env.inbox().receive();
+      if (envelope.reset) continue;
+      const auto response = protocol::decode_response(envelope.payload);
+      REQUIRE(response);
+      CHECK(response->correlation_id == 1);
+      const auto& metadata = std::get<protocol::MetadataResponse>(response->body);
+      REQUIRE(metadata.topics.size() == 1);
+      answers.emplace_back(env.incarnation(), metadata.topics[0].name);
+    }
+  });
+  world.pause(node);  // the request waits in its inbox, its kernel accepted it
+  world.start(asker);
+  world.run_until(sim::millis(6100));
+  world.crash(asker);  // its host resets the connection at the node
+  world.run_until(sim::millis(6200));
+  world.restart(asker);  // asks again on a new connection
+  world.run_until(sim::millis(6300));
+  CHECK(answers.empty());
+  world.resume(node);  // answers both requests, in order
+  world.run_until(sim::seconds(7));
+  const std::vector<std::pair<std::uint64_t, std::string>> expected{{2, "payments"}};
+  CHECK(answers == expected);
+  CHECK(world.network().connections().stats().replies_dropped == 1);
 }
 
 }  // namespace simrun::broker

@@ -171,7 +171,9 @@ std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelop
     // The RPC is answered at receipt, as the legacy server did: the ack says
     // "delivered to the node", not "handled by the group".
     ++stats_.acks_sent;
-    env_.send_stream(envelope.from, encode_ack_frame(frame->sequence), connect_timeout_ns_);
+    // On the frame's own connection: a restarted sender numbers its RPCs
+    // from 1 again and must not take this ack for one of its own.
+    env_.reply(envelope, encode_ack_frame(frame->sequence));
   }
   return IncomingRaftMessage{std::move(frame->group), std::move(frame->message)};
 }

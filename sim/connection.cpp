@@ -152,8 +152,35 @@ void Connections::send(ProcessId from, ProcessId to, Bytes payload, duration_ns 
   }
   Connection& connection = connections_.at(channel(from, to));
   const int side_index = side_of(connection, from);
+  SIMRUN_ASSERT(connection.sides[side_index].state == SideState::open,
+                "a channel names an open side");
+  send_on(connection, side_index, std::move(payload));
+}
+
+bool Connections::reply(ProcessId from, std::uint64_t connection_id, Bytes payload) {
+  SIMRUN_ASSERT(connection_id != 0, "a reply goes on a connection");
+  if (!running_or_paused(world_.state(from))) return false;  // a crash's unwinding
+  Connection* connection = find(connection_id);
+  if (connection != nullptr) {
+    const int side_index = side_of(*connection, from);
+    const Side& side = connection->sides[side_index];
+    if (side.state == SideState::open && alive(side)) {
+      send_on(*connection, side_index, std::move(payload));
+      return true;
+    }
+  }
+  ++stats_.replies_dropped;
+  world_.trace().record(
+      trace_kinds::kNetDrop,
+      {{"from", from}, {"conn", as_number(connection_id)}, {"reason", "connection_closed"}});
+  return false;
+}
+
+void Connections::send_on(Connection& connection, int side_index, Bytes payload) {
   Side& side = connection.sides[side_index];
-  SIMRUN_ASSERT(side.state == SideState::open, "a channel names an open side");
+  SIMRUN_ASSERT(side.state == SideState::open, "data goes out on an open side");
+  const ProcessId from = side.process;
+  const ProcessId to = connection.sides[1 - side_index].process;
   Envelope message{from, to, 0, world_.now(), std::move(payload)};
   message.segment = Segment::data;
   message.connection = connection.id;

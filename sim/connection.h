@@ -91,8 +91,9 @@ struct ConnectionStats {
   std::uint64_t resets_sent = 0;  // reset segments (crash, nothing listening, unknown connection)
   std::uint64_t failed_connect_timeout = 0;
   std::uint64_t failed_user_timeout = 0;
-  std::uint64_t failed_reset = 0;  // sides failed by a reset from the peer's host
-  std::uint64_t closed = 0;        // close() calls
+  std::uint64_t failed_reset = 0;     // sides failed by a reset from the peer's host
+  std::uint64_t closed = 0;           // close() calls
+  std::uint64_t replies_dropped = 0;  // reply() on a connection no longer open at the sender
 };
 
 class Connections {
@@ -106,6 +107,14 @@ class Connections {
   // Sends `payload` on from's connection to `to`, opening one first (with
   // `connect_timeout`, or the config's default when it is 0).
   void send(ProcessId from, ProcessId to, Bytes payload, duration_ns connect_timeout = 0);
+  // Sends `payload` from `from` on connection `connection` (the one a
+  // request arrived on), as a server writes its answer to the socket it read
+  // the request from. If from's side of it is no longer open (the peer
+  // crashed, the connection failed or was closed since), the payload is
+  // dropped and false returned, as a write on a reset socket fails: it never
+  // goes out on a newer connection to the same peer, whose process (a
+  // restarted client) did not ask. Returns true when sent.
+  bool reply(ProcessId from, std::uint64_t connection, Bytes payload);
   // Closes from's connection to `to`: no more sends; the data already sent
   // is still delivered, then the peer sees the close. No-op without one.
   void close(ProcessId from, ProcessId to);
@@ -168,6 +177,7 @@ class Connections {
   int side_of(const Connection& connection, ProcessId process) const;
   std::uint64_t channel(ProcessId from, ProcessId to) const;
   void send_syn(Connection& connection);
+  void send_on(Connection& connection, int side, Bytes payload);
   void transmit(Connection& connection, int side, const Envelope& message);
   void send_control(ProcessId from, ProcessId to, std::uint64_t connection, Segment kind,
                     std::uint64_t sequence);

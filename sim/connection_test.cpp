@@ -18,6 +18,7 @@ struct Received {
   time_ns at;
   bool reset = false;
   ResetCause cause = ResetCause::none;
+  std::uint64_t connection = 0;
 };
 
 struct Fixture {
@@ -32,7 +33,8 @@ struct Fixture {
             continue;
           }
           CHECK(envelope.segment == Segment::data);
-          received[env.id()].push_back(Received{envelope.from, envelope.payload.at(0), env.now()});
+          received[env.id()].push_back(Received{envelope.from, envelope.payload.at(0), env.now(),
+                                                false, ResetCause::none, envelope.connection});
         }
       });
       received.emplace_back();
@@ -258,6 +260,33 @@ TEST_CASE("a paused receiver's kernel still acknowledges: data waits in its inbo
   f.world.resume(1);
   f.world.run_until(seconds(3));
   CHECK(f.tags(1) == std::vector<std::uint8_t>{1, 2});
+}
+
+TEST_CASE("a reply goes on its request's connection, or nowhere once that one is gone") {
+  Fixture f(2);
+  f.send(0, 1, 1);
+  f.world.run_until(millis(10));
+  REQUIRE(f.received[1].size() == 1);
+  const std::uint64_t first = f.received[1][0].connection;
+  CHECK(f.connections().reply(1, first, Bytes{7}));
+  f.world.run_until(millis(20));
+  CHECK(f.tags(0) == std::vector<std::uint8_t>{7});
+  // The asker restarts: its host resets the connection, its new incarnation
+  // asks on a new one.
+  f.world.crash(0);
+  f.world.restart(0);
+  f.send(0, 1, 2);
+  f.world.run_until(millis(40));
+  REQUIRE(f.tags(1) == std::vector<std::uint8_t>{1, 2});
+  const std::uint64_t second = f.received[1].back().connection;
+  CHECK(second != first);
+  // An answer to the first request is dropped: send() to process 0 would
+  // take the new connection to a process that never asked.
+  CHECK_FALSE(f.connections().reply(1, first, Bytes{8}));
+  CHECK(f.connections().reply(1, second, Bytes{9}));
+  f.world.run_until(millis(60));
+  CHECK(f.tags(0) == std::vector<std::uint8_t>{7, 9});  // 7 reached the first incarnation
+  CHECK(f.connections().stats().replies_dropped == 1);
 }
 
 TEST_CASE("connections are deterministic: same seed, same trace hash") {

@@ -41,6 +41,15 @@ void Env::send_stream(ProcessId to, Bytes payload, duration_ns connect_timeout) 
   world_.network().connections().send(id_, to, std::move(payload), connect_timeout);
 }
 
+void Env::reply(const Envelope& request, Bytes payload) {
+  SIMRUN_ASSERT(request.to == id_ && !request.reset, "a reply answers a request to this process");
+  if (request.connection == 0) {
+    send(request.from, std::move(payload));
+    return;
+  }
+  (void)world_.network().connections().reply(id_, request.connection, std::move(payload));
+}
+
 void Env::close_connection(ProcessId to) { world_.network().connections().close(id_, to); }
 
 bool Env::connected(ProcessId to) const {

@@ -56,6 +56,12 @@ class Env {
   // arrives in the inbox as an Envelope with `reset` set, from `to`.
   void connect(ProcessId to, duration_ns connect_timeout);
   void send_stream(ProcessId to, Bytes payload, duration_ns connect_timeout = 0);
+  // The answer to `request`, on the connection it arrived on (a datagram
+  // request is answered with a datagram). If that connection is gone (the
+  // asker crashed, or it failed) the answer is dropped, as a write on a
+  // reset socket fails: a restarted asker on a new connection never gets
+  // answers to its previous incarnation's requests. Connections::reply.
+  void reply(const Envelope& request, Bytes payload);
   void close_connection(ProcessId to);
   bool connected(ProcessId to) const;
   // Messages delivered to this process, bounded; full means dropped.

@@ -218,3 +218,18 @@ foreach(file ${chaos_files})
            WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(scenario_${stem}_sweep scenario_${stem}_swarm_sweep PROPERTIES LABELS "scenario")
 endforeach()
+
+# chaos_process seeds that found a defect, each run alone so the fix stays
+# (scenarios/README.md, "The chaos family"). 18, 27, 142: acked_records, a
+# node paused across a producer's crash and restart answered the old
+# incarnation's produce requests on the new incarnation's connection
+# (fixed by answering on the request's own connection, sim::Env::reply).
+set(chaos_process_found_seeds 18 27 142)
+foreach(seed ${chaos_process_found_seeds})
+  add_test(NAME scenario_chaos_process_seed_${seed}
+           COMMAND ${CMAKE_COMMAND} -DSIMRUN=${simrun_exe} -DEXPECT_RC=0
+                   "-DARGS=${PROJECT_SOURCE_DIR}/scenarios/chaos_process.json;--seed;${seed};--quiet"
+                   -P ${check_exit}
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(scenario_chaos_process_seed_${seed} PROPERTIES LABELS "scenario")
+endforeach()
