@@ -47,10 +47,12 @@ void write_json_string(std::ostream& out, std::string_view text) {
   out.put('"');
 }
 
-// Domain tags keep a string field and a number field with equal bits apart.
+// Domain tags keep a string field and a number field with equal bits apart,
+// and a field's name apart from a string value.
 constexpr std::uint64_t kTagRecord = 0x7265636f7264ULL;
 constexpr std::uint64_t kTagNumber = 1;
 constexpr std::uint64_t kTagString = 2;
+constexpr std::uint64_t kTagText = 3;  // a string field's value
 
 // The trace hash's absorber. A network message costs two records of half a
 // dozen fields each, so a full mix64 per word (Hasher::add) dominated the
@@ -59,6 +61,16 @@ constexpr std::uint64_t kTagString = 2;
 // bijection of the state, so two records differing in one word never
 // collide. A full mix64 closes every record. Every part of a record still
 // feeds it: kind, time, field count, and each field's name, type and value.
+//
+// The words of a name or string value (issue 12; before, every name and
+// value took a length word and then its bytes):
+//  - up to 7 bytes: ONE word, the bytes little-endian in bits 0..55 and
+//    0x80 | tag << 3 | length in the top byte (names are 4.4 bytes on
+//    average, so most fields cost two words, name and value, not three);
+//  - 8 bytes or more: (length << 2) | tag, then the bytes as little-endian
+//    words (hash.h loaders), the last one zero-padded.
+// A header word of the long form has a zero top byte (no string is 2^54
+// bytes long) and a short word has its top bit set, so the two never meet.
 class RecordHasher {
  public:
   explicit RecordHasher(std::uint64_t state) : state_(state) {}
@@ -71,9 +83,15 @@ class RecordHasher {
     add(text.size());
     add_words(text);
   }
-  // The length goes in with a tag, which saves a word per field.
   void add_tagged_string(std::string_view text, std::uint64_t tag) {
-    add((std::uint64_t{text.size()} << 2) | tag);
+    const std::size_t size = text.size();
+    if (size < 8) {
+      const std::uint64_t top = (0x80 | (tag << 3) | size) << 56;
+      const auto* const data = reinterpret_cast<const std::uint8_t*>(text.data());
+      add(top | (size == 0 ? 0 : hash_detail::load_tail(data, size)));
+      return;
+    }
+    add((std::uint64_t{size} << 2) | tag);
     add_words(text);
   }
   std::uint64_t finish() const { return mix64(state_); }
@@ -141,7 +159,7 @@ void Trace::record(std::string_view kind, std::span<const TraceField> fields) {
   for (const TraceField& field : fields) {
     if (field.is_string) {
       hasher.add_tagged_string(field.name, kTagString);
-      hasher.add_string(field.text);
+      hasher.add_tagged_string(field.text, kTagText);
     } else {
       hasher.add_tagged_string(field.name, kTagNumber);
       hasher.add(static_cast<std::uint64_t>(field.number));
