@@ -139,6 +139,33 @@ TEST_CASE("heavy cancellation keeps order among survivors") {
   for (std::size_t k = 1; k < order.size(); ++k) CHECK(order[k] < order[k - 1]);
 }
 
+TEST_CASE("a small heap rebuilt after cancellations keeps time, then scheduling order") {
+  // 100 events, two per instant, 80 cancelled: the heap is rebuilt (more
+  // than 64 entries, over twice the live ones) several times.
+  EventLoop loop;
+  std::vector<int> order;
+  std::vector<TimerId> ids;
+  for (int i = 0; i < 100; ++i) {
+    ids.push_back(loop.schedule_at(100 - i / 2, [&order, i] { order.push_back(i); }));
+  }
+  for (int i = 0; i < 100; ++i) {
+    if (i % 5 != 0 && i % 5 != 1) CHECK(loop.cancel(ids[static_cast<std::size_t>(i)]));
+  }
+  // A cancelled id stays cancelled after the rebuild.
+  CHECK_FALSE(loop.cancel(ids[2]));
+  CHECK(loop.pending() == 40);
+  loop.run_until(kTimeMax);
+  // Survivors i = 5k and 5k + 1: later i is due earlier, except that two
+  // events at one instant (i even, then i + 1) run in scheduling order.
+  std::vector<int> expected;
+  for (int i = 99; i >= 0; --i) {
+    const int first = i - i % 2;  // the instant's first event
+    const int event = first + (1 - i % 2);
+    if (event % 5 == 0 || event % 5 == 1) expected.push_back(event);
+  }
+  CHECK(order == expected);
+}
+
 TEST_CASE("actions and callbacks share one order: time, then scheduling order") {
   EventLoop loop;
   std::vector<std::uint64_t> order;
