@@ -112,8 +112,12 @@ namespace {
 // Field names are a few bytes: comparing them inline is cheaper than a
 // memcmp call per field (the observers look up half a million fields in a
 // one-minute run).
+// An emitter and a reader spelling a field name with the same literal
+// usually share its storage (the linker merges equal string literals), and
+// then the bytes need no comparison; any other pair is compared byte by byte.
 bool same_name(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (a.data() == b.data()) return true;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i] != b[i]) return false;
   }
