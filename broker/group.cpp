@@ -880,6 +880,9 @@ const raft::Raft& RaftGroup::raft() const {
 }
 const GroupStats& RaftGroup::stats() const { return impl_->stats; }
 raft::Index RaftGroup::applied_index() const { return impl_->applied_through; }
+bool RaftGroup::serves_reads() const {
+  return is_leader() && impl_->raft->term_at(impl_->applied_through) == impl_->raft->term();
+}
 void RaftGroup::on_role_change(std::function<void(raft::Role role, raft::Term term)> callback) {
   impl_->role_callbacks.push_back(std::move(callback));
 }

@@ -100,6 +100,12 @@ class RaftGroup {
   const GroupStats& stats() const;
   // Highest index applied to the state machine with everything below it.
   raft::Index applied_index() const;
+  // This node leads and has applied an entry of its own term, so its state
+  // machine holds everything committed before its term. A new leader learns
+  // what is committed only by committing an entry of its own term (Raft
+  // section 8); until it has applied one, a read of its state machine may
+  // be older than what an earlier leader already answered.
+  bool serves_reads() const;
   // Called (from the driver fiber) whenever this node's role or term changes.
   // The callback must not block (it would stall the driver loop): spawn a
   // fiber for slow work such as a metadata sync.

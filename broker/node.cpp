@@ -514,8 +514,7 @@ protocol::ResponseBody Node::handle(const protocol::FetchRequest& request) {
   // watermark below one it already saw (checker high_watermark, found by
   // chaos_network): until the leader has applied an entry of its own term,
   // the partition has no leader able to answer reads yet.
-  const RaftGroup& group = *replica->group;
-  if (group.raft().term_at(group.applied_index()) != group.term()) {
+  if (!replica->group->serves_reads()) {
     response.error = ErrorCode::leader_not_available;
     return response;
   }
@@ -541,6 +540,16 @@ protocol::ResponseBody Node::handle(const protocol::OffsetCommitRequest& request
 protocol::ResponseBody Node::handle(const protocol::OffsetFetchRequest& request) {
   protocol::OffsetFetchResponse response;
   if (!serves_offsets_of(request.topic, request.partition, response)) return response;
+  // The same rule for the offsets in __meta: a new leader may not have
+  // applied its predecessor's last offset commits yet, and a restarted
+  // consumer told an older offset than it committed reads records again
+  // and commits that older offset (checker consumer_offsets, found by
+  // chaos_process seed 74). Until the leader has applied an entry of its
+  // own term, offsets have no coordinator able to answer.
+  if (!meta_group_->serves_reads()) {
+    response.error = ErrorCode::leader_not_available;
+    return response;
+  }
   response.offset =
       metadata().committed_offset(request.group_id, request.topic, request.partition).value_or(-1);
   return response;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -149,6 +151,101 @@ TEST_CASE("a restarted client never gets the answers to its previous incarnation
   const std::vector<std::pair<std::uint64_t, std::string>> expected{{2, "payments"}};
   CHECK(answers == expected);
   CHECK(world.network().connections().stats().replies_dropped == 1);
+}
+
+// chaos_process seed 74: a new __meta leader answered a restarted consumer's
+// OffsetFetch before it had applied its predecessor's last offset commit (it
+// held the entry, not yet known to be committed: Raft section 8), so the
+// consumer resumed two offsets back and committed the older offset again
+// (checker consumer_offsets). Offsets are read only once the leader has
+// applied an entry of its own term.
+TEST_CASE("a new __meta leader answers offset fetches only once it applied an entry of its term") {
+  sim::World world(world_config());
+  Cluster cluster(world, three_nodes());
+  cluster.start();
+  world.run_until(sim::seconds(8));
+  int old_leader = -1;
+  std::vector<int> others;
+  for (int i = 0; i < 3; ++i) {
+    if (cluster.node(i)->meta_group().is_leader()) {
+      old_leader = i;
+    } else {
+      others.push_back(i);
+    }
+  }
+  REQUIRE(old_leader >= 0);
+  REQUIRE(others.size() == 2);
+  sim::Network& network = world.network();
+  const protocol::OffsetFetchRequest fetch{"readers", "orders", 0};
+  std::optional<std::int64_t> applied_at_new_leader;
+  std::optional<protocol::OffsetFetchResponse> early_read;
+  std::optional<protocol::OffsetFetchResponse> later_read;
+  int new_leader = -1;
+  const sim::ProcessId asker = world.add_process("asker", [&](sim::Env& env) {
+    std::uint32_t correlation = 0;
+    // One request at a time: its answer is the next data envelope.
+    const auto send = [&](int node, protocol::RequestBody body) {
+      env.send_stream(cluster.node_process(node),
+                      protocol::encode_request(protocol::Request{++correlation, std::move(body)}));
+    };
+    const auto answer = [&]() -> protocol::ResponseBody {
+      while (true) {
+        const sim::Envelope envelope = env.inbox().receive();
+        if (envelope.reset) continue;
+        auto response = protocol::decode_response(envelope.payload);
+        if (response && response->correlation_id == correlation) return response->body;
+      }
+    };
+    const auto commit = [&](std::int64_t offset) {
+      send(old_leader, protocol::OffsetCommitRequest{"readers", "orders", 0, offset});
+    };
+    const auto committed = [&] {
+      return std::get<protocol::OffsetCommitResponse>(answer()).error == protocol::ErrorCode::none;
+    };
+    commit(5);
+    if (!committed()) return;
+    env.sleep(sim::millis(500));  // every node has applied it
+    const RaftGroup& meta = cluster.node(old_leader)->meta_group();
+    const raft::Index before = meta.raft().commit_index();
+    commit(9);
+    // Cut off the moment it commits 9, the old leader cannot tell the
+    // others: they hold the entry, not the news that it is committed.
+    for (int step = 0; step < 100'000 && meta.raft().commit_index() == before; ++step) {
+      env.sleep(sim::micros(10));
+    }
+    network.partition({{cluster.node_process(old_leader)},
+                       {cluster.node_process(others[0]), cluster.node_process(others[1])}});
+    if (!committed()) return;
+    for (int step = 0; step < 50'000 && new_leader < 0; ++step) {
+      env.sleep(sim::micros(100));
+      for (const int i : others) {
+        if (cluster.node(i)->meta_group().is_leader()) new_leader = i;
+      }
+    }
+    if (new_leader < 0) return;
+    const int follower = new_leader == others[0] ? others[1] : others[0];
+    // The new leader's first entry is held on its way: it cannot commit
+    // an entry of its term, so it cannot know that 9 is committed.
+    network.cut_one_way(cluster.node_process(new_leader), cluster.node_process(follower));
+    applied_at_new_leader =
+        cluster.node(new_leader)->metadata().committed_offset("readers", "orders", 0);
+    send(new_leader, fetch);
+    early_read = std::get<protocol::OffsetFetchResponse>(answer());
+    network.heal();
+    env.sleep(sim::millis(500));
+    send(new_leader, fetch);
+    later_read = std::get<protocol::OffsetFetchResponse>(answer());
+  });
+  world.start(asker);
+  world.run_until(sim::seconds(20));
+  REQUIRE(new_leader >= 0);
+  // The state a stale read would come from: the commit of 5, not of 9.
+  CHECK(applied_at_new_leader == std::optional<std::int64_t>{5});
+  REQUIRE(early_read);
+  CHECK(early_read->error == protocol::ErrorCode::leader_not_available);
+  REQUIRE(later_read);
+  CHECK(later_read->error == protocol::ErrorCode::none);
+  CHECK(later_read->offset == 9);
 }
 
 }  // namespace simrun::broker
