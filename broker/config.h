@@ -63,6 +63,10 @@ struct BrokerConfig {
   // never re-probes below match, and rejections are answered at once.
   bool protocol_aware_recovery = true;  // "protocol_aware_recovery"
   int max_inflight_messages = 64;       // "max_inflight_messages"
+  // Entries one append message carries at most (etcd's MaxSizePerMsg,
+  // raft-rs max_size_per_msg, counted in entries): a follower far behind
+  // catches up in slices of this many entries.
+  int max_entries_per_message = 64;  // "max_entries_per_message"
 
   // --- cluster.broker.* ---
   ReadyMode ready_mode = ReadyMode::pipelined;   // "ready_mode" (2)

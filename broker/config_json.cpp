@@ -161,7 +161,8 @@ json raft_config_to_json(const BrokerConfig& config) {
               {"check_quorum", config.check_quorum},
               {"persist_term_and_vote", config.persist_term_and_vote},
               {"protocol_aware_recovery", config.protocol_aware_recovery},
-              {"max_inflight_messages", config.max_inflight_messages}};
+              {"max_inflight_messages", config.max_inflight_messages},
+              {"max_entries_per_message", config.max_entries_per_message}};
 }
 
 json broker_config_to_json(const BrokerConfig& config) {
@@ -212,6 +213,9 @@ void apply_raft_json(const json& value, BrokerConfig& config, std::string_view p
       config.protocol_aware_recovery = read_bool(item, item_path);
     } else if (key == "max_inflight_messages") {
       config.max_inflight_messages = read_small_knob(item, item_path, "raft.max_inflight_messages");
+    } else if (key == "max_entries_per_message") {
+      config.max_entries_per_message =
+          read_small_knob(item, item_path, "raft.max_entries_per_message");
     } else {
       fail(item_path, "unknown key");
     }

@@ -34,6 +34,8 @@ inline constexpr std::array kKnobLimits = {
     KnobLimit{"raft.heartbeat_interval_ms", 1, kMaxKnobMillis},
     // raft::Progress keeps an inflight ring of this size per follower.
     KnobLimit{"raft.max_inflight_messages", 1, 4096},
+    // raft::Log::slice copies at most this many entries into one append.
+    KnobLimit{"raft.max_entries_per_message", 1, 4096},
     KnobLimit{"broker.rpc_connect_timeout_ms", 1, kMaxKnobMillis},
     KnobLimit{"broker.rpc_request_timeout_ms", 1, kMaxKnobMillis},
     KnobLimit{"broker.metadata_retry.max_attempts", 1, 100},

@@ -181,6 +181,7 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   raft_config.check_quorum = config.check_quorum;
   raft_config.protocol_aware_recovery = config.protocol_aware_recovery;
   raft_config.max_inflight_messages = static_cast<std::size_t>(config.max_inflight_messages);
+  raft_config.max_entries_per_message = static_cast<std::size_t>(config.max_entries_per_message);
   raft_config.random_below = [this](std::uint64_t bound) { return rng.below(bound); };
   raft_config.probe = [this](raft::Probe probe) { hit(env, probe); };
   raft.emplace(std::move(raft_config), std::move(restored));

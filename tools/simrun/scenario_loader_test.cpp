@@ -224,6 +224,9 @@ TEST_CASE("knob bounds the schema accepts are the bounds the broker accepts") {
   CHECK(contains(load_error(kValid, {"cluster.raft.max_inflight_messages=5000"}),
                  "/cluster/raft/max_inflight_messages"));
   CHECK(load_error(kValid, {"cluster.raft.max_inflight_messages=4096"}) == "no error");
+  CHECK(contains(load_error(kValid, {"cluster.raft.max_entries_per_message=0"}),
+                 "/cluster/raft/max_entries_per_message"));
+  CHECK(load_error(kValid, {"cluster.raft.max_entries_per_message=1"}) == "no error");
   CHECK(load_error(kValid, {"cluster.broker.snapshot_every_entries=0"}) == "no error");
   CHECK(contains(load_error(kValid, {"cluster.raft.tick_interval_ms=10001"}),
                  "/cluster/raft/tick_interval_ms"));
