@@ -1,5 +1,9 @@
 #include "broker/wire.h"
 
+#include <array>
+#include <bit>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "sim/assert.h"
@@ -7,9 +11,13 @@
 namespace simrun::broker::wire {
 
 void Writer::put(std::uint64_t v, int width) {
-  for (int i = 0; i < width; ++i) {
-    out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
+  SIMRUN_ASSERT(width >= 1 && width <= 8, "a wire integer is 1 to 8 bytes");
+  // Little-endian bytes appended at once: a push_back per byte checked the
+  // capacity for each (issue 12: every Raft and client message goes through
+  // here).
+  std::array<std::uint8_t, 8> bytes;
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  out_.insert(out_.end(), bytes.begin(), bytes.begin() + width);
 }
 
 void Writer::string(std::string_view text) {
@@ -43,11 +51,33 @@ bool Reader::take(std::string_view field, std::size_t width) {
 
 std::uint64_t Reader::get(std::string_view field, int width) {
   if (!take(field, static_cast<std::size_t>(width))) return 0;
-  std::uint64_t v = 0;
-  for (int i = 0; i < width; ++i) {
-    v |= static_cast<std::uint64_t>(in_[position_ + static_cast<std::size_t>(i)]) << (8 * i);
-  }
+  const std::uint8_t* const bytes = in_.data() + position_;
   position_ += static_cast<std::size_t>(width);
+  // The common widths as one load where the host is little-endian (the
+  // wire's order); any other host or width assembles the bytes.
+  if constexpr (std::endian::native == std::endian::little) {
+    switch (width) {
+      case 2: {
+        std::uint16_t v;
+        std::memcpy(&v, bytes, sizeof v);
+        return v;
+      }
+      case 4: {
+        std::uint32_t v;
+        std::memcpy(&v, bytes, sizeof v);
+        return v;
+      }
+      case 8: {
+        std::uint64_t v;
+        std::memcpy(&v, bytes, sizeof v);
+        return v;
+      }
+      default:
+        break;
+    }
+  }
+  std::uint64_t v = 0;
+  for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>(bytes[i]) << (8 * i);
   return v;
 }
 
