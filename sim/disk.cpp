@@ -35,48 +35,92 @@ Rng& Disk::rng() {
   return *rng_;
 }
 
-void Disk::apply(std::map<std::string, Bytes, std::less<>>& files, const Op& op) {
-  switch (op.kind) {
-    case Op::Kind::write:
-      files.insert_or_assign(op.file, op.bytes);
-      break;
-    case Op::Kind::append: {
-      Bytes& content = files[op.file];
-      content.insert(content.end(), op.bytes.begin(), op.bytes.end());
-      break;
-    }
-    case Op::Kind::truncate:
-      files[op.file].resize(op.size);
-      break;
-    case Op::Kind::remove:
-      files.erase(op.file);
-      break;
-  }
-}
-
-void Disk::buffer(Op op) {
+// Applies the change to the page cache, keeping in `op` what undoing it
+// needs; `content` is what a write or an append carries.
+void Disk::buffer(Op op, Bytes content) {
   SIMRUN_ASSERT(buffered_.size() < kMaxBufferedOps, "too many unsynced disk operations");
   op.sequence = next_op_sequence_++;
+  op.bytes = content.size();
   ++stats_.writes;
-  stats_.bytes_written += op.bytes.size();
-  apply(cached_, op);
+  stats_.bytes_written += op.bytes;
+  auto found = files_.find(op.file);
+  op.existed_before = found != files_.end();
+  op.size_before = op.existed_before ? found->second.size() : 0;
+  switch (op.kind) {
+    case Op::Kind::write:
+      if (op.existed_before) {
+        op.replaced = std::move(found->second);
+        found->second = std::move(content);
+      } else {
+        files_.emplace(op.file, std::move(content));
+      }
+      break;
+    case Op::Kind::append: {
+      if (!op.existed_before) found = files_.emplace(op.file, Bytes{}).first;
+      Bytes& file = found->second;
+      file.insert(file.end(), content.begin(), content.end());
+      break;
+    }
+    case Op::Kind::truncate: {
+      if (!op.existed_before) found = files_.emplace(op.file, Bytes{}).first;
+      Bytes& file = found->second;
+      if (op.size < file.size()) {
+        op.replaced.assign(file.begin() + static_cast<std::ptrdiff_t>(op.size), file.end());
+      }
+      file.resize(op.size);
+      break;
+    }
+    case Op::Kind::remove:
+      if (op.existed_before) {
+        op.replaced = std::move(found->second);
+        files_.erase(found);
+      }
+      break;
+  }
   buffered_.push_back(std::move(op));
+}
+
+// Undoes the newest buffered change (the caller goes newest first, so the
+// file is as `op` left it).
+void Disk::undo(Op& op) {
+  const auto found = files_.find(op.file);
+  if (!op.existed_before) {
+    if (found != files_.end()) files_.erase(found);
+    return;
+  }
+  switch (op.kind) {
+    case Op::Kind::write:
+    case Op::Kind::remove:
+      files_.insert_or_assign(op.file, std::move(op.replaced));
+      break;
+    case Op::Kind::append:
+      SIMRUN_ASSERT(found != files_.end(), "an appended file vanished before its undo");
+      found->second.resize(op.size_before);
+      break;
+    case Op::Kind::truncate: {
+      SIMRUN_ASSERT(found != files_.end(), "a truncated file vanished before its undo");
+      Bytes& file = found->second;
+      SIMRUN_ASSERT(file.size() == op.size, "undo of a truncate out of order");
+      file.resize(std::min(op.size, op.size_before));
+      file.insert(file.end(), op.replaced.begin(), op.replaced.end());
+      SIMRUN_ASSERT(file.size() == op.size_before, "a truncate's undo restores the size");
+      break;
+    }
+  }
 }
 
 void Disk::write(std::string_view file, Bytes content) {
   Op op;
   op.kind = Op::Kind::write;
   op.file = std::string(file);
-  op.bytes = std::move(content);
-  buffer(std::move(op));
+  buffer(std::move(op), std::move(content));
 }
 
 void Disk::append(std::string_view file, std::span<const std::uint8_t> bytes) {
   Op op;
   op.kind = Op::Kind::append;
   op.file = std::string(file);
-  op.bytes.assign(bytes.begin(), bytes.end());
-  buffer(std::move(op));
+  buffer(std::move(op), Bytes(bytes.begin(), bytes.end()));
 }
 
 void Disk::truncate(std::string_view file, std::size_t size) {
@@ -84,32 +128,32 @@ void Disk::truncate(std::string_view file, std::size_t size) {
   op.kind = Op::Kind::truncate;
   op.file = std::string(file);
   op.size = size;
-  buffer(std::move(op));
+  buffer(std::move(op), Bytes{});
 }
 
 void Disk::remove(std::string_view file) {
   Op op;
   op.kind = Op::Kind::remove;
   op.file = std::string(file);
-  buffer(std::move(op));
+  buffer(std::move(op), Bytes{});
 }
 
 std::optional<Bytes> Disk::read(std::string_view file) const {
-  const auto found = cached_.find(file);
-  if (found == cached_.end()) return std::nullopt;
+  const auto found = files_.find(file);
+  if (found == files_.end()) return std::nullopt;
   return found->second;
 }
 
 std::vector<std::string> Disk::list() const {
   std::vector<std::string> names;
-  names.reserve(cached_.size());
-  for (const auto& [name, content] : cached_) names.push_back(name);
+  names.reserve(files_.size());
+  for (const auto& [name, content] : files_) names.push_back(name);
   return names;
 }
 
 std::size_t Disk::unsynced_bytes() const {
   std::size_t total = 0;
-  for (const Op& op : buffered_) total += op.bytes.size();
+  for (const Op& op : buffered_) total += op.bytes;
   return total;
 }
 
@@ -143,24 +187,38 @@ void Disk::stall(duration_ns window) {
   world_.trace_fault("disk_stall", {{"process", owner_}, {"until", stall_until_}});
 }
 
-void Disk::apply_durable(const Op& op) {
-  const std::size_t offset_before = op.kind == Op::Kind::append && durable_.count(op.file)
-                                        ? durable_.find(op.file)->second.size()
-                                        : 0;
-  apply(durable_, op);
+// `op` reaches the medium: the bits flipped earlier in what it replaces or
+// cuts off are gone, and with bit_flip_probability one bit of what it
+// writes flips (on the medium only: the page cache keeps the good bytes).
+void Disk::on_durable(const Op& op) {
+  const auto overwritten = [&](const LatentFlip& flip) {
+    if (flip.file != op.file) return false;
+    switch (op.kind) {
+      case Op::Kind::write:
+      case Op::Kind::remove:
+        return true;
+      case Op::Kind::truncate:
+        return flip.offset >= op.size;
+      case Op::Kind::append:
+        return false;
+    }
+    return false;
+  };
+  std::erase_if(latent_flips_, overwritten);
   const bool carries_data = op.kind == Op::Kind::write || op.kind == Op::Kind::append;
   // Draws only when bit flips are configured, so enabling them on one disk
   // is the only thing that shifts the "disk" stream.
-  if (!carries_data || op.bytes.empty() || config_.bit_flip_probability <= 0.0) return;
+  if (!carries_data || op.bytes == 0 || config_.bit_flip_probability <= 0.0) return;
   if (!rng().bernoulli(config_.bit_flip_probability)) return;
-  const std::uint64_t bit = rng().below(op.bytes.size() * 8);
-  const std::size_t offset = offset_before + static_cast<std::size_t>(bit / 8);
-  Bytes& medium = durable_.find(op.file)->second;
-  SIMRUN_ASSERT(offset < medium.size(), "bit flip outside the written range");
-  medium[offset] = static_cast<std::uint8_t>(medium[offset] ^ (1u << (bit % 8)));
+  const std::uint64_t bit = rng().below(op.bytes * 8);
+  // An append lands after what the file held when it was issued (every
+  // older change is on the medium by now); a write starts the file.
+  const std::size_t at = op.kind == Op::Kind::append ? op.size_before : 0;
+  const std::size_t offset = at + static_cast<std::size_t>(bit / 8);
+  latent_flips_.push_back(LatentFlip{op.file, offset, static_cast<std::uint8_t>(1u << (bit % 8))});
   ++stats_.bit_flips;
-  // The page cache still holds the good bytes; a reader sees the flip only
-  // after the cache is lost (a crash), like a real latent sector error.
+  // A reader sees the flip only after the cache is lost (a crash), like a
+  // real latent sector error.
   world_.trace_fault("bit_flip", {{"process", owner_},
                                   {"file", op.file},
                                   {"offset", as_number(offset)},
@@ -169,7 +227,7 @@ void Disk::apply_durable(const Op& op) {
 
 void Disk::make_durable(std::uint64_t before_sequence) {
   while (!buffered_.empty() && buffered_.front().sequence < before_sequence) {
-    apply_durable(buffered_.front());
+    on_durable(buffered_.front());
     buffered_.pop_front();
   }
 }
@@ -241,31 +299,51 @@ void Disk::enqueue_fsync(std::uint64_t ticket, time_ns now) {
 
 void Disk::on_crash() {
   std::uint64_t lost_bytes = 0;
-  for (const Op& op : buffered_) lost_bytes += op.bytes.size();
+  for (const Op& op : buffered_) lost_bytes += op.bytes;
   const std::uint64_t lost_ops = buffered_.size();
+  // The last append was partly on the medium when power went: a random
+  // proper prefix (at least one byte, not all) survives. It is the newest
+  // change, so its bytes are the end of the cached file.
+  Bytes torn_prefix;
+  std::string torn_file;
   if (!buffered_.empty() && buffered_.back().kind == Op::Kind::append &&
-      buffered_.back().bytes.size() > 1 && config_.torn_write_probability > 0.0 &&
+      buffered_.back().bytes > 1 && config_.torn_write_probability > 0.0 &&
       rng().bernoulli(config_.torn_write_probability)) {
-    // The last append was partly on the medium when power went: a random
-    // proper prefix (at least one byte, not all) survives.
     const Op& last = buffered_.back();
-    const std::size_t kept = 1 + static_cast<std::size_t>(rng().below(last.bytes.size() - 1));
-    Bytes& content = durable_[last.file];
-    content.insert(content.end(), last.bytes.begin(),
-                   last.bytes.begin() + static_cast<std::ptrdiff_t>(kept));
+    const std::size_t kept = 1 + static_cast<std::size_t>(rng().below(last.bytes - 1));
+    const Bytes& cached = files_.at(last.file);
+    SIMRUN_ASSERT(cached.size() == last.size_before + last.bytes, "the last append ends the file");
+    const auto from = cached.begin() + static_cast<std::ptrdiff_t>(last.size_before);
+    torn_prefix.assign(from, from + static_cast<std::ptrdiff_t>(kept));
+    torn_file = last.file;
     lost_bytes -= kept;
     ++stats_.torn_writes;
     world_.trace_fault("torn_write", {{"process", owner_},
                                       {"file", last.file},
                                       {"kept", as_number(kept)},
-                                      {"of", as_number(last.bytes.size())}});
+                                      {"of", as_number(last.bytes)}});
   }
   stats_.bytes_lost_at_crash += lost_bytes;
   world_.trace().record(
       trace_kinds::kDiskCrashLoss,
       {{"process", owner_}, {"ops", as_number(lost_ops)}, {"bytes", as_number(lost_bytes)}});
-  buffered_.clear();
-  cached_ = durable_;
+  // The cache is lost: what remains is the medium, the buffered changes
+  // undone newest first, with its flipped bits (now what readers see) and
+  // the torn prefix.
+  while (!buffered_.empty()) {
+    undo(buffered_.back());
+    buffered_.pop_back();
+  }
+  for (const LatentFlip& flip : latent_flips_) {
+    Bytes& medium = files_.at(flip.file);
+    SIMRUN_ASSERT(flip.offset < medium.size(), "bit flip outside the file");
+    medium[flip.offset] = static_cast<std::uint8_t>(medium[flip.offset] ^ flip.mask);
+  }
+  latent_flips_.clear();
+  if (!torn_file.empty()) {
+    Bytes& content = files_[torn_file];
+    content.insert(content.end(), torn_prefix.begin(), torn_prefix.end());
+  }
   // The crash unwinds every fiber waiting for an fsync; the restarted
   // process finds an idle device.
   in_flight_.clear();

@@ -95,19 +95,37 @@ class Disk {
   void on_crash();
 
  private:
-  // A buffered change, kept until an fsync makes it durable.
+  // A buffered change, kept until an fsync makes it durable. The disk holds
+  // one copy of each file (the page cache, `files_`); the medium is that
+  // copy with the buffered changes undone, newest first, and the latent bit
+  // flips applied. So a buffered change keeps what undoing it needs instead
+  // of a second copy of every file: an append the size before it, a write,
+  // truncate or remove the bytes it replaced or cut off. (Two full maps, the
+  // medium and the cache, held every synced byte twice: issue 12.)
   struct Op {
     enum class Kind : std::uint8_t { write, append, truncate, remove };
     Kind kind = Kind::write;
     std::string file;
-    Bytes bytes;           // write, append
-    std::size_t size = 0;  // truncate
+    std::size_t bytes = 0;  // bytes the change carries (write, append)
+    std::size_t size = 0;   // truncate: the new size
     std::uint64_t sequence = 0;
+    // Undo: whether the file existed, its size, and for write/remove the
+    // whole content, for truncate the tail it cut off.
+    bool existed_before = false;
+    std::size_t size_before = 0;
+    Bytes replaced;
   };
-  void buffer(Op op);
+  // A bit flipped on the medium after the cache was filled: readers see it
+  // only once the cache is lost (a crash).
+  struct LatentFlip {
+    std::string file;
+    std::size_t offset = 0;
+    std::uint8_t mask = 0;
+  };
+  void buffer(Op op, Bytes content);
   void make_durable(std::uint64_t before_sequence);
-  void apply_durable(const Op& op);
-  static void apply(std::map<std::string, Bytes, std::less<>>& files, const Op& op);
+  void on_durable(const Op& op);
+  void undo(Op& op);
   Rng& rng();
   // An fsync issued by a fiber: its channel, when its service starts and
   // ends. A stall moves `done` (and the start of those queued behind it).
@@ -122,9 +140,9 @@ class Disk {
   World& world_;
   ProcessId owner_;
   DiskConfig config_;
-  std::map<std::string, Bytes, std::less<>> durable_;
-  std::map<std::string, Bytes, std::less<>> cached_;  // durable + buffered
+  std::map<std::string, Bytes, std::less<>> files_;  // the page cache: medium + buffered
   std::deque<Op> buffered_;
+  std::vector<LatentFlip> latent_flips_;  // in the order they happened
   std::uint64_t next_op_sequence_ = 0;
   time_ns stall_until_ = 0;
   std::vector<time_ns> channel_free_at_;              // per channel; sized queue_depth
