@@ -87,17 +87,17 @@ void SafetyChecker::record_committed(std::string_view group_name, Group& g, std:
                                      std::uint64_t term_bound, const char* what) {
   SIMRUN_ASSERT(index > 0, "Raft log indexes start at 1");
   if (index < g.forgotten_below) return;  // below the watermark: everyone applied it
-  auto [it, inserted] = g.committed.emplace(index, CommittedEntry{entry, node, term_bound});
-  if (inserted) {
+  const auto inserted = g.committed.emplace(index, CommittedEntry{entry, term_bound, node});
+  if (inserted.second) {
     // Bound memory even when no watermark is ever reached (a member that
     // never applies): forget the oldest, which every check touches least.
     while (g.committed.size() > options_.max_committed_per_group) {
-      g.forgotten_below = g.committed.begin()->first + 1;
-      g.committed.erase(g.committed.begin());
+      g.forgotten_below = g.committed.first_index() + 1;
+      g.committed.erase_below(g.forgotten_below);
     }
     return;
   }
-  CommittedEntry& known = it->second;
+  CommittedEntry& known = *inserted.first;
   ++checks_[kStateMachineSafety];
   if (!same_entry(known.entry, entry)) {
     violation(Checker::state_machine_safety, group_name, {known.first_node, node},
@@ -137,14 +137,14 @@ void SafetyChecker::observe_apply(std::string_view group_name, std::uint32_t nod
 void SafetyChecker::observe_snapshot_restore(std::string_view group_name, std::uint32_t node,
                                              std::uint64_t index, std::uint64_t term) {
   Group& g = group(group_name);
-  auto it = g.committed.find(index);
-  if (it != g.committed.end()) ++checks_[kStateMachineSafety];
-  if (it != g.committed.end() && it->second.entry.term != term) {
-    violation(Checker::state_machine_safety, group_name, {it->second.first_node, node},
+  const CommittedEntry* known = g.committed.find(index);
+  if (known != nullptr) ++checks_[kStateMachineSafety];
+  if (known != nullptr && known->entry.term != term) {
+    violation(Checker::state_machine_safety, group_name, {known->first_node, node},
               "node " + std::to_string(node) + " restored a snapshot ending at index " +
                   std::to_string(index) + " term " + std::to_string(term) + " but node " +
-                  std::to_string(it->second.first_node) + " committed " +
-                  describe(it->second.entry) + " there");
+                  std::to_string(known->first_node) + " committed " + describe(known->entry) +
+                  " there");
   }
   NodeState& state = g.nodes[node];
   state.applied = index;
@@ -165,8 +165,11 @@ void SafetyChecker::check_leader_log(std::string_view group_name, std::uint64_t 
   SIMRUN_ASSERT(static_cast<bool>(view.entry), "a log view needs an entry lookup");
   Group& g = group(group_name);
   // Entries compacted into the leader's snapshot are not checked.
-  for (auto it = g.committed.lower_bound(view.first_index); it != g.committed.end(); ++it) {
-    const auto& [index, known] = *it;
+  for (std::uint64_t index = std::max(view.first_index, g.committed.first_index());
+       index < g.committed.end_index(); ++index) {
+    const CommittedEntry* found = g.committed.find(index);
+    if (found == nullptr) continue;
+    const CommittedEntry& known = *found;
     // Only entries committed in an earlier term must be present: a leader
     // of term T may legitimately lack an entry that a later leader commits.
     if (known.commit_term_bound >= term) continue;
@@ -198,15 +201,17 @@ void SafetyChecker::check_logs(std::string_view group_name, std::span<const LogV
     // The committed prefix of each log must equal what was committed.
     std::uint64_t low = std::max(view.first_index, g.forgotten_below);
     std::uint64_t high = std::min(view.last_index, view.commit_index);
-    for (auto it = g.committed.lower_bound(low); it != g.committed.end() && it->first <= high;
-         ++it) {
-      LogEntryId held = view.entry(it->first);
+    for (std::uint64_t index = std::max(low, g.committed.first_index());
+         index < g.committed.end_index() && index <= high; ++index) {
+      const CommittedEntry* known = g.committed.find(index);
+      if (known == nullptr) continue;
+      LogEntryId held = view.entry(index);
       ++checks_[kCommittedPrefix];
-      if (!same_entry(held, it->second.entry)) {
-        violation(Checker::committed_prefix, group_name, {view.node, it->second.first_node},
+      if (!same_entry(held, known->entry)) {
+        violation(Checker::committed_prefix, group_name, {view.node, known->first_node},
                   "node " + std::to_string(view.node) + " holds " + describe(held) +
-                      " at committed index " + std::to_string(it->first) + " but " +
-                      describe(it->second.entry) + " was committed there");
+                      " at committed index " + std::to_string(index) + " but " +
+                      describe(known->entry) + " was committed there");
         break;
       }
     }
@@ -253,7 +258,7 @@ void SafetyChecker::forget_below(std::string_view group_name, std::uint64_t inde
   Group& g = group(group_name);
   if (index <= g.forgotten_below) return;
   g.forgotten_below = index;
-  g.committed.erase(g.committed.begin(), g.committed.lower_bound(index));
+  g.committed.erase_below(index);
 }
 
 void SafetyChecker::maybe_forget(std::string_view group_name, Group& g) {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sim/checkers.h"
+#include "sim/committed_table.h"
 #include "sim/time.h"
 
 namespace simrun::sim {
@@ -45,18 +46,7 @@ struct SafetyViolation {
   std::string detail;
 };
 
-// A payload hash of 0 means "not known": a log mirrored from trace records
-// carries (index, term) pairs only. Two ids match when their terms are
-// equal and, where both hashes are known, their hashes are too.
-inline constexpr std::uint64_t kUnknownHash = 0;
-
-// One log position as a node holds it.
-struct LogEntryId {
-  std::uint64_t term = 0;
-  std::uint64_t hash = kUnknownHash;
-  bool operator==(const LogEntryId&) const = default;
-};
-
+// LogEntryId and kUnknownHash: sim/committed_table.h.
 bool same_entry(LogEntryId left, LogEntryId right);
 
 // A read-only view of one node's log for the log-based checks. `entry` is
@@ -153,18 +143,13 @@ class SafetyChecker {
   std::uint64_t forgotten_below(std::string_view group) const;
 
  private:
-  struct CommittedEntry {
-    LogEntryId entry;
-    std::uint32_t first_node = 0;         // who reported it first
-    std::uint64_t commit_term_bound = 0;  // lowest node_term seen; UINT64_MAX if only applied
-  };
   struct NodeState {
     std::uint64_t applied = 0;
     bool applied_known = false;  // false until a first apply/restore/restart
   };
   struct Group {
     std::map<std::uint64_t, std::uint32_t> leader_by_term;
-    std::map<std::uint64_t, CommittedEntry> committed;  // index -> entry
+    CommittedTable committed;  // index -> entry
     std::map<std::uint32_t, NodeState> nodes;
     std::vector<std::uint32_t> members;
     std::uint64_t forgotten_below = 1;  // indexes below this are no longer checked
