@@ -130,11 +130,14 @@ TEST_CASE("a restarted client never gets the answers to its previous incarnation
     while (true) {
       const sim::Envelope envelope = env.inbox().receive();
       if (envelope.reset) continue;
+      // CHECK, not REQUIRE: an exception must not unwind through a fiber.
       const auto response = protocol::decode_response(envelope.payload);
-      REQUIRE(response);
+      CHECK(response);
+      if (!response) continue;
       CHECK(response->correlation_id == 1);
       const auto& metadata = std::get<protocol::MetadataResponse>(response->body);
-      REQUIRE(metadata.topics.size() == 1);
+      CHECK(metadata.topics.size() == 1);
+      if (metadata.topics.size() != 1) continue;
       answers.emplace_back(env.incarnation(), metadata.topics[0].name);
     }
   });
