@@ -89,6 +89,13 @@ struct BrokerConfig {
   // snapshot (0: by entry count only), so the Raft log's memory and disk
   // follow its bytes, not only its entry count.
   std::int64_t snapshot_every_bytes = 0;  // "snapshot_every_bytes"
+  // false: a group checks after every applied entry, so every replica
+  // compacts at the same indexes. true: it checks once per batch of committed
+  // entries it applies and compacts at the batch's last index, as etcd's
+  // server does (triggerSnapshot after applyAll), so replicas that apply in
+  // different batches compact at different indexes. v2_spawned_apply applies
+  // entry by entry either way.
+  bool snapshot_at_batch_end = false;  // "snapshot_at_batch_end"
   // Partition log retention (broker/partition.h; Kafka's log.segment.bytes,
   // retention.bytes, retention.ms per partition replica; -1: unlimited).
   std::int64_t segment_bytes = 1 << 20;     // "segment_bytes"

@@ -182,6 +182,7 @@ json broker_config_to_json(const BrokerConfig& config) {
               {"produce_timeout_ms", config.produce_timeout_ms},
               {"snapshot_every_entries", config.snapshot_every_entries},
               {"snapshot_every_bytes", config.snapshot_every_bytes},
+              {"snapshot_at_batch_end", config.snapshot_at_batch_end},
               {"segment_bytes", config.segment_bytes},
               {"retention_bytes", config.retention_bytes},
               {"retention_ms", config.retention_ms}};
@@ -259,6 +260,8 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
       config.snapshot_every_entries = read_knob(item, item_path, "broker.snapshot_every_entries");
     } else if (key == "snapshot_every_bytes") {
       config.snapshot_every_bytes = read_knob(item, item_path, "broker.snapshot_every_bytes");
+    } else if (key == "snapshot_at_batch_end") {
+      config.snapshot_at_batch_end = read_bool(item, item_path);
     } else if (key == "segment_bytes") {
       config.segment_bytes = read_knob(item, item_path, "broker.segment_bytes");
     } else if (key == "retention_bytes") {

@@ -507,6 +507,7 @@ void RaftGroup::Impl::ready_inline(raft::Ready& ready, const std::shared_ptr<Imp
   if (ready.snapshot) restore_snapshot(*ready.snapshot);
   if (config.ready_mode == ReadyMode::inline_sequential) {
     for (const raft::Entry& entry : ready.committed_entries) apply_entry(entry);
+    if (config.snapshot_at_batch_end) maybe_request_compaction();
     return;
   }
   SIMRUN_ASSERT(config.ready_mode == ReadyMode::v2_spawned_apply, "unknown ready mode");
@@ -668,6 +669,7 @@ void RaftGroup::Impl::run_apply() {
       if (stopped) return;
       apply_entry(entry);
     }
+    if (config.snapshot_at_batch_end) maybe_request_compaction();
   }
 }
 
@@ -709,7 +711,9 @@ void RaftGroup::Impl::apply_entry(const raft::Entry& entry) {
   complete_pending(entry);
   applied_bytes_since_snapshot += entry.data.size();
   mark_applied(entry.index);
-  maybe_request_compaction();
+  if (!config.snapshot_at_batch_end || config.ready_mode == ReadyMode::v2_spawned_apply) {
+    maybe_request_compaction();
+  }
 }
 
 void RaftGroup::Impl::mark_applied(raft::Index index) {

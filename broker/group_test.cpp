@@ -583,6 +583,43 @@ TEST_CASE("compaction every N applied entries, and a restarted node recovers fro
   CHECK(cluster.state_machine(follower)->records.back() == bytes_of("c19"));
 }
 
+// Twelve proposals made at one instant travel in one append and commit
+// together, so after the leader's no-op (index 1) every replica applies
+// indexes 2..13 as one batch. A compaction is performed after the next
+// Ready, which one more proposal (index 14) brings.
+TEST_CASE("snapshot_at_batch_end: compaction at the applied batch's end, not every N entries") {
+  for (const bool at_batch_end : {false, true}) {
+    CAPTURE(at_batch_end);
+    BrokerConfig config;
+    config.snapshot_every_entries = 5;
+    config.snapshot_at_batch_end = at_batch_end;
+    GroupCluster cluster(config, 3);
+    const raft::NodeId leader = elect(cluster);
+    REQUIRE(leader != raft::kNoNode);
+    for (int i = 0; i < 12; ++i) {
+      cluster.spawn_on(leader, [&cluster, leader, i] {
+        const auto outcome =
+            cluster.group(leader)->propose_and_wait(bytes_of("b" + std::to_string(i)), kLongWait);
+        REQUIRE(outcome.error == ProposeError::none);
+      });
+    }
+    cluster.run_for(sim::seconds(2));
+    cluster.spawn_on(leader, [&cluster, leader] {
+      const auto outcome = cluster.group(leader)->propose_and_wait(bytes_of("last"), kLongWait);
+      REQUIRE(outcome.error == ProposeError::none);
+    });
+    cluster.run_for(sim::seconds(2));
+    for (raft::NodeId id = 1; id <= 3; ++id) {
+      CAPTURE(id);
+      const raft::Index applied = cluster.group(id)->raft().applied_index();
+      REQUIRE(applied == 14);
+      const raft::Index snapshot_index = cluster.group(id)->raft().first_index() - 1;
+      // Per entry: at 5 and 10 on every replica. Per batch: once, at 13.
+      CHECK(snapshot_index == (at_batch_end ? 13U : 10U));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace simrun::broker
 
