@@ -152,6 +152,12 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   void apply_entry(const raft::Entry& entry);
   void mark_applied(raft::Index index);
   void maybe_request_compaction();
+  // Whether the compaction check runs once per applied batch (at its end)
+  // rather than after every entry. v2_spawned_apply applies entry by entry
+  // in fibers of their own, with no batch end to check at.
+  bool compacts_at_batch_end() const {
+    return config.snapshot_at_batch_end && config.ready_mode != ReadyMode::v2_spawned_apply;
+  }
   void perform_compaction();
   void complete_pending(const raft::Entry& entry);
   void fail_pending_from(raft::Index index, ProposeError error);
@@ -507,7 +513,7 @@ void RaftGroup::Impl::ready_inline(raft::Ready& ready, const std::shared_ptr<Imp
   if (ready.snapshot) restore_snapshot(*ready.snapshot);
   if (config.ready_mode == ReadyMode::inline_sequential) {
     for (const raft::Entry& entry : ready.committed_entries) apply_entry(entry);
-    if (config.snapshot_at_batch_end) maybe_request_compaction();
+    if (compacts_at_batch_end()) maybe_request_compaction();
     return;
   }
   SIMRUN_ASSERT(config.ready_mode == ReadyMode::v2_spawned_apply, "unknown ready mode");
@@ -669,7 +675,7 @@ void RaftGroup::Impl::run_apply() {
       if (stopped) return;
       apply_entry(entry);
     }
-    if (config.snapshot_at_batch_end) maybe_request_compaction();
+    if (compacts_at_batch_end()) maybe_request_compaction();
   }
 }
 
@@ -711,9 +717,7 @@ void RaftGroup::Impl::apply_entry(const raft::Entry& entry) {
   complete_pending(entry);
   applied_bytes_since_snapshot += entry.data.size();
   mark_applied(entry.index);
-  if (!config.snapshot_at_batch_end || config.ready_mode == ReadyMode::v2_spawned_apply) {
-    maybe_request_compaction();
-  }
+  if (!compacts_at_batch_end()) maybe_request_compaction();
 }
 
 void RaftGroup::Impl::mark_applied(raft::Index index) {
