@@ -1,11 +1,12 @@
 #pragma once
 // The safety checker's table of committed entries of one Raft group, by log
 // index. Indexes are dense (a group commits 1, 2, 3, ...), so the table is
-// a deque of fixed 32-byte slots from its lowest index instead of a
-// std::map node per index (about 80 bytes with the allocator's header):
-// at production load the checker remembers hundreds of thousands of
-// entries per run (issue 12). A slot can be empty when a lower index is
-// reported after a higher one (a lagging node); lookups are O(1).
+// a deque of fixed 40-byte slots (a 32-byte entry and its presence flag)
+// from its lowest index instead of a std::map node per index (about 80
+// bytes with the allocator's header): at production load the checker
+// remembers hundreds of thousands of entries per run (issue 12). A slot can
+// be empty when a lower index is reported after a higher one (a lagging
+// node); lookups are O(1).
 
 #include <cstddef>
 #include <cstdint>
