@@ -1,5 +1,7 @@
 #include "broker/transport.h"
 
+#include <bit>
+#include <cstring>
 #include <span>
 #include <utility>
 
@@ -15,14 +17,30 @@ namespace {
 // corrupt frame.
 constexpr std::size_t kMaxGroupNameBytes = 1024;
 
-void put_le(sim::Bytes& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+// Little-endian integers stored and loaded at once where the host is
+// little-endian (every Raft message's frame header goes through these).
+template <int Width>
+void put_le(sim::Bytes& out, std::uint64_t value) {
+  std::uint8_t buffer[Width];
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(buffer, &value, Width);
+  } else {
+    for (int i = 0; i < Width; ++i) buffer[i] = static_cast<std::uint8_t>(value >> (8 * i));
+  }
+  const std::size_t at = out.size();
+  out.resize(at + Width);
+  std::memcpy(out.data() + at, buffer, Width);
 }
 
-std::uint64_t get_le(const sim::Bytes& in, std::size_t at, int bytes) {
+// The caller checked that `in` holds Width bytes from `at`.
+template <int Width>
+std::uint64_t get_le(const sim::Bytes& in, std::size_t at) {
+  const std::uint8_t* const bytes = in.data() + at;
   std::uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<std::uint64_t>(in[at + static_cast<std::size_t>(i)]) << (8 * i);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&value, bytes, Width);
+  } else {
+    for (int i = 0; i < Width; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
   }
   return value;
 }
@@ -66,9 +84,9 @@ sim::Bytes Transport::encode_message_frame(std::string_view group, std::uint64_t
   sim::Bytes frame;
   frame.reserve(1 + 2 + group.size() + 8 + raft::encoded_message_bytes(message));
   frame.push_back(static_cast<std::uint8_t>(FrameKind::raft_message));
-  put_le(frame, group.size(), 2);
+  put_le<2>(frame, group.size());
   frame.insert(frame.end(), group.begin(), group.end());
-  put_le(frame, sequence, 8);
+  put_le<8>(frame, sequence);
   raft::encode_message_into(message, frame);  // the body, without a copy
   return frame;
 }
@@ -78,25 +96,26 @@ std::optional<Transport::DecodedMessageFrame> Transport::decode_message_frame(
   if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
     return std::nullopt;
   }
-  const auto group_bytes = static_cast<std::size_t>(get_le(payload, 1, 2));
+  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
   if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) {
     return std::nullopt;
   }
   DecodedMessageFrame frame;
   frame.group.assign(payload.begin() + 3,
                      payload.begin() + static_cast<std::ptrdiff_t>(3 + group_bytes));
-  frame.sequence = get_le(payload, 3 + group_bytes, 8);
+  frame.sequence = get_le<8>(payload, 3 + group_bytes);
   const std::size_t body_at = 3 + group_bytes + 8;
-  auto message = raft::decode_message(std::span<const std::uint8_t>(payload).subspan(body_at));
-  if (!message) return std::nullopt;
-  frame.message = std::move(*message);
+  if (!raft::decode_message_into(std::span<const std::uint8_t>(payload).subspan(body_at),
+                                 frame.message)) {
+    return std::nullopt;
+  }
   return frame;
 }
 
 sim::Bytes Transport::encode_ack_frame(std::uint64_t sequence) {
   sim::Bytes frame;
   frame.push_back(static_cast<std::uint8_t>(FrameKind::raft_ack));
-  put_le(frame, sequence, 8);
+  put_le<8>(frame, sequence);
   return frame;
 }
 
@@ -104,7 +123,7 @@ std::optional<std::uint64_t> Transport::decode_ack_frame(const sim::Bytes& paylo
   if (payload.size() != 9 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_ack)) {
     return std::nullopt;
   }
-  return get_le(payload, 1, 8);
+  return get_le<8>(payload, 1);
 }
 
 void Transport::send_async(std::string_view group, const raft::Message& message) {

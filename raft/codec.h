@@ -19,6 +19,10 @@ void encode_message_into(const Message& message, Bytes& out);
 // The size encode_message gives, to reserve a buffer.
 std::size_t encoded_message_bytes(const Message& message);
 std::optional<Message> decode_message(std::span<const std::uint8_t> bytes);
+// The same decoding into a caller's message (the receive path decodes each
+// frame in place instead of moving a Message through an optional). Returns
+// false for bytes decode_message rejects; `message` is then unspecified.
+bool decode_message_into(std::span<const std::uint8_t> bytes, Message& message);
 
 Bytes encode_entry(const Entry& entry);
 std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes);

@@ -44,6 +44,25 @@ TEST_CASE("codec: every message type round-trips") {
   CHECK(decode_message(encode_message(empty)) == empty);
 }
 
+TEST_CASE("codec: decode_message_into overwrites every field of a used message") {
+  const Message m = full_message();
+  const Bytes bytes = encode_message(m);
+  Message reused = full_message();
+  reused.type = MessageType::heartbeat;
+  reused.term = 99;
+  reused.entries.push_back(Entry{7, 81, {4}});
+  REQUIRE(decode_message_into(bytes, reused));
+  CHECK(reused == m);
+  // A message without entries or snapshot leaves none behind from before.
+  const Message empty;
+  REQUIRE(decode_message_into(encode_message(empty), reused));
+  CHECK(reused == empty);
+  // Rejected exactly where decode_message rejects.
+  for (std::size_t length = 0; length < bytes.size(); ++length) {
+    CHECK_FALSE(decode_message_into(std::span<const std::uint8_t>(bytes.data(), length), reused));
+  }
+}
+
 TEST_CASE("codec: encoding is little-endian and versioned") {
   HardState state{0x0102, 7, 0x0A0B};
   const Bytes bytes = encode_hard_state(state);
