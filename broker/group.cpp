@@ -616,14 +616,15 @@ void RaftGroup::Impl::process_events(const std::vector<raft::Event>& ready_event
         env.trace().record(
             events::kLogTruncated,
             {{"group", spec.name}, {"node", as_int(self)}, {"index", as_int(event.index)}});
-        // Proposals at or past the cut are gone from this log. Keyed by
-        // (term, index) they fail now; the legacy index-only table keeps
-        // waiting and is completed by whatever lands at that index.
-        if (config.pending_keyed_by_term) {
-          if (pending.lower_bound(event.index) != pending.end())
-            hit(env, Probe::pending_failed_on_truncation);
-          fail_pending_from(event.index, ProposeError::leader_changed);
-        }
+        // Keyed by (term, index), no proposal is pending here: proposals
+        // are taken only while the core leads, a leader never truncates its
+        // own log, and the core's step-down comes before any truncation in
+        // its ordered events, where emit_role has failed every pending
+        // proposal. The legacy index-only table keeps waiting and is
+        // completed by whatever lands at that index (mechanism 6).
+        SIMRUN_ASSERT(
+            !config.pending_keyed_by_term || pending.lower_bound(event.index) == pending.end(),
+            "a proposal keyed by term outlived its leader's step-down into a truncation");
         break;
       case raft::EventKind::storage_repaired:
         storage.clear_repair();  // durable with the next sync

@@ -22,8 +22,6 @@ const char* to_string(Probe probe) {
       return "unknown_group_dropped";
     case Probe::pending_failed_on_step_down:
       return "pending_failed_on_step_down";
-    case Probe::pending_failed_on_truncation:
-      return "pending_failed_on_truncation";
     case Probe::inbox_full_drop:
       return "inbox_full_drop";
     case Probe::snapshot_restored_at_apply:

@@ -17,17 +17,16 @@ class Env;
 namespace simrun::broker {
 
 enum class Probe : std::uint8_t {
-  call_reset_in_flight,          // a peer crashed with our RPC outstanding
-  metadata_retry_exhausted,      // a partition assignment write gave up
-  metadata_retried,              // a partition assignment write was retried
-  metadata_queue_full,           // the metadata handler dropped a job
-  unknown_group_buffered,        // a message for a group we lack, kept
-  unknown_group_dropped,         // a message for a group we lack, dropped
-  pending_failed_on_step_down,   // proposals failed as leadership was lost
-  pending_failed_on_truncation,  // proposals failed as their entries were cut
-  inbox_full_drop,               // a Raft group's inbox overflowed
-  snapshot_restored_at_apply,    // the apply path restored a leader's snapshot
-  snapshot_taken,                // a node compacted its log into a snapshot
+  call_reset_in_flight,         // a peer crashed with our RPC outstanding
+  metadata_retry_exhausted,     // a partition assignment write gave up
+  metadata_retried,             // a partition assignment write was retried
+  metadata_queue_full,          // the metadata handler dropped a job
+  unknown_group_buffered,       // a message for a group we lack, kept
+  unknown_group_dropped,        // a message for a group we lack, dropped
+  pending_failed_on_step_down,  // proposals failed as leadership was lost
+  inbox_full_drop,              // a Raft group's inbox overflowed
+  snapshot_restored_at_apply,   // the apply path restored a leader's snapshot
+  snapshot_taken,               // a node compacted its log into a snapshot
 };
 
 inline constexpr std::array kAllProbes = {
@@ -38,7 +37,6 @@ inline constexpr std::array kAllProbes = {
     Probe::unknown_group_buffered,
     Probe::unknown_group_dropped,
     Probe::pending_failed_on_step_down,
-    Probe::pending_failed_on_truncation,
     Probe::inbox_full_drop,
     Probe::snapshot_restored_at_apply,
     Probe::snapshot_taken,
