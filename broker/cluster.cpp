@@ -9,6 +9,7 @@
 #include "broker/node.h"
 #include "broker/producer.h"
 #include "sim/assert.h"
+#include "sim/fault_actions.h"
 
 namespace simrun::broker {
 
@@ -147,6 +148,28 @@ std::vector<std::string> Cluster::group_names() const {
 const Node* Cluster::node(int node_index) const {
   SIMRUN_ASSERT(node_index >= 0 && node_index < node_count(), "node index out of range");
   return *impl_->live[static_cast<std::size_t>(node_index)];
+}
+
+bool Cluster::controlled_shutdown(int node_index, sim::duration_ns restart_after) {
+  SIMRUN_ASSERT(node_index >= 0 && node_index < node_count(), "node index out of range");
+  SIMRUN_ASSERT(restart_after >= 0, "a restart is never scheduled in the past");
+  sim::World& world = impl_->world;
+  const sim::ProcessId process = node_process(node_index);
+  Node* node = *impl_->live[static_cast<std::size_t>(node_index)];
+  const sim::ProcessState state = world.state(process);
+  if (node == nullptr || node->shutting_down() ||
+      (state != sim::ProcessState::running && state != sim::ProcessState::paused)) {
+    return false;
+  }
+  const std::uint64_t incarnation = world.incarnation(process);
+  return node->start_controlled_shutdown([&world, process, incarnation, restart_after] {
+    // A fiber cannot take its own process down: the stop is an event, at
+    // this instant, for this incarnation only.
+    world.loop().schedule_after(0, [&world, process, incarnation, restart_after] {
+      if (world.incarnation(process) != incarnation) return;
+      sim::fault_actions::stop_for(world, process, restart_after);
+    });
+  });
 }
 
 // The replica whose log the end-of-run checks read: the current leader's

@@ -101,6 +101,13 @@ class Cluster {
   // started. Read-only, for checkers and metrics; valid until the World runs
   // again (a crash destroys it).
   const Node* node(int node_index) const;
+  // Controlled shutdown of node i (broker/node.h; fault action
+  // controlled_shutdown): a fiber of the node hands its leaderships over,
+  // waits at most broker.controlled_shutdown_timeout_ms, syncs, and then
+  // the process stops (sim::World::stop), restarted restart_after later
+  // when that is > 0. Call from the scheduler context. False, and nothing
+  // done, when the node is down or already shutting down.
+  bool controlled_shutdown(int node_index, sim::duration_ns restart_after);
   // Client processes in creation order (admin first if there are topics).
   std::vector<sim::ProcessId> client_processes() const;
 

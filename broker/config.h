@@ -101,6 +101,10 @@ struct BrokerConfig {
   std::int64_t segment_bytes = 1 << 20;     // "segment_bytes"
   std::int64_t retention_bytes = 64 << 20;  // "retention_bytes"
   std::int64_t retention_ms = -1;           // "retention_ms"
+  // A controlled shutdown (Kafka's controlled.shutdown, Redpanda's
+  // leadership drain; broker/node.h) waits at most this long for the groups
+  // the node leads to hand leadership over, then stops anyway.
+  std::int64_t controlled_shutdown_timeout_ms = 5000;  // "controlled_shutdown_timeout_ms"
 };
 
 // Named profiles: "recommended", "v2.0.0", "v1.3.67". Throws

@@ -185,7 +185,8 @@ json broker_config_to_json(const BrokerConfig& config) {
               {"snapshot_at_batch_end", config.snapshot_at_batch_end},
               {"segment_bytes", config.segment_bytes},
               {"retention_bytes", config.retention_bytes},
-              {"retention_ms", config.retention_ms}};
+              {"retention_ms", config.retention_ms},
+              {"controlled_shutdown_timeout_ms", config.controlled_shutdown_timeout_ms}};
 }
 
 json config_to_json(const BrokerConfig& config) {
@@ -268,6 +269,9 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
       config.retention_bytes = read_knob(item, item_path, "broker.retention_bytes");
     } else if (key == "retention_ms") {
       config.retention_ms = read_knob(item, item_path, "broker.retention_ms");
+    } else if (key == "controlled_shutdown_timeout_ms") {
+      config.controlled_shutdown_timeout_ms =
+          read_knob(item, item_path, "broker.controlled_shutdown_timeout_ms");
     } else {
       fail(item_path, "unknown key");
     }

@@ -50,6 +50,7 @@ inline constexpr std::array kKnobLimits = {
     KnobLimit{"broker.segment_bytes", 1024, 1LL << 30},
     KnobLimit{"broker.retention_bytes", -1, 1LL << 40},      // -1: unlimited
     KnobLimit{"broker.retention_ms", -1, 31'536'000'000LL},  // -1: unlimited; max one year
+    KnobLimit{"broker.controlled_shutdown_timeout_ms", 1, kMaxKnobMillis},
 };
 
 // The row for `path`; asserts that it exists (a programmer error otherwise).

@@ -32,7 +32,16 @@
 //                          follower's log ended below what it acknowledged
 //  raft.entries, raft.snapshot_installed, raft.committed,
 //  raft.commit_advanced, raft.log_loaded: see broker/log_trace.h
-//  node.started / node.crashed {node}
+//  node.started / node.crashed {node}: node.crashed whenever the process
+//                          goes down, a controlled shutdown's stop included
+//  node.shutdown_started  {node, groups_led}: a controlled shutdown began
+//  node.leader_transfer   {node, group, to, match, last_index}: the shutting
+//                          down leader asked `to` (its most caught-up
+//                          follower, match of last_index) to take over
+//  node.shutdown_done     {node, groups_led, still_leading, timed_out(0|1),
+//                          waited_ns}: transfers over (or the bound passed),
+//                          durable state synced; the process stops next;
+//                          waited_ns in the node's local time
 //  apply.deser_error      {group, node, index, term, error, dump}
 //  meta.sync_attempt      {node, group, attempt}
 //  meta.sync_retry        {node, group, attempt, delay_ns}
@@ -80,6 +89,9 @@ inline constexpr std::string_view kCommitAdvanced = "raft.commit_advanced";
 inline constexpr std::string_view kLogLoaded = "raft.log_loaded";
 inline constexpr std::string_view kNodeStarted = "node.started";
 inline constexpr std::string_view kNodeCrashed = "node.crashed";
+inline constexpr std::string_view kShutdownStarted = "node.shutdown_started";
+inline constexpr std::string_view kLeaderTransfer = "node.leader_transfer";
+inline constexpr std::string_view kShutdownDone = "node.shutdown_done";
 inline constexpr std::string_view kDeserError = "apply.deser_error";
 inline constexpr std::string_view kMetaSyncAttempt = "meta.sync_attempt";
 inline constexpr std::string_view kMetaSyncRetry = "meta.sync_retry";
@@ -132,5 +144,8 @@ inline constexpr std::array kAll = {kElectionStarted,
                                     kConsumeFetch,
                                     kUnknownGroupDrop,
                                     kAdminTopicCreated,
-                                    kAdminTopicCreateFailed};
+                                    kAdminTopicCreateFailed,
+                                    kShutdownStarted,
+                                    kLeaderTransfer,
+                                    kShutdownDone};
 }  // namespace simrun::broker::events

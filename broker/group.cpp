@@ -893,6 +893,25 @@ raft::Index RaftGroup::applied_index() const { return impl_->applied_through; }
 bool RaftGroup::serves_reads() const {
   return is_leader() && impl_->raft->term_at(impl_->applied_through) == impl_->raft->term();
 }
+std::optional<raft::ProgressView> RaftGroup::transfer_candidate() const {
+  if (!is_leader()) return std::nullopt;
+  std::optional<raft::ProgressView> best;
+  // progress() is in node-id order (a std::map in the core): a strictly
+  // higher match replaces the best, so ties keep the lowest id.
+  for (const raft::ProgressView& view : impl_->raft->progress()) {
+    if (view.id == impl_->self) continue;
+    if (!best || view.match > best->match) best = view;
+  }
+  return best;
+}
+
+void RaftGroup::transfer_leadership(raft::NodeId to) {
+  Impl& impl = *impl_;
+  SIMRUN_ASSERT(impl.started && !impl.stopped, "a transfer asked of a running group");
+  impl.raft->transfer_leadership(to);
+  impl.driver_wake.notify_one();
+}
+
 void RaftGroup::on_role_change(std::function<void(raft::Role role, raft::Term term)> callback) {
   impl_->role_callbacks.push_back(std::move(callback));
 }

@@ -106,6 +106,14 @@ class RaftGroup {
   // section 8); until it has applied one, a read of its state machine may
   // be older than what an earlier leader already answered.
   bool serves_reads() const;
+  // Leadership transfer (Raft thesis 3.10), for a controlled shutdown. The
+  // follower a leader hands over to: the most caught-up by match index,
+  // ties to the lowest node id (a deterministic choice); nullopt when this
+  // node does not lead or is the group's only voter.
+  std::optional<raft::ProgressView> transfer_candidate() const;
+  // Asks the core to hand leadership to `to` (it sends TimeoutNow once `to`
+  // has the whole log, appends until then); the driver is woken to send.
+  void transfer_leadership(raft::NodeId to);
   // Called (from the driver fiber) whenever this node's role or term changes.
   // The callback must not block (it would stall the driver loop): spawn a
   // fiber for slow work such as a metadata sync.

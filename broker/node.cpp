@@ -8,6 +8,7 @@
 #include "broker/frame.h"
 #include "broker/probe.h"
 #include "broker/record_batch.h"
+#include "broker/timing.h"
 #include "sim/assert.h"
 #include "sim/world.h"
 
@@ -304,6 +305,77 @@ void Node::run_registration() {
     (void)writer_->write(MetaCommand::register_broker(options_.self, process), meta_timeout());
     env_.sleep(sim::millis(500));
   }
+}
+
+// ---------------------------------------------------------------- controlled shutdown
+
+bool Node::start_controlled_shutdown(std::function<void()> then) {
+  if (shutting_down_) return false;
+  shutting_down_ = true;
+  // The fiber may keep `this`: a crash meanwhile unwinds it first.
+  env_.world().spawn(env_.id(), "controlled-shutdown", [this, then = std::move(then)] {
+    shut_down_gracefully();
+    then();
+  });
+  return true;
+}
+
+void Node::shut_down_gracefully() {
+  SIMRUN_ASSERT(shutting_down_, "started by start_controlled_shutdown");
+  const sim::time_ns began = env_.now();
+  const sim::time_ns deadline = began + sim::millis(std::max<std::int64_t>(
+                                            1, options_.config.controlled_shutdown_timeout_ms));
+  // Checked once per tick: a transfer takes a round trip or two, and the
+  // core abandons one only at a tick (after an election timeout).
+  const sim::duration_ns poll = std::max<sim::duration_ns>(1, tick_interval_ns(options_.config));
+  const auto groups_led = static_cast<std::int64_t>(transferable_groups().size());
+  env_.trace().record(events::kShutdownStarted,
+                      {{"node", as_int(options_.self)}, {"groups_led", groups_led}});
+  std::size_t still_leading = request_transfers();
+  // Bounded by the deadline: each round sleeps at least one nanosecond.
+  while (still_leading > 0 && env_.now() < deadline) {
+    env_.sleep(std::min(poll, deadline - env_.now()));
+    still_leading = request_transfers();
+  }
+  // What the node must keep is durable before it exits (a crash would lose
+  // the unsynced tail; a clean stop does not).
+  env_.disk().fsync();
+  env_.trace().record(events::kShutdownDone, {{"node", as_int(options_.self)},
+                                              {"groups_led", groups_led},
+                                              {"still_leading", as_int(still_leading)},
+                                              {"timed_out", still_leading > 0 ? 1 : 0},
+                                              {"waited_ns", env_.now() - began}});
+}
+
+std::vector<RaftGroup*> Node::transferable_groups() {
+  std::vector<RaftGroup*> groups;
+  // A group alone on this node (replication factor 1) has nobody to hand
+  // over to: the shutdown does not wait for it.
+  if (meta_group_->transfer_candidate()) groups.push_back(meta_group_.get());
+  for (auto& [name, replica] : replicas_) {
+    if (replica.group->transfer_candidate()) groups.push_back(replica.group.get());
+  }
+  return groups;
+}
+
+std::size_t Node::request_transfers() {
+  const std::vector<RaftGroup*> groups = transferable_groups();
+  for (RaftGroup* group : groups) request_transfer(*group);
+  return groups.size();
+}
+
+void Node::request_transfer(RaftGroup& group) {
+  // Under way: the core sends TimeoutNow once the target has caught up, and
+  // drops the transfer after an election timeout; only then ask again.
+  if (group.raft().transfer_target() != raft::kNoNode) return;
+  const std::optional<raft::ProgressView> target = group.transfer_candidate();
+  SIMRUN_ASSERT(target.has_value(), "a transfer is requested only of a group with a follower");
+  env_.trace().record(events::kLeaderTransfer, {{"node", as_int(options_.self)},
+                                                {"group", group.name()},
+                                                {"to", as_int(target->id)},
+                                                {"match", as_int(target->match)},
+                                                {"last_index", as_int(group.raft().last_index())}});
+  group.transfer_leadership(target->id);
 }
 
 sim::duration_ns Node::meta_timeout() const {

@@ -26,6 +26,16 @@
 // delivered when the replica is created; otherwise each is dropped with a
 // trace record  broker.unknown_group_drop {node, group}.
 //
+// Controlled shutdown (Kafka's controlled.shutdown, Redpanda's graceful
+// stop and leadership drain): before the process stops, each group this
+// node leads hands leadership to its most caught-up follower (Raft thesis
+// 3.10), so clients move to a leader that is already there instead of
+// waiting out an election timeout. The node waits for the transfers at most
+// controlled_shutdown_timeout_ms, asking again when the core abandons one
+// (after an election timeout), syncs its disk and returns; the caller
+// (Cluster::controlled_shutdown) then stops the process. Meanwhile it keeps
+// serving: a group under transfer refuses proposals (clients retry).
+//
 // Crash safety: the Node lives on the main fiber's stack; a crash unwinds
 // every other fiber of the process first (reverse spawn order), so fibers
 // may keep `this`.
@@ -108,6 +118,15 @@ class Node {
   const Transport& transport() const { return transport_; }
   const MetaWriter& meta_writer() const { return *writer_; }
 
+  // Starts the controlled shutdown above on a fiber of its own (call from
+  // the scheduler context); `then` runs on that fiber once the transfers
+  // are over (or the bound passed) and the durable state is synced. False,
+  // and nothing done, when one is under way already. Traces
+  // node.shutdown_started, one node.leader_transfer per request and
+  // node.shutdown_done.
+  bool start_controlled_shutdown(std::function<void()> then);
+  bool shutting_down() const { return shutting_down_; }
+
  private:
   struct MetadataJob {
     enum class Kind : std::uint8_t { ensure_replicas, sync_assignment };
@@ -128,6 +147,14 @@ class Node {
   void on_partition_role(const std::string& topic, int partition, raft::Role role, raft::Term term);
   void run_high_watermark_publisher();
   void run_registration();
+  void shut_down_gracefully();
+  // The groups this node leads that a follower could take over: __meta
+  // first, then partitions by name.
+  std::vector<RaftGroup*> transferable_groups();
+  // One round of the controlled shutdown: asks each of them that has no
+  // transfer under way to hand over; returns how many there are.
+  std::size_t request_transfers();
+  void request_transfer(RaftGroup& group);
 
   void handle_request(const sim::Envelope& envelope);
   protocol::ResponseBody handle(const protocol::CreateTopicRequest& request);
@@ -158,6 +185,7 @@ class Node {
   std::deque<MetadataJob> jobs_;
   sim::WaitQueue jobs_ready_;
   std::size_t handlers_in_flight_ = 0;
+  bool shutting_down_ = false;
   NodeStats stats_;
 };
 

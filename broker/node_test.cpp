@@ -10,6 +10,7 @@
 
 #include "broker/cluster.h"
 #include "broker/protocol.h"
+#include "broker/trace_capture_for_tests.h"
 #include "sim/connection.h"
 #include "sim/world.h"
 
@@ -43,7 +44,128 @@ int leaders_of(const Cluster& cluster, std::string_view group) {
   return leaders;
 }
 
+// The node index (0-based) whose live node leads `group`, or -1.
+int leader_index(const Cluster& cluster, std::string_view group) {
+  for (int i = 0; i < cluster.node_count(); ++i) {
+    const Node* node = cluster.node(i);
+    if (node != nullptr && node->group(group) != nullptr && node->group(group)->is_leader()) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+std::vector<testing::CapturedRecord> records_of(const std::vector<testing::CapturedRecord>& all,
+                                                std::string_view kind, sim::time_ns from = 0) {
+  std::vector<testing::CapturedRecord> found;
+  for (const auto& record : all) {
+    if (record.kind == kind && record.time >= from) found.push_back(record);
+  }
+  return found;
+}
+
 }  // namespace
+
+TEST_CASE("a controlled shutdown hands each led group to its most caught-up follower, then stops") {
+  sim::World world(world_config());
+  std::vector<testing::CapturedRecord> trace;
+  testing::capture_trace(world, trace);
+  Cluster cluster(world, three_nodes());
+  cluster.start();
+  world.run_until(sim::seconds(8));
+  const int leader = leader_index(cluster, kMetaGroupName);
+  REQUIRE(leader >= 0);
+  const Node* stopping = cluster.node(leader);
+  const auto chosen = stopping->meta_group().transfer_candidate();
+  REQUIRE(chosen.has_value());
+  const raft::Term term_before = stopping->meta_group().term();
+  // The choice: highest match, ties to the lowest id, never this node.
+  for (const raft::ProgressView& view : stopping->meta_group().raft().progress()) {
+    if (view.id == stopping->id()) continue;
+    CHECK(view.match <= chosen->match);
+    if (view.match == chosen->match) CHECK(view.id >= chosen->id);
+  }
+  const sim::time_ns began = world.now();
+  const sim::ProcessId process = cluster.node_process(leader);
+  REQUIRE(cluster.controlled_shutdown(leader, 0));
+  CHECK_FALSE(cluster.controlled_shutdown(leader, 0));  // one at a time
+  world.run_until(began + sim::seconds(3));
+
+  CHECK(world.state(process) == sim::ProcessState::crashed);
+  CHECK(cluster.node(leader) == nullptr);
+  CHECK(world.fault_counts().at("stop") == 1);
+  CHECK(world.fault_counts().count("crash") == 0);
+  const auto transfers = records_of(trace, events::kLeaderTransfer, began);
+  REQUIRE_FALSE(transfers.empty());
+  CHECK(transfers.front().text("group") == kMetaGroupName);
+  CHECK(transfers.front().number("to") == static_cast<std::int64_t>(chosen->id));
+  const auto done = records_of(trace, events::kShutdownDone, began);
+  REQUIRE(done.size() == 1);
+  CHECK(done.front().number("timed_out") == 0);
+  CHECK(done.front().number("still_leading") == 0);
+  CHECK(done.front().number("groups_led") == static_cast<std::int64_t>(transfers.size()));
+  // Handed over, not lost: well within an election timeout, and only the
+  // target campaigned, once, one term up.
+  CHECK(done.front().number("waited_ns") < sim::millis(1000));
+  // Every group still has exactly one leader, on another node.
+  for (const std::string& group : cluster.group_names()) {
+    CAPTURE(group);
+    CHECK(leaders_of(cluster, group) == 1);
+    CHECK(leader_index(cluster, group) != leader);
+  }
+  const int new_leader = leader_index(cluster, kMetaGroupName);
+  REQUIRE(new_leader >= 0);
+  CHECK(static_cast<raft::NodeId>(new_leader + 1) == chosen->id);
+  CHECK(cluster.node(new_leader)->meta_group().term() == term_before + 1);
+  int meta_elections = 0;
+  for (const auto& record : records_of(trace, events::kElectionStarted, began)) {
+    if (record.text("group") != kMetaGroupName) continue;
+    ++meta_elections;
+    CHECK(record.number("node") == static_cast<std::int64_t>(chosen->id));
+  }
+  CHECK(meta_elections == 1);
+  // A restart brings it back over what it synced.
+  world.restart(process);
+  world.run_until(began + sim::seconds(8));
+  REQUIRE(cluster.node(leader) != nullptr);
+  CHECK(cluster.node(leader)->meta_group().applied_index() > 0);
+}
+
+TEST_CASE("a controlled shutdown whose followers are unreachable stops at its bound anyway") {
+  sim::World world(world_config());
+  std::vector<testing::CapturedRecord> trace;
+  testing::capture_trace(world, trace);
+  ClusterConfig config = three_nodes();
+  // Shorter than an election timeout: the cut-off leader has not stepped
+  // down (check-quorum) by then, so it still leads when the bound passes.
+  config.broker.controlled_shutdown_timeout_ms = 300;
+  Cluster cluster(world, config);
+  cluster.start();
+  world.run_until(sim::seconds(8));
+  const int leader = leader_index(cluster, kMetaGroupName);
+  REQUIRE(leader >= 0);
+  const sim::ProcessId process = cluster.node_process(leader);
+  world.network().isolate(process);
+  const sim::time_ns began = world.now();
+  REQUIRE(cluster.controlled_shutdown(leader, sim::seconds(2)));
+  world.run_until(began + sim::millis(299));
+  CHECK(world.state(process) == sim::ProcessState::running);  // still waiting
+  world.run_until(began + sim::millis(301));
+  CHECK(world.state(process) == sim::ProcessState::crashed);
+  const auto done = records_of(trace, events::kShutdownDone, began);
+  REQUIRE(done.size() == 1);
+  CHECK(done.front().number("timed_out") == 1);
+  CHECK(done.front().number("still_leading") >= 1);
+  CHECK(done.front().number("waited_ns") >= sim::millis(300));
+  CHECK_FALSE(records_of(trace, events::kLeaderTransfer, began).empty());
+  // restart_after: back 2 s after the stop, not after the request.
+  world.network().heal();
+  world.run_until(began + sim::millis(2299));
+  CHECK(world.state(process) == sim::ProcessState::crashed);
+  world.run_until(began + sim::millis(2400));
+  CHECK(world.state(process) == sim::ProcessState::running);
+  CHECK(world.fault_counts().at("stop") == 1);
+}
 
 TEST_CASE("each node hosts __meta and a replica of every partition placed on it") {
   sim::World world(world_config());

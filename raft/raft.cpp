@@ -1034,6 +1034,7 @@ Term Raft::term() const { return state_->term; }
 NodeId Raft::vote() const { return state_->vote; }
 bool Raft::repairing() const { return state_->repairing; }
 NodeId Raft::leader() const { return state_->leader; }
+NodeId Raft::transfer_target() const { return state_->transfer_target; }
 Index Raft::commit_index() const { return state_->log.committed(); }
 Index Raft::applied_index() const { return state_->log.applied(); }
 Index Raft::first_index() const { return state_->log.first_index(); }

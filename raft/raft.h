@@ -220,6 +220,11 @@ class Raft {
   // from a leader (neither votes nor campaigns meanwhile).
   bool repairing() const;
   NodeId leader() const;
+  // The follower a leader transfer is under way to (thesis 3.10), kNoNode
+  // when none is: a transfer ends when the target wins or is abandoned
+  // after an election timeout, so a caller that must see leadership move
+  // (a controlled shutdown) learns here when to ask again.
+  NodeId transfer_target() const;
   Index commit_index() const;
   Index applied_index() const;
   Index first_index() const;  // first index still in the log

@@ -694,7 +694,9 @@ TEST_SUITE("3.10 leader transfer") {
     net.campaign(1);
     testing::propose(net, 1, 1);
     net.raft(1).transfer_leadership(2);
+    CHECK(net.raft(1).transfer_target() == 2);
     net.stabilize();
+    CHECK(net.raft(1).transfer_target() == kNoNode);
     CHECK(net.raft(2).role() == Role::leader);
     CHECK(net.raft(1).role() == Role::follower);
     CHECK(net.raft(1).leader() == 2);

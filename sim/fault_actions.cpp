@@ -12,6 +12,14 @@ void crash_for(World& world, ProcessId process, duration_ns window) {
   world.loop().schedule_after(window, [&world, process] { restart_if_crashed(world, process); });
 }
 
+void stop_for(World& world, ProcessId process, duration_ns window) {
+  SIMRUN_ASSERT(window >= 0, "a fault window is never negative");
+  if (world.state(process) == ProcessState::crashed) return;
+  world.stop(process);
+  if (window == 0) return;
+  world.loop().schedule_after(window, [&world, process] { restart_if_crashed(world, process); });
+}
+
 void restart_if_crashed(World& world, ProcessId process) {
   if (world.state(process) == ProcessState::crashed) world.restart(process);
 }

@@ -19,6 +19,10 @@ namespace simrun::sim::fault_actions {
 // after that long if it is still crashed.
 void crash_for(World& world, ProcessId process, duration_ns window);
 void restart_if_crashed(World& world, ProcessId process);
+// Stops `process` cleanly (World::stop) unless it is down already; with a
+// window, restarts it after that long if it is still down. How a broker's
+// controlled shutdown ends (broker::Cluster::controlled_shutdown).
+void stop_for(World& world, ProcessId process, duration_ns window);
 
 // Pauses `process` if it is running; with a window, resumes it after that
 // long if it is still paused.

@@ -31,6 +31,21 @@ TEST_CASE("crash_for restarts after the window; a crashed process is not crashed
   CHECK(world.incarnation(p) == 2);
 }
 
+TEST_CASE("stop_for stops cleanly and restarts after the window; a down process is left alone") {
+  World world(WorldConfig{});
+  const ProcessId p = sleeper(world);
+  world.loop().schedule_at(millis(100), [&] { fault_actions::stop_for(world, p, millis(50)); });
+  world.run_until(millis(120));
+  CHECK(world.state(p) == ProcessState::crashed);
+  CHECK(world.fault_counts().at("stop") == 1);
+  fault_actions::stop_for(world, p, 0);  // already down: nothing happens
+  CHECK(world.fault_counts().at("stop") == 1);
+  world.run_until(millis(200));
+  CHECK(world.state(p) == ProcessState::running);
+  CHECK(world.incarnation(p) == 2);
+  CHECK(world.fault_counts().count("crash") == 0);
+}
+
 TEST_CASE("an undo leaves a process alone that was brought back meanwhile") {
   World world(WorldConfig{});
   const ProcessId p = sleeper(world);

@@ -90,13 +90,17 @@ void World::start(ProcessId id) {
   boot(id);
 }
 
-void World::crash(ProcessId id) {
+void World::crash(ProcessId id) { take_down(id, "crash"); }
+
+void World::stop(ProcessId id) { take_down(id, "stop"); }
+
+void World::take_down(ProcessId id, std::string_view kind) {
   Process& crashed = process(id);
   SIMRUN_ASSERT(crashed.state == ProcessState::running || crashed.state == ProcessState::paused,
-                "crash: process is not running");
-  trace_fault("crash", {{"process", id},
-                        {"incarnation", as_number(crashed.incarnation)},
-                        {"fibers", as_number(scheduler_->fiber_count(id))}});
+                "crash or stop: process is not running");
+  trace_fault(kind, {{"process", id},
+                     {"incarnation", as_number(crashed.incarnation)},
+                     {"fibers", as_number(scheduler_->fiber_count(id))}});
   crashed.state = ProcessState::crashed;
   scheduler_->kill_fibers(id);
   crashed.inbox.clear();

@@ -60,6 +60,12 @@ class World {
   // Fibers unwound, inbox emptied, unsynced disk lost, and every connected
   // peer sent a connection reset (Network::reset_connections).
   void crash(ProcessId process);
+  // A clean exit (a broker's controlled shutdown ends with it): the same as
+  // a crash for the process, which is down (state crashed) until restart,
+  // but traced as fault type "stop". The process fsyncs what it must keep
+  // before it asks for this; the disk model has no page cache that outlives
+  // its process, so a write after that fsync would be dropped as at a crash.
+  void stop(ProcessId process);
   void restart(ProcessId process);  // fresh main fiber over the durable disk
   void pause(ProcessId process);    // no fiber runs; due wake-ups wait for resume
   void resume(ProcessId process);   // deferred wake-ups fire now, in order
@@ -111,6 +117,8 @@ class World {
   Process& process(ProcessId process);
   const Process& process(ProcessId process) const;
   void boot(ProcessId process);
+  // crash and stop: `kind` is the fault type traced.
+  void take_down(ProcessId process, std::string_view kind);
 
   WorldConfig config_;
   EventLoop loop_;

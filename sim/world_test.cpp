@@ -105,6 +105,36 @@ TEST_CASE("crash of a fiber that never ran, and of a paused process") {
   CHECK(world.scheduler().live_fibers() == 0);
 }
 
+TEST_CASE("stop takes a process down like a crash, traced as a stop; restart brings it back") {
+  World world(WorldConfig{});
+  std::vector<std::string> log;
+  const ProcessId p = world.add_process("p", [&](Env& env) {
+    Sentinel main_guard{&log, "main " + std::to_string(env.incarnation())};
+    if (env.incarnation() == 1) {
+      env.disk().write("state", Bytes{7});
+      env.disk().fsync();  // what a clean stop keeps: synced before it exits
+    } else {
+      CHECK(env.disk().read("state") == Bytes{7});
+    }
+    env.sleep(seconds(100));
+  });
+  world.start(p);
+  world.run_until(seconds(1));
+  world.stop(p);
+  CHECK(world.state(p) == ProcessState::crashed);
+  CHECK(world.scheduler().fiber_count(p) == 0);
+  CHECK(log == std::vector<std::string>{"destroyed main 1"});
+  CHECK(world.fault_counts().at("stop") == 1);
+  CHECK(world.fault_counts().count("crash") == 0);
+  world.restart(p);
+  world.run_until(seconds(2));
+  CHECK(world.incarnation(p) == 2);
+  CHECK(world.state(p) == ProcessState::running);
+  world.stop(p);
+  CHECK(log == std::vector<std::string>{"destroyed main 1", "destroyed main 2"});
+  CHECK(world.fault_counts().at("stop") == 2);
+}
+
 TEST_CASE("clock offset, drift and jump are seen through Env::now and sleep durations") {
   World world(WorldConfig{});
   std::vector<std::pair<time_ns, time_ns>> readings;  // (local, global)
