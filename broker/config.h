@@ -105,6 +105,16 @@ struct BrokerConfig {
   // leadership drain; broker/node.h) waits at most this long for the groups
   // the node leads to hand leadership over, then stops anyway.
   std::int64_t controlled_shutdown_timeout_ms = 5000;  // "controlled_shutdown_timeout_ms"
+  // Bounded queues (style: a bound on every queue), as real brokers make
+  // theirs knobs (Kafka's queued.max.requests): what overflows is dropped
+  // and counted, and Raft's retries or the next leader change cover it.
+  // Peer Raft messages one group's inbox holds for its driver loop.
+  int raft_inbox_messages = 1024;  // "raft_inbox_messages"
+  // Messages buffered per group this node has not created yet (with
+  // buffer_unknown_group_messages); beyond, the oldest is dropped.
+  int unknown_group_buffer_messages = 512;  // "unknown_group_buffer_messages"
+  // Assignment-sync jobs waiting for the node's metadata handler.
+  int metadata_queue_jobs = 4096;  // "metadata_queue_jobs"
 };
 
 // Named profiles: "recommended", "v2.0.0", "v1.3.67". Throws

@@ -186,7 +186,10 @@ json broker_config_to_json(const BrokerConfig& config) {
               {"segment_bytes", config.segment_bytes},
               {"retention_bytes", config.retention_bytes},
               {"retention_ms", config.retention_ms},
-              {"controlled_shutdown_timeout_ms", config.controlled_shutdown_timeout_ms}};
+              {"controlled_shutdown_timeout_ms", config.controlled_shutdown_timeout_ms},
+              {"raft_inbox_messages", config.raft_inbox_messages},
+              {"unknown_group_buffer_messages", config.unknown_group_buffer_messages},
+              {"metadata_queue_jobs", config.metadata_queue_jobs}};
 }
 
 json config_to_json(const BrokerConfig& config) {
@@ -272,6 +275,13 @@ void apply_broker_json(const json& value, BrokerConfig& config, std::string_view
     } else if (key == "controlled_shutdown_timeout_ms") {
       config.controlled_shutdown_timeout_ms =
           read_knob(item, item_path, "broker.controlled_shutdown_timeout_ms");
+    } else if (key == "raft_inbox_messages") {
+      config.raft_inbox_messages = read_small_knob(item, item_path, "broker.raft_inbox_messages");
+    } else if (key == "unknown_group_buffer_messages") {
+      config.unknown_group_buffer_messages =
+          read_small_knob(item, item_path, "broker.unknown_group_buffer_messages");
+    } else if (key == "metadata_queue_jobs") {
+      config.metadata_queue_jobs = read_small_knob(item, item_path, "broker.metadata_queue_jobs");
     } else {
       fail(item_path, "unknown key");
     }

@@ -51,6 +51,10 @@ inline constexpr std::array kKnobLimits = {
     KnobLimit{"broker.retention_bytes", -1, 1LL << 40},      // -1: unlimited
     KnobLimit{"broker.retention_ms", -1, 31'536'000'000LL},  // -1: unlimited; max one year
     KnobLimit{"broker.controlled_shutdown_timeout_ms", 1, kMaxKnobMillis},
+    // Queue capacities (broker/group.cpp, broker/node.cpp).
+    KnobLimit{"broker.raft_inbox_messages", 1, 65'536},
+    KnobLimit{"broker.unknown_group_buffer_messages", 1, 65'536},
+    KnobLimit{"broker.metadata_queue_jobs", 1, 65'536},
 };
 
 // The row for `path`; asserts that it exists (a programmer error otherwise).

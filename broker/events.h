@@ -58,6 +58,8 @@
 //  consume.offset_regression {client, ...}: a fetch returned an offset below one already read
 //  broker.unknown_group_drop {node, group, ...}: a peer Raft message for a
 //                          group this node has no replica of (mechanism 8)
+//  broker.inbox_drop     {node, group}: a peer Raft message dropped because the
+//                          group's inbox held broker.raft_inbox_messages already
 //  admin.topic_created / admin.topic_create_failed {client, topic, ...}
 //
 // These are the one set of broker record-kind names: emitters and readers
@@ -105,6 +107,7 @@ inline constexpr std::string_view kOffsetCommit = "consume.offset_commit";
 inline constexpr std::string_view kConsumeOffsetRegression = "consume.offset_regression";
 inline constexpr std::string_view kConsumeFetch = "consume.fetch";
 inline constexpr std::string_view kUnknownGroupDrop = "broker.unknown_group_drop";
+inline constexpr std::string_view kInboxDrop = "broker.inbox_drop";
 inline constexpr std::string_view kAdminTopicCreated = "admin.topic_created";
 inline constexpr std::string_view kAdminTopicCreateFailed = "admin.topic_create_failed";
 
@@ -143,6 +146,7 @@ inline constexpr std::array kAll = {kElectionStarted,
                                     kConsumeOffsetRegression,
                                     kConsumeFetch,
                                     kUnknownGroupDrop,
+                                    kInboxDrop,
                                     kAdminTopicCreated,
                                     kAdminTopicCreateFailed,
                                     kShutdownStarted,

@@ -23,7 +23,6 @@ namespace simrun::broker {
 namespace {
 
 // Bounds (style: a bound on every queue and loop).
-constexpr std::size_t kInboxCapacity = 1024;      // peer messages waiting for the driver
 constexpr std::size_t kApplyQueueCapacity = 256;  // Ready batches waiting for the apply fiber
 // A burst replays at most this many missed ticks; beyond it (a stall of
 // minutes, a clock jump) the rest are dropped. Enough to fire every
@@ -820,9 +819,12 @@ void RaftGroup::start() { impl_->start(impl_); }
 void RaftGroup::deliver(raft::Message message) {
   Impl& impl = *impl_;
   if (impl.stopped || !impl.started) return;
-  if (impl.inbox.size() >= kInboxCapacity) {
+  // broker.raft_inbox_messages: peer messages waiting for the driver loop.
+  if (impl.inbox.size() >= static_cast<std::size_t>(impl.config.raft_inbox_messages)) {
     ++impl.stats.inbox_dropped;  // like a lost message: Raft retries
     hit(impl.env, Probe::inbox_full_drop);
+    impl.env.trace().record(events::kInboxDrop,
+                            {{"node", as_int(impl.self)}, {"group", impl.spec.name}});
     return;
   }
   impl.inbox.push_back(std::move(message));

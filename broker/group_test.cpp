@@ -313,6 +313,45 @@ TEST_CASE("missed ticks after a pause: burst campaigns at once, skip does not") 
   }
 }
 
+// broker.raft_inbox_messages: a paused follower's backlog reaches its group
+// at the resume all at once, before the driver loop runs; what exceeds the
+// inbox is dropped like a lost message, and Raft's heartbeats and re-probes
+// bring the follower up to date anyway.
+GroupStats paused_follower_backlog(int inbox_messages, std::size_t& drop_records) {
+  BrokerConfig config;
+  config.raft_inbox_messages = inbox_messages;
+  GroupCluster cluster(config, 3);
+  const raft::NodeId leader = elect(cluster);
+  REQUIRE(leader != raft::kNoNode);
+  const raft::NodeId paused = leader == 1 ? 2 : 1;
+  cluster.world().pause(cluster.process(paused));
+  cluster.spawn_on(leader, [&] {
+    for (int i = 0; i < 40; ++i) {
+      CHECK(cluster.group(leader)->propose(bytes_of("p" + std::to_string(i))).error ==
+            ProposeError::none);
+      cluster.world().env(cluster.process(leader)).sleep(sim::millis(25));
+    }
+  });
+  cluster.run_for(sim::millis(1500));
+  cluster.world().resume(cluster.process(paused));
+  cluster.run_for(sim::seconds(3));
+  CHECK(cluster.leader() == leader);
+  CHECK(cluster.state_machine(paused)->records.size() == 40);
+  check_applied_agree(cluster);
+  drop_records = cluster.count("broker.inbox_drop");
+  return cluster.group(paused)->stats();
+}
+
+TEST_CASE("a full Raft inbox drops what exceeds broker.raft_inbox_messages; Raft recovers") {
+  std::size_t drop_records = 0;
+  const GroupStats small = paused_follower_backlog(4, drop_records);
+  CHECK(small.inbox_dropped > 0);
+  CHECK(drop_records == small.inbox_dropped);
+  const GroupStats roomy = paused_follower_backlog(1024, drop_records);
+  CHECK(roomy.inbox_dropped == 0);
+  CHECK(drop_records == 0);
+}
+
 // Mechanism 7: node 1 runs the driver, nodes 2 and 3 are scripted. Node 1
 // votes for 2 in term 5, crashes, restarts, and is asked by 3 for term 5.
 std::vector<testing::Record> votes_across_restart(bool persist_term_and_vote) {

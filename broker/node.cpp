@@ -144,7 +144,8 @@ void Node::route_raft(IncomingRaftMessage incoming) {
       buffer = unknown_buffer_.emplace(incoming.group, std::deque<raft::Message>{}).first;
     }
     if (buffer != unknown_buffer_.end()) {
-      if (buffer->second.size() >= kMaxBufferedMessagesPerGroup) {
+      if (buffer->second.size() >=
+          static_cast<std::size_t>(options_.config.unknown_group_buffer_messages)) {
         // Oldest first: Raft resends what matters, the newest is most useful.
         buffer->second.pop_front();
         ++stats_.unknown_group_dropped;
@@ -180,7 +181,7 @@ void Node::enqueue_job(MetadataJob job) {
       return other.kind == MetadataJob::Kind::ensure_replicas;
     });
     if (queued) return;  // one pending scan covers every new topic
-  } else if (jobs_.size() >= kMaxMetadataJobs) {
+  } else if (jobs_.size() >= static_cast<std::size_t>(options_.config.metadata_queue_jobs)) {
     ++stats_.sync_jobs_dropped;
     hit(env_, Probe::metadata_queue_full);
     env_.trace().record(

@@ -66,8 +66,9 @@ namespace simrun::broker {
 inline constexpr std::string_view kUnknownGroupDrop = events::kUnknownGroupDrop;
 inline constexpr std::size_t kMaxRequestHandlers = 512;
 inline constexpr std::size_t kMaxBufferedGroups = 256;
-inline constexpr std::size_t kMaxBufferedMessagesPerGroup = 512;
-inline constexpr std::size_t kMaxMetadataJobs = 4096;
+// The per-group buffer of unknown-group messages and the metadata job queue
+// are bounded by knobs: broker.unknown_group_buffer_messages and
+// broker.metadata_queue_jobs (BrokerConfig).
 
 struct NodeOptions {
   raft::NodeId self = raft::kNoNode;

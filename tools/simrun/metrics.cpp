@@ -124,6 +124,7 @@ const std::vector<MetricDefinition>& metric_table() {
       SIMRUN_METRIC(deser_errors),
       SIMRUN_METRIC(double_votes),
       SIMRUN_METRIC(unknown_group_drops),
+      SIMRUN_METRIC(raft_inbox_drops),
       SIMRUN_METRIC(snapshots_installed),
       SIMRUN_METRIC(metadata_sync.attempts),
       SIMRUN_METRIC(metadata_sync.started),
@@ -461,6 +462,9 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
     case kind_of(events::kUnknownGroupDrop):
       ++group(record.text("group"), now).metrics.unknown_group_drops;
       return;
+    case kind_of(events::kInboxDrop):
+      ++group(record.text("group"), now).metrics.raft_inbox_drops;
+      return;
     case kind_of(events::kSnapshotInstalled):
       ++group(record.text("group"), now).metrics.snapshots_installed;
       return;
@@ -572,6 +576,7 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.deser_errors += metrics.deser_errors;
     totals.double_votes += metrics.double_votes;
     totals.unknown_group_drops += metrics.unknown_group_drops;
+    totals.raft_inbox_drops += metrics.raft_inbox_drops;
     totals.snapshots_installed += metrics.snapshots_installed;
     totals.metadata_sync.attempts += metrics.metadata_sync.attempts;
     totals.metadata_sync.started += metrics.metadata_sync.started;

@@ -104,6 +104,9 @@ struct GroupMetrics {
   // Mechanism 8: peer Raft messages a node dropped because it had no
   // replica of their group yet ("Replica not found", or a full buffer).
   std::int64_t unknown_group_drops = 0;
+  // Peer Raft messages a group's full inbox dropped (broker.inbox_drop,
+  // broker.raft_inbox_messages): lost messages that Raft's retries cover.
+  std::int64_t raft_inbox_drops = 0;
   // Leader snapshots installed by followers (raft.snapshot_installed): a
   // follower too far behind the leader's compacted log.
   std::int64_t snapshots_installed = 0;

@@ -355,6 +355,18 @@ TEST_CASE("unknown-group drops are counted per group") {
   CHECK(to_json(metrics)["unknown_group_drops"] == 3);
 }
 
+TEST_CASE("raft inbox drops are counted per group") {
+  Feed feed;
+  feed(10, "broker.inbox_drop", {{"node", 2}, {"group", "orders/0"}});
+  feed(20, "broker.inbox_drop", {{"node", 2}, {"group", "__meta"}});
+  feed(30, "broker.inbox_drop", {{"node", 3}, {"group", "orders/0"}});
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.groups.at("orders/0").raft_inbox_drops == 2);
+  CHECK(metrics.groups.at("__meta").raft_inbox_drops == 1);
+  CHECK(metrics.totals.raft_inbox_drops == 3);
+  CHECK(to_json(metrics)["raft_inbox_drops"] == 3);
+}
+
 TEST_CASE("double votes: a candidate's own vote binds once its requests went out") {
   Feed feed;
   feed.election(100, "__meta", 2, 5);  // decided, but no answer proves a request left

@@ -227,6 +227,14 @@ TEST_CASE("knob bounds the schema accepts are the bounds the broker accepts") {
   CHECK(contains(load_error(kValid, {"cluster.raft.max_entries_per_message=0"}),
                  "/cluster/raft/max_entries_per_message"));
   CHECK(load_error(kValid, {"cluster.raft.max_entries_per_message=1"}) == "no error");
+  for (const char* knob :
+       {"raft_inbox_messages", "unknown_group_buffer_messages", "metadata_queue_jobs"}) {
+    const std::string path = std::string("cluster.broker.") + knob;
+    CHECK(contains(load_error(kValid, {path + "=0"}), std::string("/cluster/broker/") + knob));
+    CHECK(contains(load_error(kValid, {path + "=65537"}), std::string("/cluster/broker/") + knob));
+    CHECK(load_error(kValid, {path + "=1"}) == "no error");
+    CHECK(load_error(kValid, {path + "=65536"}) == "no error");
+  }
   CHECK(load_error(kValid, {"cluster.broker.snapshot_every_entries=0"}) == "no error");
   CHECK(contains(load_error(kValid, {"cluster.raft.tick_interval_ms=10001"}),
                  "/cluster/raft/tick_interval_ms"));
