@@ -892,6 +892,10 @@ const raft::Raft& RaftGroup::raft() const {
 }
 const GroupStats& RaftGroup::stats() const { return impl_->stats; }
 raft::Index RaftGroup::applied_index() const { return impl_->applied_through; }
+
+std::optional<raft::Index> RaftGroup::durable_snapshot_index() const {
+  return impl_->storage.durable_snapshot_index();
+}
 bool RaftGroup::serves_reads() const {
   return is_leader() && impl_->raft->term_at(impl_->applied_through) == impl_->raft->term();
 }

@@ -100,6 +100,10 @@ class RaftGroup {
   const GroupStats& stats() const;
   // Highest index applied to the state machine with everything below it.
   raft::Index applied_index() const;
+  // GroupStorage::durable_snapshot_index: where a restart now would resume
+  // applying (the next index), nullopt while the snapshot file has an
+  // unsynced change. For the safety checker's restart floor (issue 12).
+  std::optional<raft::Index> durable_snapshot_index() const;
   // This node leads and has applied an entry of its own term, so its state
   // machine holds everything committed before its term. A new leader learns
   // what is committed only by committing an entry of its own term (Raft

@@ -288,6 +288,13 @@ void GroupStorage::clear_repair() {
   if (disk_.read(repair_file())) disk_.remove(repair_file());
 }
 
+std::optional<raft::Index> GroupStorage::durable_snapshot_index() const {
+  if (disk_.has_unsynced_change(snapshot_file())) return std::nullopt;
+  // first_index_ is the stored snapshot's index + 1 (load, compact,
+  // install_snapshot set both together).
+  return first_index_ - 1;
+}
+
 void GroupStorage::sync() {
   ++syncs_;
   disk_.fsync();

@@ -34,6 +34,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,11 @@ class GroupStorage {
   raft::Index first_index() const { return first_index_; }
   raft::Index last_index() const { return first_index_ + offsets_.size() - 1; }
   std::uint64_t syncs() const { return syncs_; }
+  // The index of the snapshot a restart would load now, when known: the
+  // stored snapshot's while its file has no unsynced change (a crash would
+  // bring back the previous one otherwise), nullopt while it has one. 0
+  // without a snapshot. The restart would re-apply from the next index.
+  std::optional<raft::Index> durable_snapshot_index() const;
 
   std::string hard_state_file() const { return prefix_ + "hard_state"; }
   std::string log_file() const { return prefix_ + "log"; }

@@ -161,6 +161,33 @@ struct DamageFixture {
 
 }  // namespace
 
+TEST_CASE("the durable snapshot index is known only while the snapshot file is synced") {
+  DiskFixture fixture;
+  GroupStorage storage(fixture.disk, "g", true);
+  (void)storage.load();
+  CHECK(storage.durable_snapshot_index() == raft::Index{0});  // no snapshot: from 1 on
+  storage.append({entry(1, 1, "a"), entry(1, 2, "b"), entry(1, 3, "c")});
+  CHECK(storage.durable_snapshot_index() == raft::Index{0});  // log appends do not matter
+  raft::Snapshot snapshot;
+  snapshot.meta = raft::SnapshotMeta{2, 1, {1, 2, 3}};
+  storage.compact(snapshot);
+  // A crash now would bring back no snapshot: unknown until the fsync.
+  CHECK_FALSE(storage.durable_snapshot_index().has_value());
+  storage.sync();
+  CHECK(storage.durable_snapshot_index() == raft::Index{2});
+  storage.append({entry(1, 4, "d")});
+  CHECK(storage.durable_snapshot_index() == raft::Index{2});
+  raft::Snapshot received;
+  received.meta = raft::SnapshotMeta{10, 3, {1, 2, 3}};
+  storage.install_snapshot(received);
+  CHECK_FALSE(storage.durable_snapshot_index().has_value());
+  storage.sync();
+  CHECK(storage.durable_snapshot_index() == raft::Index{10});
+  GroupStorage reloaded(fixture.disk, "g", true);
+  (void)reloaded.load();
+  CHECK(reloaded.durable_snapshot_index() == raft::Index{10});
+}
+
 TEST_CASE("issue 11: a flipped bit in a synced record is damage: cut, traced, repair target kept") {
   DamageFixture fixture;
   // Body of record 3 (every record has the same size here).

@@ -157,6 +157,13 @@ std::size_t Disk::unsynced_bytes() const {
   return total;
 }
 
+bool Disk::has_unsynced_change(std::string_view file) const {
+  for (const Op& op : buffered_) {
+    if (op.file == file) return true;
+  }
+  return false;
+}
+
 // A new depth applies to fsyncs issued from now on; those in flight keep
 // their channel (a removed channel just drains).
 void Disk::set_config(const DiskConfig& config) {

@@ -85,6 +85,10 @@ class Disk {
   time_ns stalled_until() const { return stall_until_; }
 
   std::size_t unsynced_bytes() const;
+  // Whether `file` has a change not yet fsynced (a crash would undo it), so
+  // its durable content may differ from what read() returns. For observers
+  // outside the process (the safety checker's restart floor, issue 12).
+  bool has_unsynced_change(std::string_view file) const;
   void set_config(const DiskConfig& config);
   const DiskConfig& config() const { return config_; }
   // Fsyncs issued by fibers and not yet complete (in service or queued).

@@ -50,6 +50,24 @@ TEST_CASE("buffered changes are visible at once; a crash keeps synced and loses 
   CHECK(seen_after_restart == std::vector<std::string>{"a=synced", "log=one,"});
 }
 
+TEST_CASE("has_unsynced_change names the files a crash would change") {
+  World world(WorldConfig{});
+  const ProcessId p = world.add_process("p", [](Env&) {});
+  Disk& disk = world.disk(p);
+  CHECK_FALSE(disk.has_unsynced_change("a"));
+  disk.write("a", bytes_of("one"));
+  disk.append("log", bytes_of("x"));
+  CHECK(disk.has_unsynced_change("a"));
+  CHECK(disk.has_unsynced_change("log"));
+  CHECK_FALSE(disk.has_unsynced_change("b"));
+  disk.fsync();  // from the scheduler context: durable at once
+  CHECK_FALSE(disk.has_unsynced_change("a"));
+  CHECK_FALSE(disk.has_unsynced_change("log"));
+  disk.remove("a");
+  CHECK(disk.has_unsynced_change("a"));
+  CHECK_FALSE(disk.has_unsynced_change("log"));
+}
+
 TEST_CASE("fsync blocks only its fiber for the configured latency") {
   WorldConfig config;
   config.default_disk.fsync_latency = DurationDistribution::fixed(millis(4));

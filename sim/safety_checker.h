@@ -19,7 +19,9 @@
 //
 // Memory is bounded: committed entries below a watermark that every member
 // applied are forgotten (set_members + observe_apply do it automatically;
-// forget_below does it by hand), the per-group term table is capped, and at
+// forget_below does it by hand; simrun calls it with each group's restart
+// floor, below which no node can apply or restore again, issue 12:
+// tools/simrun/restart_floor.h), the per-group term table is capped, and at
 // most Options::max_violations records are kept (all are counted).
 
 #include <cstddef>

@@ -196,6 +196,45 @@ TEST_CASE("memory stays bounded: entries every member applied are forgotten") {
   CHECK(capped.report().find("3 more not kept") != std::string::npos);
 }
 
+TEST_CASE("below a restart floor entries are forgotten; re-applies above it are still checked") {
+  // Issue 12 (tools/simrun/restart_floor.h): every node's durable snapshot
+  // is at or above 60, so no node can apply an index below 61 again, nor
+  // restore a snapshot ending below 60.
+  SafetyChecker checker;
+  for (std::uint32_t node = 1; node <= 3; ++node) {
+    checker.observe_restart("g", node, 0);
+    for (std::uint64_t index = 1; index <= 100; ++index) {
+      checker.observe_commit("g", node, index, {2, index}, 2);
+      checker.observe_apply("g", node, index, {2, index});
+    }
+  }
+  REQUIRE(checker.ok());
+  checker.forget_below("g", 60);
+  CHECK(checker.forgotten_below("g") == 60);
+  CHECK(checker.remembered_committed("g") == 41);  // 60..100: the floor's own entry stays
+  checker.forget_below("g", 20);                   // a floor never goes down
+  CHECK(checker.forgotten_below("g") == 60);
+
+  // Node 3 restarts from its snapshot at 60 and re-applies a divergent 61.
+  checker.observe_restart("g", 3, 60);
+  checker.observe_apply("g", 3, 61, {2, 6161});
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations().back().checker == "state_machine_safety");
+  // A snapshot ending at the floor with another term is still caught.
+  checker.observe_snapshot_restore("g", 2, 60, 1);
+  REQUIRE(checker.violation_count() == 2);
+  CHECK(checker.violations().back().checker == "state_machine_safety");
+  // So is a divergent commit anywhere at or above the floor.
+  checker.observe_commit("g", 1, 100, {3, 100}, 3);
+  CHECK(checker.violation_count() == 3);
+  // Below it nothing is compared (no node can apply there any more).
+  const auto before = checker.checks().at("state_machine_safety");
+  checker.observe_commit("g", 1, 59, {3, 59}, 3);
+  checker.observe_snapshot_restore("g", 2, 59, 1);
+  CHECK(checker.violation_count() == 3);
+  CHECK(checker.checks().at("state_machine_safety") == before);
+}
+
 TEST_CASE("the violation handler sees each violation as it happens") {
   SafetyChecker checker;
   std::vector<std::string> seen;

@@ -57,6 +57,12 @@ class RaftSafetyFeed {
   void finish(sim::time_ns end);
   std::vector<Violation> violations() const;
   std::uint64_t violation_count() const { return checker_.violation_count(); }
+  // Committed entries below `index` of `group` are no longer compared: no
+  // node can apply them again (tools/simrun/restart_floor.h).
+  void forget_below(std::string_view group, std::uint64_t index) {
+    checker_.forget_below(group, index);
+  }
+  const sim::SafetyChecker& checker() const { return checker_; }
   // Checks made per checker name.
   std::map<std::string, std::uint64_t> checks() const { return checker_.checks(); }
 

@@ -73,6 +73,11 @@ std::string_view process_state_name(sim::ProcessState state) {
   return "";
 }
 
+// How often the restart floors are raised (raise_restart_floors): every
+// this many raft.applied records, a few times per simulated second at
+// production load; the floor lags by at most that.
+constexpr std::uint64_t kFloorEveryApplies = 4096;
+
 }  // namespace
 
 std::string_view to_string(SimEventKind kind) {
@@ -214,6 +219,10 @@ void Simulation::observe(const sim::TraceRecord& record) {
     metrics_.observe(record, kind);
     for (auto& [window, observer] : windowed_) observer.observe(record, kind);
     safety_.observe(record, kind);
+    if (kind == kind_of(broker::events::kApplied) && ++applies_since_floor_ >= kFloorEveryApplies) {
+      applies_since_floor_ = 0;
+      raise_restart_floors();
+    }
     data_.observe(record, kind);
     message_rate_.observe(record, kind);
     if (replica_liveness_) replica_liveness_->observe(record, kind);
@@ -222,6 +231,28 @@ void Simulation::observe(const sim::TraceRecord& record) {
   if (injector_) injector_->observe(record, kind);
   for (const auto& observer : extra_observers_) observer(record);
   if (!callbacks_.empty() && !tearing_down_) note_events(record);
+}
+
+void Simulation::raise_restart_floors() {
+  if (!cluster_ || tearing_down_) return;
+  std::vector<NodeGroupState> states(static_cast<std::size_t>(cluster_->node_count()));
+  for (const std::string& group : cluster_->group_names()) {
+    const std::string prefix = "raft/" + group + "/";  // broker/storage.h
+    for (int i = 0; i < cluster_->node_count(); ++i) {
+      NodeGroupState& state = states[static_cast<std::size_t>(i)];
+      state = NodeGroupState{};
+      for (const std::string& file : world_->disk(cluster_->node_process(i)).list()) {
+        if (file.compare(0, prefix.size(), prefix) == 0) state.has_files = true;
+      }
+      const broker::Node* node = cluster_->node(i);
+      const broker::RaftGroup* raft_group = node == nullptr ? nullptr : node->group(group);
+      if (raft_group != nullptr) {
+        state.running = true;
+        state.durable_snapshot_index = raft_group->durable_snapshot_index();
+      }
+    }
+    safety_.forget_below(group, restart_floor_.update(group, states));
+  }
 }
 
 // Turns a record into the events callbacks wait for. Only kinds with a

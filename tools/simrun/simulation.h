@@ -40,6 +40,7 @@
 #include "tools/simrun/metrics.h"
 #include "tools/simrun/replica_liveness.h"
 #include "tools/simrun/report.h"
+#include "tools/simrun/restart_floor.h"
 #include "tools/simrun/scenario.h"
 #include "tools/simrun/stale_leader_checker.h"
 
@@ -164,6 +165,8 @@ class Simulation {
 
   sim::World& world() { return *world_; }
   broker::Cluster& cluster() { return *cluster_; }
+  // The Raft safety checker as fed so far (tests: what it remembers).
+  const sim::SafetyChecker& safety_checker() const { return safety_.checker(); }
 
   // Runs to the end if needed, then evaluates assertions, liveness and the
   // end-of-run checks. Call once.
@@ -175,6 +178,8 @@ class Simulation {
   void build_checkers();
   void build_faults_and_liveness();
   void build_cluster();
+  // Tells the safety checker each group's restart floor (restart_floor.h).
+  void raise_restart_floors();
 
   std::vector<Violation> check_settled_metadata(std::uint64_t& checks) const;
   void observe(const sim::TraceRecord& record);
@@ -192,6 +197,9 @@ class Simulation {
   MetricsObserver metrics_;
   std::map<TimeWindow, MetricsObserver> windowed_;
   RaftSafetyFeed safety_;
+  // Issue 12: lets safety_ forget committed entries no node can apply again.
+  RestartFloor restart_floor_;
+  std::uint64_t applies_since_floor_ = 0;
   DataChecker data_;
   MessageRateChecker message_rate_;
   // With `liveness`: every live replica catches up after the last fault.
