@@ -138,10 +138,10 @@ void ChromeTrace::close_role(const std::pair<std::string, std::int64_t>& key, si
 void ChromeTrace::observe_fault(const sim::TraceRecord& record) {
   const sim::time_ns now = record.time;
   if (!record.has("action")) {
-    // The World's own record of what a fault did: crashes and restarts are
+    // The World's own record of what a fault did: crashes, stops and restarts are
     // instants on the process; the rest repeat the injector's record.
     const std::string_view type = record.text("type");
-    if ((type == "crash" || type == "restart") && admit(Category::fault)) {
+    if ((type == "crash" || type == "stop" || type == "restart") && admit(Category::fault)) {
       add(Event{Category::fault,
                 'i',
                 static_cast<int>(record.number("process")) + 1,

@@ -61,6 +61,7 @@ class FaultInjector {
   // Node processes.
   void crash(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms);
   void restart(const std::vector<sim::ProcessId>& targets);
+  void controlled_shutdown(const ScheduledFault& fault, const std::vector<sim::ProcessId>& targets);
   void pause(const std::vector<sim::ProcessId>& targets, std::int64_t duration_ms);
   void resume(const std::vector<sim::ProcessId>& targets);
   // Local clocks.

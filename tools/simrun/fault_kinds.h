@@ -42,6 +42,9 @@ enum class FaultKind {
   net_loss,
   net_duplicate,
   net_reorder,
+  // A graceful stop of broker nodes (broker/node.h, Kafka's controlled
+  // shutdown): leadership handed over first, then a clean stop.
+  controlled_shutdown,
 };
 
 // At most this many params per kind (unused slots are empty).
@@ -199,6 +202,15 @@ inline constexpr std::array kFaultKinds = {
                   {"to", "reorder_probability", "reorder_delay_max_ms"},
                   "links targets -> params.to delay a message by up to params.reorder_delay_max_ms "
                   "with params.reorder_probability"},
+    FaultKindInfo{FaultKind::controlled_shutdown,
+                  "controlled_shutdown",
+                  true,
+                  false,
+                  true,
+                  {},
+                  "stop the target brokers gracefully: each hands the Raft groups it leads to its "
+                  "most caught-up follower (at most broker.controlled_shutdown_timeout_ms), syncs "
+                  "and stops; with a duration, restart them that long after they stopped"},
 };
 
 // The row of `kind` (the table is in enum order; fault_kinds_test checks it).

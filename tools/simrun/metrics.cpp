@@ -35,6 +35,7 @@ Disturbance disturbance_of(FaultKind kind) {
     case FaultKind::resume:
       return Disturbance::ends_faults;
     case FaultKind::crash:
+    case FaultKind::controlled_shutdown:
     case FaultKind::pause:
     case FaultKind::partition:
     case FaultKind::cut_one_way:

@@ -350,6 +350,16 @@ void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scena
   }
   const bool triggered = entry.contains("when");
   if (has_targets) check_refs(entry["targets"], scenario, pointer + "/targets", triggered);
+  if (info.kind == FaultKind::controlled_shutdown && has_targets) {
+    const json& targets = entry["targets"];
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const std::string ref = targets[i].get<std::string>();
+      if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+        fail(scenario.file, pointer + "/targets/" + std::to_string(i),
+             action + " stops broker nodes; \"" + ref + "\" is a client (crash or pause it)");
+      }
+    }
+  }
   for (const char* key : {"left", "right", "to"}) {
     if (params.contains(key))
       check_refs(params[key], scenario, pointer + "/params/" + key, triggered);

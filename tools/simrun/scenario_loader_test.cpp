@@ -39,6 +39,26 @@ std::string load_error(const std::string& text, std::vector<std::string> sets = 
 
 }  // namespace
 
+TEST_CASE("controlled_shutdown stops broker nodes only; its duration is optional") {
+  auto fault = [](const std::string& entry) { return load_error(kValid, {"faults.0=" + entry}); };
+  CHECK(fault(R"({"at": "5s", "action": "controlled_shutdown", "targets": ["leader:orders/1"],
+                  "duration": "3s"})") == "no error");
+  CHECK(fault(R"({"at": "5s", "action": "controlled_shutdown", "targets": ["n2"]})") == "no error");
+  const std::string client =
+      fault(R"({"at": "5s", "action": "controlled_shutdown", "targets": ["n1", "producer1"]})");
+  CHECK(contains(client, "scenarios/x.json"));
+  CHECK(contains(client, "/faults/0/targets/1"));
+  CHECK(contains(client, "is a client"));
+  CHECK(contains(fault(R"({"at": "5s", "action": "controlled_shutdown"})"), "needs \"targets\""));
+  CHECK(contains(fault(R"({"at": "5s", "action": "controlled_shutdown", "targets": ["n9"]})"),
+                 "/faults/0/targets/0"));
+  CHECK(contains(fault(R"({"at": "5s", "action": "controlled_shutdown", "targets": ["n1"],
+                           "params": {"timeout_ms": 10}})"),
+                 "/faults/0/params"));
+  CHECK(contains(load_error(kValid, {"cluster.broker.controlled_shutdown_timeout_ms=0"}),
+                 "/cluster/broker/controlled_shutdown_timeout_ms"));
+}
+
 TEST_CASE("a valid scenario loads into typed values") {
   const Scenario scenario = load_scenario_text(kValid, "x.json", {});
   CHECK(scenario.name == "unit");

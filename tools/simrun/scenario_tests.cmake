@@ -123,6 +123,8 @@ simrun_bad_input(bad_set_value "--set" "not valid JSON" ${churn} "--set" "cluste
 simrun_bad_input(bad_duration "invalid duration" "10x" ${churn} --duration 10x)
 simrun_bad_input(bad_option "unrecognised" "usage" ${churn} --frobnicate)
 simrun_bad_input(no_arguments "missing scenario" "usage")
+simrun_bad_input(controlled_shutdown_timeout "three_node_churn.json: /cluster/broker/controlled_shutdown_timeout_ms"
+                 "integer in" ${churn} --set cluster.broker.controlled_shutdown_timeout_ms=0)
 simrun_bad_input(bad_sweep_seeds "--seeds" "1..1000000" sweep ${churn} --seeds 0)
 # 150 ms with 100 ms ticks is one election tick, like the heartbeat: Raft
 # cannot run it (it used to abort in raft/ with status 134).

@@ -164,7 +164,10 @@ void Timeline::observe_fault(const sim::TraceRecord& record) {
   // The faults that end others: a heal ends every network cut, a restart
   // the crash of its targets, a resume their pause.
   if (action == "heal") close_windows(faults_, now, "heal", "");
-  if (action == "restart") close_windows(faults_, now, "crash", targets);
+  if (action == "restart") {
+    close_windows(faults_, now, "crash", targets);
+    close_windows(faults_, now, "controlled_shutdown", targets);
+  }
   if (action == "resume") close_windows(faults_, now, "pause", targets);
   if (faults_.size() >= kMaxFaults) {
     ++faults_dropped_;

@@ -168,6 +168,7 @@ FAULTS = {
                       "params": {"to": ["n3"], "duplicate_probability": 0.2}},
     "net_reorder": {"targets": ["n2"], "duration": "1s",
                     "params": {"to": ["n1"], "reorder_probability": 0.3, "reorder_delay_max_ms": 20}},
+    "controlled_shutdown": {"targets": ["leader:__meta"], "duration": "1s"},
 }
 
 
