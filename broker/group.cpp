@@ -86,6 +86,8 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   sim::duration_ns tick_ns;
   sim::time_ns next_tick_at = 0;
   std::uint64_t current_burst = 0;
+  // send_early_messages' vector, kept between calls for its capacity.
+  std::vector<raft::Message> early_messages;
 
   // Pipelined persistence: at most one Ready is between ready() and
   // advance(). The driver hands it to the persist fiber (persist_pending),
@@ -297,12 +299,18 @@ void RaftGroup::Impl::run_driver_pipelined() {
 }
 
 void RaftGroup::Impl::send_early_messages() {
-  for (const raft::Message& message : raft->take_early_messages()) {
+  // Taken out of the member while sending, so nothing reached from here can
+  // refill the vector being walked.
+  std::vector<raft::Message> early = std::move(early_messages);
+  raft->take_early_messages(early);
+  for (const raft::Message& message : early) {
     transport.send_async(spec.name, message);
     message_rate.count(message.to);
     ++stats.messages_sent;
     ++stats.early_messages_sent;
   }
+  early.clear();
+  early_messages = std::move(early);
 }
 
 // Takes a Ready, sends what may leave before it is durable, and either hands

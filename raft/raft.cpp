@@ -1013,19 +1013,33 @@ void Raft::advance(const Ready& rd) {
 }
 
 std::vector<Message> Raft::take_early_messages() {
-  State& s = *state_;
   std::vector<Message> early;
-  if (s.messages.empty()) return early;
+  take_early_messages(early);
+  return early;
+}
+
+void Raft::take_early_messages(std::vector<Message>& out) {
+  State& s = *state_;
+  out.clear();
+  if (s.messages.empty()) return;
+  const bool all_early = std::none_of(s.messages.begin(), s.messages.end(),
+                                      [](const Message& m) { return needs_durable_state(m); });
+  if (all_early) {
+    // The usual case (heartbeats and their answers): everything leaves, in
+    // order, and the queue keeps its capacity.
+    std::swap(out, s.messages);
+    s.messages.clear();
+    return;
+  }
   // stable_partition keeps both halves in queue order, so neither the early
   // messages nor the ones held back are reordered among themselves.
   const auto held = std::stable_partition(s.messages.begin(), s.messages.end(),
                                           [](const Message& m) { return !needs_durable_state(m); });
-  early.assign(std::make_move_iterator(s.messages.begin()), std::make_move_iterator(held));
+  out.assign(std::make_move_iterator(s.messages.begin()), std::make_move_iterator(held));
   s.messages.erase(s.messages.begin(), held);
   for (const Message& m : s.messages) {
     RAFT_ASSERT(needs_durable_state(m), "only messages that need durable state stay queued");
   }
-  return early;
 }
 
 NodeId Raft::id() const { return state_->config.id; }

@@ -210,6 +210,9 @@ class Raft {
   // including while a Ready is outstanding; the messages that need durable
   // state stay queued, in order, for the next ready().
   std::vector<Message> take_early_messages();
+  // The same into `out` (cleared first, its capacity reused): a driver that
+  // calls this on every wake-up allocates no vector per call.
+  void take_early_messages(std::vector<Message>& out);
 
   // Read-only views for checkers and metrics.
   NodeId id() const;

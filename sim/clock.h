@@ -19,6 +19,8 @@ class LocalClock {
   time_ns local_at(time_ns global) const {
     const duration_ns elapsed = global - global_anchor_;
     SIMRUN_ASSERT(elapsed >= 0, "local clock read before its anchor");
+    // Without drift the scaled part is 0; skip its division (every Env::now).
+    if (drift_ppm_ == 0) return local_anchor_ + elapsed;
     return local_anchor_ + elapsed + scale_ppm(elapsed, drift_ppm_);
   }
 

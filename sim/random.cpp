@@ -174,7 +174,11 @@ duration_ns DurationDistribution::sample(Rng& rng) const {
       break;
     case Kind::lognormal:
       SIMRUN_ASSERT(median_ns > 0, "lognormal duration needs a positive median");
-      value += to_duration(rng.lognormal(std::log(static_cast<double>(median_ns)), sigma));
+      if (log_median_of_ns_ != median_ns) {
+        log_median_ = std::log(static_cast<double>(median_ns));
+        log_median_of_ns_ = median_ns;
+      }
+      value += to_duration(rng.lognormal(log_median_, sigma));
       break;
   }
   if (max_ns > 0 && value > max_ns) value = max_ns;

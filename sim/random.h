@@ -60,6 +60,14 @@ struct DurationDistribution {
   static DurationDistribution lognormal(duration_ns base, duration_ns median, double sigma,
                                         duration_ns max);
   duration_ns sample(Rng& rng) const;  // always >= 0
+
+ private:
+  // log(median_ns) of the last lognormal sample, kept with the median it was
+  // taken of (callers set median_ns directly, so it is checked per sample):
+  // every network segment draws a latency, and the logarithm was a tenth of
+  // that (issue 12). The same double either way.
+  mutable duration_ns log_median_of_ns_ = 0;
+  mutable double log_median_ = 0.0;
 };
 
 }  // namespace simrun::sim

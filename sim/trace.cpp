@@ -106,6 +106,16 @@ class RecordHasher {
   }
   std::uint64_t state_;
 };
+
+// Where add_tagged_string's short form puts the tag: bits 3..4 of the top
+// byte. TraceField::pack_short_name builds the rest of that word.
+constexpr unsigned kShortTagShift = 56 + 3;
+static_assert((TraceField::pack_short_name("node") | (kTagNumber << kShortTagShift)) ==
+                  ((std::uint64_t{0x80 | (kTagNumber << 3) | 4} << 56) | 0x65646f6eULL),
+              "a packed name is add_tagged_string's short word");
+static_assert(TraceField::pack_short_name("") == std::uint64_t{0x80} << 56,
+              "an empty name still has a word (never 0, the long-name mark)");
+static_assert(TraceField::pack_short_name("eightchr") == 0, "8 bytes take the long form");
 }  // namespace
 
 namespace {
@@ -161,11 +171,17 @@ void Trace::record(std::string_view kind, std::span<const TraceField> fields) {
   hasher.add(static_cast<std::uint64_t>(time));
   hasher.add(fields.size());
   for (const TraceField& field : fields) {
+    // A short name's word was packed by TraceField (add_tagged_string's
+    // short form without the tag); a long one is packed here.
+    const std::uint64_t tag = field.is_string ? kTagString : kTagNumber;
+    if (field.short_name_word != 0) {
+      hasher.add(field.short_name_word | (tag << kShortTagShift));
+    } else {
+      hasher.add_tagged_string(field.name, tag);
+    }
     if (field.is_string) {
-      hasher.add_tagged_string(field.name, kTagString);
       hasher.add_tagged_string(field.text, kTagText);
     } else {
-      hasher.add_tagged_string(field.name, kTagNumber);
       hasher.add(static_cast<std::uint64_t>(field.number));
     }
   }

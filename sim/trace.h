@@ -27,14 +27,41 @@ struct TraceField {
   std::int64_t number = 0;
   std::string_view text;
   bool is_string = false;
+  // The name as the trace hash absorbs it when it is shorter than 8 bytes
+  // (sim/trace.cpp, RecordHasher: the bytes little-endian in bits 0..55,
+  // 0x80 | length in the top byte, the type tag still to be or-ed in); 0
+  // for a longer name. Computed here, inline, so that for the usual literal
+  // name the compiler folds it to a constant at the emitting call site
+  // instead of the hash packing the bytes of every name of every record
+  // (issue 12). Set by the constructors: never reassign `name` alone.
+  std::uint64_t short_name_word = 0;
 
-  TraceField(std::string_view field_name, std::int64_t value) : name(field_name), number(value) {}
+  TraceField(std::string_view field_name, std::int64_t value)
+      : name(field_name), number(value), short_name_word(pack_short_name(field_name)) {}
   TraceField(std::string_view field_name, std::string_view value)
-      : name(field_name), text(value), is_string(true) {}
+      : name(field_name),
+        text(value),
+        is_string(true),
+        short_name_word(pack_short_name(field_name)) {}
   TraceField(std::string_view field_name, const char* value)
-      : name(field_name), text(value), is_string(true) {}
+      : name(field_name),
+        text(value),
+        is_string(true),
+        short_name_word(pack_short_name(field_name)) {}
   TraceField(std::string_view field_name, const std::string& value)
-      : name(field_name), text(value), is_string(true) {}
+      : name(field_name),
+        text(value),
+        is_string(true),
+        short_name_word(pack_short_name(field_name)) {}
+
+  static constexpr std::uint64_t pack_short_name(std::string_view field_name) {
+    if (field_name.size() >= 8) return 0;
+    std::uint64_t word = (std::uint64_t{0x80} | field_name.size()) << 56;
+    for (std::size_t i = 0; i < field_name.size(); ++i) {
+      word |= std::uint64_t{static_cast<unsigned char>(field_name[i])} << (8 * i);
+    }
+    return word;
+  }
 };
 
 // A view valid only during the observer call.

@@ -81,6 +81,27 @@ TEST_CASE("every byte of kind, names and text values feeds the hash") {
   CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // all distinct
 }
 
+TEST_CASE("a field name hashes the same whether literal, built at run time, short or long") {
+  // TraceField packs a short name when it is constructed (folded for
+  // literals); the hash must not depend on where the name came from.
+  for (const std::string name : {"", "a", "seven_b", "eight_by", "a_longer_field_name"}) {
+    const std::string value = "v";
+    time_ns now = 5;
+    Trace literal(&now);
+    Trace built(&now);
+    literal.record("k", {{std::string_view(name), 7}, {std::string_view(name), "v"}});
+    const std::string copy = name;  // other storage, same bytes
+    built.record("k", {{copy, std::int64_t{7}}, {copy, value}});
+    CHECK(literal.hash() == built.hash());
+  }
+  time_ns now = 5;
+  Trace a(&now);
+  Trace b(&now);
+  a.record("k", {{"seven_b", 1}});
+  b.record("k", {{"seven_c", 1}});
+  CHECK(a.hash() != b.hash());
+}
+
 TEST_CASE("record boundaries and field types matter") {
   auto hash_of = [](auto&& body) {
     time_ns now = 0;
