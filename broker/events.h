@@ -47,6 +47,9 @@
 //  meta.sync_retry        {node, group, attempt, delay_ns}
 //  meta.sync_succeeded    {node, group, attempts}
 //  meta.sync_failed       {node, group, attempts, error}
+//  meta.sync_deferred     {node, group}: a new partition leader's sync found the
+//                          metadata job queue full; it is owed and re-issued
+//                          (with the then current term) once the queue has room
 //  produce.sent           {client, topic, partition, sequence}
 //  produce.acked          {client, topic, partition, sequence, offset, hash, latency_ns, acks}
 //  produce.failed         {client, topic, partition, sequence, error, latency_ns}
@@ -99,6 +102,7 @@ inline constexpr std::string_view kMetaSyncAttempt = "meta.sync_attempt";
 inline constexpr std::string_view kMetaSyncRetry = "meta.sync_retry";
 inline constexpr std::string_view kMetaSyncSucceeded = "meta.sync_succeeded";
 inline constexpr std::string_view kMetaSyncFailed = "meta.sync_failed";
+inline constexpr std::string_view kMetaSyncDeferred = "meta.sync_deferred";
 inline constexpr std::string_view kProduceSent = "produce.sent";
 inline constexpr std::string_view kProduceAcked = "produce.acked";
 inline constexpr std::string_view kProduceFailed = "produce.failed";
@@ -138,6 +142,7 @@ inline constexpr std::array kAll = {kElectionStarted,
                                     kMetaSyncRetry,
                                     kMetaSyncSucceeded,
                                     kMetaSyncFailed,
+                                    kMetaSyncDeferred,
                                     kProduceSent,
                                     kProduceAcked,
                                     kProduceFailed,

@@ -181,19 +181,40 @@ void Node::enqueue_job(MetadataJob job) {
       return other.kind == MetadataJob::Kind::ensure_replicas;
     });
     if (queued) return;  // one pending scan covers every new topic
-  } else if (jobs_.size() >= static_cast<std::size_t>(options_.config.metadata_queue_jobs)) {
-    ++stats_.sync_jobs_dropped;
-    hit(env_, Probe::metadata_queue_full);
-    env_.trace().record(
-        events::kMetaSyncFailed,
-        {{"node", as_int(options_.self)},
-         {"group", partition_group_name(job.assignment.topic, job.assignment.partition)},
-         {"attempts", std::int64_t{0}},
-         {"error", "metadata handler queue full"}});
-    return;
+  } else {
+    std::string group = partition_group_name(job.assignment.topic, job.assignment.partition);
+    if (jobs_.size() >= static_cast<std::size_t>(options_.config.metadata_queue_jobs)) {
+      // Dropping it would leave __meta naming the previous leader until the
+      // next leader change; owe it instead, and publish whoever leads then.
+      ++stats_.sync_jobs_deferred;
+      hit(env_, Probe::metadata_queue_full);
+      env_.trace().record(events::kMetaSyncDeferred,
+                          {{"node", as_int(options_.self)}, {"group", group}});
+      owed_syncs_.insert(std::move(group));
+      return;
+    }
+    owed_syncs_.erase(group);  // this newer sync covers the owed one
   }
   jobs_.push_back(std::move(job));
   jobs_ready_.notify_one();
+}
+
+void Node::reissue_owed_syncs() {
+  const auto capacity = static_cast<std::size_t>(options_.config.metadata_queue_jobs);
+  while (!owed_syncs_.empty() && jobs_.size() < capacity) {
+    const auto first = owed_syncs_.begin();
+    const auto replica = replicas_.find(*first);
+    SIMRUN_ASSERT(replica != replicas_.end(), "a sync is owed only for a replica hosted here");
+    owed_syncs_.erase(first);
+    const RaftGroup& group = *replica->second.group;
+    // No longer leader: its successor publishes itself (and this node again
+    // if it wins again, from on_partition_role).
+    if (!group.is_leader()) continue;
+    jobs_.push_back(
+        MetadataJob{MetadataJob::Kind::sync_assignment,
+                    MetaCommand::set_assignment(replica->second.topic, replica->second.partition,
+                                                options_.self, group.term())});
+  }
 }
 
 void Node::run_metadata_handler() {
@@ -201,6 +222,7 @@ void Node::run_metadata_handler() {
     while (jobs_.empty()) jobs_ready_.wait();
     MetadataJob job = std::move(jobs_.front());
     jobs_.pop_front();
+    reissue_owed_syncs();
     if (options_.config.metadata_handler_serial || job.kind == MetadataJob::Kind::ensure_replicas) {
       // Legacy: everything in this one fiber, in order (mechanism 5).
       run_job(job);

@@ -13,7 +13,8 @@
 //    the applied __meta state, and runs assignment syncs (mechanism 5):
 //    with metadata_handler_serial one fiber does all of it in order, so a
 //    slow sync delays every later event; otherwise each sync has its own
-//    fiber;
+//    fiber. The job queue holds broker.metadata_queue_jobs; a leader sync
+//    that finds it full is owed and re-issued as it frees (owed_syncs_);
 //  - high-watermark publisher (batched_high_watermarks): every
 //    high_watermark_publish_interval_ms, each partition this node leads
 //    publishes its watermark if it moved. Legacy (mechanism 10): every
@@ -46,6 +47,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,7 +86,7 @@ struct NodeStats {
   std::uint64_t unknown_group_dropped = 0;
   std::uint64_t replicas_created = 0;
   std::uint64_t syncs_started = 0;
-  std::uint64_t sync_jobs_dropped = 0;
+  std::uint64_t sync_jobs_deferred = 0;  // found the job queue full (owed_syncs_)
   std::uint64_t high_watermark_writes = 0;
 };
 
@@ -142,6 +144,8 @@ class Node {
   void enqueue_job(MetadataJob job);
   void run_metadata_handler();
   void run_job(const MetadataJob& job);
+  // Moves owed syncs into jobs_ while it has room.
+  void reissue_owed_syncs();
   void ensure_replicas();
   void create_replica(const std::string& topic, int partition,
                       const std::vector<raft::NodeId>& replicas);
@@ -184,6 +188,10 @@ class Node {
   std::map<std::string, PartitionReplica, std::less<>> replicas_;
   std::map<std::string, std::deque<raft::Message>, std::less<>> unknown_buffer_;
   std::deque<MetadataJob> jobs_;
+  // Partition groups whose leader sync found jobs_ full (at most one entry
+  // per partition hosted here): re-issued as room frees, or the assignment
+  // in __meta would name the previous leader for good.
+  std::set<std::string, std::less<>> owed_syncs_;
   sim::WaitQueue jobs_ready_;
   std::size_t handlers_in_flight_ = 0;
   bool shutting_down_ = false;

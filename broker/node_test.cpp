@@ -242,6 +242,48 @@ TEST_CASE("unknown-group messages beyond the per-group buffer drop the oldest") 
   CHECK(roomy.unknown_group_dropped == 0);
 }
 
+// broker.metadata_queue_jobs with the serial handler: the __meta leader is
+// paused for 3 s, so the partitions it led elect new leaders whose syncs
+// wait behind the first one, which retries until __meta has a leader again.
+// With room for one job the rest find the queue full. Dropped, they would
+// leave __meta naming the paused node as leader for good; owed and
+// re-issued, every published assignment ends up naming the real leader.
+TEST_CASE("leader syncs that find the metadata job queue full are owed, not lost") {
+  sim::World world(world_config());
+  ClusterConfig config = three_nodes();
+  config.topics = {TopicSpec{"orders", 24}};
+  config.broker.metadata_handler_serial = true;
+  config.broker.metadata_queue_jobs = 1;
+  Cluster cluster(world, config);
+  cluster.start();
+  world.run_until(sim::seconds(6));
+  int meta_leader = -1;
+  for (int i = 0; i < 3; ++i) {
+    if (cluster.node(i) != nullptr && cluster.node(i)->group("__meta")->is_leader())
+      meta_leader = i;
+  }
+  REQUIRE(meta_leader >= 0);
+  world.pause(cluster.node_process(meta_leader));
+  world.run_until(sim::seconds(9));
+  world.resume(cluster.node_process(meta_leader));
+  world.run_until(sim::seconds(20));
+  std::uint64_t deferred = 0;
+  for (int i = 0; i < 3; ++i) deferred += cluster.node(i)->stats().sync_jobs_deferred;
+  CHECK(deferred > 0);
+  const Node* any = cluster.node(0);
+  for (int p = 0; p < 24; ++p) {
+    CAPTURE(p);
+    const std::string group = "orders/" + std::to_string(p);
+    REQUIRE(leaders_of(cluster, group) == 1);
+    const PartitionInfo* published = any->metadata().find_partition("orders", p);
+    REQUIRE(published != nullptr);
+    const Node* leader = cluster.node(static_cast<int>(published->leader) - 1);
+    REQUIRE(leader != nullptr);
+    CHECK(leader->group(group)->is_leader());
+    CHECK(published->leader_epoch == leader->group(group)->term());
+  }
+}
+
 TEST_CASE("a crashed node is gone until restarted, then rebuilds its replicas") {
   sim::World world(world_config());
   Cluster cluster(world, three_nodes());

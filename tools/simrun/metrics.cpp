@@ -133,6 +133,7 @@ const std::vector<MetricDefinition>& metric_table() {
       SIMRUN_METRIC(metadata_sync.failed),
       SIMRUN_METRIC(metadata_sync.in_flight),
       SIMRUN_METRIC(metadata_sync.retries),
+      SIMRUN_METRIC(metadata_sync.deferred),
       SIMRUN_METRIC(metadata_sync.success_rate),
       SIMRUN_METRIC(produce.sent),
       SIMRUN_METRIC(produce.acked),
@@ -487,6 +488,9 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
     case kind_of(events::kMetaSyncFailed):
       ++group(record.text("group"), now).metrics.metadata_sync.failed;
       return;
+    case kind_of(events::kMetaSyncDeferred):
+      ++group(record.text("group"), now).metrics.metadata_sync.deferred;
+      return;
     case kind_of(events::kProduceSent):
       ++group(partition_group(record), now).metrics.produce.sent;
       return;
@@ -584,6 +588,7 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.metadata_sync.succeeded += metrics.metadata_sync.succeeded;
     totals.metadata_sync.failed += metrics.metadata_sync.failed;
     totals.metadata_sync.retries += metrics.metadata_sync.retries;
+    totals.metadata_sync.deferred += metrics.metadata_sync.deferred;
     totals.produce.sent += metrics.produce.sent;
     totals.produce.acked += metrics.produce.acked;
     totals.produce.failed += metrics.produce.failed;

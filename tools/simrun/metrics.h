@@ -38,6 +38,9 @@ struct MetadataSyncMetrics {
   std::int64_t failed = 0;
   std::int64_t in_flight = 0;  // started, neither succeeded nor failed by the end
   std::int64_t retries = 0;
+  // Leader syncs that found the metadata job queue full (meta.sync_deferred)
+  // and were owed until it had room.
+  std::int64_t deferred = 0;
   // succeeded / started; undefined (0, and any assertion on it fails) when
   // no sync started.
   double success_rate = 0.0;

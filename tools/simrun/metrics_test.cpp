@@ -355,6 +355,17 @@ TEST_CASE("unknown-group drops are counted per group") {
   CHECK(to_json(metrics)["unknown_group_drops"] == 3);
 }
 
+TEST_CASE("metadata syncs deferred by a full job queue are counted per group") {
+  Feed feed;
+  feed(10, "meta.sync_deferred", {{"node", 2}, {"group", "orders/0"}});
+  feed(20, "meta.sync_deferred", {{"node", 2}, {"group", "orders/1"}});
+  const Metrics metrics = feed.observer.finish(millis(1000));
+  CHECK(metrics.groups.at("orders/0").metadata_sync.deferred == 1);
+  CHECK(metrics.totals.metadata_sync.deferred == 2);
+  CHECK(metrics.totals.metadata_sync.failed == 0);
+  CHECK(to_json(metrics)["metadata_sync"]["deferred"] == 2);
+}
+
 TEST_CASE("raft inbox drops are counted per group") {
   Feed feed;
   feed(10, "broker.inbox_drop", {{"node", 2}, {"group", "orders/0"}});
