@@ -49,7 +49,10 @@ class ReplicaLivenessChecker {
   std::map<std::string, std::int64_t> group_applied_max_;  // any replica, any time
   std::map<std::string, std::int64_t> targets_;            // frozen at heal
   std::map<Replica, std::int64_t> applied_since_start_;    // reset at a start
-  std::map<Replica, sim::time_ns> caught_up_at_;           // first time >= target
+  // The same, counting only what was applied by the deadline: what a
+  // violation reports (the run may go on applying after the deadline).
+  std::map<Replica, std::int64_t> applied_by_deadline_;
+  std::map<Replica, sim::time_ns> caught_up_at_;  // first time >= target
   std::set<std::int64_t> down_nodes_;
   std::vector<Violation> violations_;
   std::uint64_t replicas_checked_ = 0;
