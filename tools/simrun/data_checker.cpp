@@ -1,5 +1,7 @@
 #include "tools/simrun/data_checker.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "broker/consumer.h"
@@ -138,18 +140,62 @@ void DataChecker::add(Violation violation) {
 constexpr std::int64_t kMaxDenseGap = 1 << 20;
 
 DataChecker::OffsetState& DataChecker::PartitionState::at(std::int64_t offset) {
+  SIMRUN_ASSERT(offset < 0 || offset >= dense_base(), "a settled offset has no OffsetState");
+  const std::int64_t index = offset - dense_base();
   const auto size = static_cast<std::int64_t>(dense.size());
-  if (offset < 0 || offset >= size + kMaxDenseGap) return sparse[offset];
-  if (offset >= size) dense.resize(static_cast<std::size_t>(offset) + 1);
-  return dense[static_cast<std::size_t>(offset)];
+  if (offset < 0 || index >= size + kMaxDenseGap) return sparse[offset];
+  if (index >= size) dense.resize(static_cast<std::size_t>(index) + 1);
+  return dense[static_cast<std::size_t>(index)];
 }
 
 const DataChecker::OffsetState* DataChecker::PartitionState::find(std::int64_t offset) const {
-  if (offset >= 0 && offset < static_cast<std::int64_t>(dense.size())) {
-    return &dense[static_cast<std::size_t>(offset)];
+  const std::int64_t index = offset - dense_base();
+  if (offset >= dense_base() && index < static_cast<std::int64_t>(dense.size())) {
+    return &dense[static_cast<std::size_t>(index)];
   }
   const auto found = sparse.find(offset);
   return found == sparse.end() ? nullptr : &found->second;
+}
+
+std::size_t DataChecker::settled_records() const {
+  std::size_t count = 0;
+  for (const auto& entry : partitions_) count += entry.second.settled.size();
+  return count;
+}
+
+std::optional<DataChecker::SettledState> DataChecker::settle(const OffsetState& state) {
+  if (!state.acked || !state.consumed || state.consumed_hash != state.acked_hash) return {};
+  const std::int64_t acked_at_ms = to_ms(state.acked_at);
+  if (state.acked_at < 0 || acked_at_ms > std::numeric_limits<std::uint32_t>::max() ||
+      state.acks > std::numeric_limits<std::uint16_t>::max() ||
+      state.client < std::numeric_limits<std::int16_t>::min() ||
+      state.client > std::numeric_limits<std::int16_t>::max()) {
+    return {};  // does not fit: stays as it is
+  }
+  return SettledState{state.acked_hash, static_cast<std::uint32_t>(acked_at_ms),
+                      static_cast<std::uint16_t>(state.acks),
+                      static_cast<std::int16_t>(state.client)};
+}
+
+DataChecker::OffsetState DataChecker::to_offset_state(const SettledState& settled) {
+  // The acknowledgement time only appears in messages, in ms; a settled
+  // record was read, so the consume grace period (ns) never applies to it.
+  return OffsetState{settled.acked_hash,
+                     settled.acked_hash,
+                     sim::millis(settled.acked_at_ms),
+                     settled.client,
+                     settled.acks,
+                     true,
+                     true};
+}
+
+void DataChecker::PartitionState::settle_front() {
+  while (!dense.empty()) {
+    const std::optional<SettledState> settled_state = settle(dense.front());
+    if (!settled_state) return;
+    settled.push_back(*settled_state);
+    dense.pop_front();
+  }
 }
 
 DataChecker::PartitionState& DataChecker::partition(std::string_view topic, int partition) {
@@ -164,7 +210,30 @@ void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
     const std::int64_t offset = record.number("offset");
     const auto hash = static_cast<std::uint64_t>(record.number("hash"));
     const auto client = static_cast<std::int32_t>(record.number("client"));
-    OffsetState& state = partition(topic, partition_index).at(offset);
+    PartitionState& part = partition(topic, partition_index);
+    if (offset >= 0 && offset < part.dense_base()) {
+      // Settled: acknowledged and read before. The same record again is
+      // one more promise; another one is as below.
+      SettledState& settled = part.settled[static_cast<std::size_t>(offset)];
+      if (settled.acked_hash == hash) {
+        SIMRUN_ASSERT(settled.acks < std::numeric_limits<std::uint16_t>::max(),
+                      "too many acknowledgements at one offset");
+        ++settled.acks;
+        return;
+      }
+      auto& others = other_acked_[{std::string(topic), partition_index, offset}];
+      SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
+      others.push_back(OtherAck{hash, record.time, client});
+      add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
+                    to_ms(record.time),
+                    std::string(topic) + "/" + std::to_string(partition_index),
+                    {},
+                    fmt::format("two different records acknowledged at offset {} (clients {} and "
+                                "{})",
+                                offset, settled.client, client)});
+      return;
+    }
+    OffsetState& state = part.at(offset);
     if (!state.acked) {
       state.acked = true;
       state.acked_hash = hash;
@@ -185,18 +254,28 @@ void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
                                 "{})",
                                 offset, state.client, client)});
     }
+    part.settle_front();
   } else if (kind == kind_of(events::kConsumeRecord)) {
     const std::string_view topic = record.text("topic");
     const int partition_index = static_cast<int>(record.number("partition"));
     const std::int64_t offset = record.number("offset");
     const auto hash = static_cast<std::uint64_t>(record.number("hash"));
-    OffsetState& state = partition(topic, partition_index).at(offset);
+    PartitionState& part = partition(topic, partition_index);
+    if (offset >= 0 && offset < part.dense_base()) {
+      // Settled: its first read was the acknowledged record.
+      if (part.settled[static_cast<std::size_t>(offset)].acked_hash != hash) {
+        other_consumed_[{std::string(topic), partition_index, offset}].insert(hash);
+      }
+      return;
+    }
+    OffsetState& state = part.at(offset);
     if (!state.consumed) {
       state.consumed = true;
       state.consumed_hash = hash;
     } else if (state.consumed_hash != hash) {
       other_consumed_[{std::string(topic), partition_index, offset}].insert(hash);
     }
+    part.settle_front();
   } else if (kind == kind_of(events::kConsumeFetch)) {
     // Every fetch is one check: its high watermark against the highest this
     // consumer saw before (Raft section 8: a read never shows less than an
@@ -341,8 +420,11 @@ std::map<std::string, std::int64_t> DataChecker::finish(
     for (; sparse != state_of.sparse.end() && sparse->first < 0; ++sparse) {
       check(sparse->first, sparse->second);
     }
+    for (std::size_t i = 0; i < state_of.settled.size(); ++i) {
+      check(static_cast<std::int64_t>(i), to_offset_state(state_of.settled[i]));
+    }
     for (std::size_t i = 0; i < state_of.dense.size(); ++i) {
-      check(static_cast<std::int64_t>(i), state_of.dense[i]);
+      check(state_of.dense_base() + static_cast<std::int64_t>(i), state_of.dense[i]);
     }
     for (; sparse != state_of.sparse.end(); ++sparse) check(sparse->first, sparse->second);
   }

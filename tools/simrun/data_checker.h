@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -102,6 +103,8 @@ class DataChecker {
   // Acknowledged records below the log start offset at the end (not checked
   // for presence).
   std::uint64_t deleted_by_retention() const { return deleted_by_retention_; }
+  // Records kept in the settled form (acknowledged and read back), for tests.
+  std::size_t settled_records() const;
   const std::vector<Violation>& violations() const { return violations_; }
   std::uint64_t violation_count() const { return violation_count_; }
   // Checks made per checker name.
@@ -122,13 +125,32 @@ class DataChecker {
     bool acked = false;
     bool consumed = false;
   };
-  // Offsets of one partition: dense from 0 (offsets are assigned
-  // consecutively), with a map for anything outside that range.
+  // Issue 12: a record acknowledged and read back unchanged is settled:
+  // what the end still checks of it (presence at its offset, and later
+  // reads or acknowledgements of other records there) needs only its hash,
+  // acknowledgement time in ms (the messages' unit), client and count, in
+  // 16 bytes instead of 32. Reconstructed exactly by to_offset_state().
+  struct SettledState {
+    std::uint64_t acked_hash = 0;  // also the hash read there first
+    std::uint32_t acked_at_ms = 0;
+    std::uint16_t acks = 0;
+    std::int16_t client = 0;
+  };
+  static_assert(sizeof(SettledState) == 16);
+  static std::optional<SettledState> settle(const OffsetState& state);
+  static OffsetState to_offset_state(const SettledState& settled);
+  // Offsets of one partition: [0, settled.size()) settled in order from 0
+  // (offsets are assigned consecutively and read in order), the rest dense
+  // from there, with a map for anything outside that range.
   struct PartitionState {
-    std::deque<OffsetState> dense;
+    std::deque<SettledState> settled;
+    std::deque<OffsetState> dense;  // dense[k] is offset settled.size() + k
     std::map<std::int64_t, OffsetState> sparse;
     OffsetState& at(std::int64_t offset);
     const OffsetState* find(std::int64_t offset) const;
+    std::int64_t dense_base() const { return static_cast<std::int64_t>(settled.size()); }
+    // Moves settled records from the front of `dense` into `settled`.
+    void settle_front();
   };
   using PartitionKey = std::pair<std::string, int>;  // topic, partition
   void add(Violation violation);

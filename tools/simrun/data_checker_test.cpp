@@ -124,6 +124,37 @@ TEST_CASE("records deleted by retention are not looked for, but must have been r
   CHECK(unread.violations()[0].detail.find("never read") != std::string::npos);
 }
 
+TEST_CASE("settled records (acknowledged, then read back) are checked as before (issue 12)") {
+  DataChecker checker;
+  for (std::int64_t offset = 0; offset < 4; ++offset)
+    ack(checker, 100 + offset, offset, 10 + offset);
+  consume(checker, 200, 0, 10);
+  consume(checker, 201, 1, 11);
+  consume(checker, 202, 2, 12);
+  CHECK(checker.settled_records() == 3);  // offset 3 is not read yet
+  consume(checker, 203, 3, 13);
+  CHECK(checker.settled_records() == 4);
+  ack(checker, 300, 1, 11);  // the same record acknowledged again: two promises
+  ack(checker, 301, 2, 99);  // another record acknowledged there: caught at once
+  REQUIRE(checker.violation_count() == 1);
+  CHECK(checker.violations()[0].detail ==
+        "two different records acknowledged at offset 2 (clients 7 and 7)");
+  consume(checker, 400, 0, 55);  // another record read at offset 0
+  consume(checker, 401, 3, 13);  // the same one read again: nothing
+  const auto lost = checker.finish(millis(10'000), 5000, {"t"}, [](const std::string&, int) {
+    return std::vector<Cluster::StoredRecord>{{0, 10}, {1, 777}, {2, 12}, {3, 13}};
+  });
+  CHECK(lost.at("t/0") == 3);  // offset 1 twice, offset 2's other record once
+  REQUIRE(checker.violation_count() == 4);
+  CHECK(checker.violations()[1].detail ==
+        "a consumer read at offset 0 a record other than the one acknowledged there at 100 ms");
+  CHECK(checker.violations()[2].detail ==
+        "record acknowledged at 101 ms (client 7) at offset 1 is different at the end");
+  CHECK(checker.violations()[3].detail ==
+        "record acknowledged at 301 ms (client 7) at offset 2 is not there at the end");
+  CHECK(checker.checks().at("acked_records") == 4);
+}
+
 TEST_CASE("committed consumer offsets never go backwards") {
   DataChecker checker;
   auto commit = [&](std::int64_t at_ms, std::int64_t offset) {
