@@ -20,16 +20,19 @@ constexpr std::size_t kMaxGroupNameBytes = 1024;
 // Little-endian integers stored and loaded at once where the host is
 // little-endian (every Raft message's frame header goes through these).
 template <int Width>
-void put_le(sim::Bytes& out, std::uint64_t value) {
-  std::uint8_t buffer[Width];
+void store_le(std::uint8_t* to, std::uint64_t value) {
   if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(buffer, &value, Width);
+    std::memcpy(to, &value, Width);
   } else {
-    for (int i = 0; i < Width; ++i) buffer[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    for (int i = 0; i < Width; ++i) to[i] = static_cast<std::uint8_t>(value >> (8 * i));
   }
+}
+
+template <int Width>
+void put_le(sim::Bytes& out, std::uint64_t value) {
   const std::size_t at = out.size();
   out.resize(at + Width);
-  std::memcpy(out.data() + at, buffer, Width);
+  store_le<Width>(out.data() + at, value);
 }
 
 // The caller checked that `in` holds Width bytes from `at`.
@@ -81,13 +84,18 @@ bool Transport::peer_disconnected(raft::NodeId node) const {
 sim::Bytes Transport::encode_message_frame(std::string_view group, std::uint64_t sequence,
                                            const raft::Message& message) {
   SIMRUN_ASSERT(group.size() <= kMaxGroupNameBytes, "group name too long for a frame");
+  // The header in one piece (one resize, three copies), then the body
+  // encoded in place after it, without a copy.
+  const std::size_t header_bytes = 1 + 2 + group.size() + 8;
   sim::Bytes frame;
-  frame.reserve(1 + 2 + group.size() + 8 + raft::encoded_message_bytes(message));
-  frame.push_back(static_cast<std::uint8_t>(FrameKind::raft_message));
-  put_le<2>(frame, group.size());
-  frame.insert(frame.end(), group.begin(), group.end());
-  put_le<8>(frame, sequence);
-  raft::encode_message_into(message, frame);  // the body, without a copy
+  frame.reserve(header_bytes + raft::encoded_message_bytes(message));
+  frame.resize(header_bytes);
+  std::uint8_t* const header = frame.data();
+  header[0] = static_cast<std::uint8_t>(FrameKind::raft_message);
+  store_le<2>(header + 1, group.size());
+  if (!group.empty()) std::memcpy(header + 3, group.data(), group.size());
+  store_le<8>(header + 3 + group.size(), sequence);
+  raft::encode_message_into(message, frame);
   return frame;
 }
 
