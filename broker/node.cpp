@@ -42,7 +42,8 @@ Node::Node(sim::Env& env, NodeOptions options)
       options_(std::move(options)),
       transport_(env, options_.self, options_.node_processes, options_.config),
       meta_state_(options_.config.metadata_epochs),
-      jobs_ready_(env.scheduler()) {
+      jobs_ready_(env.scheduler()),
+      role_changed_(env.scheduler()) {
   SIMRUN_ASSERT(options_.self >= 1 && options_.self <= options_.node_processes.size(),
                 "a node's id must name one of the cluster's nodes");
 }
@@ -66,6 +67,7 @@ void Node::boot() {
                                             meta_state_, transport_);
   writer_ =
       std::make_unique<MetaWriter>(env_, options_.self, options_.node_processes, *meta_group_);
+  meta_group_->on_role_change([this](raft::Role, raft::Term) { role_changed_.notify_all(); });
   env_.trace().record(events::kNodeStarted, {{"node", as_int(options_.self)}});
   // Replays the durable __meta log; its applies re-create the partition
   // replicas through on_meta_applied.
@@ -294,6 +296,7 @@ void Node::create_replica(const std::string& topic, int partition,
 
 void Node::on_partition_role(const std::string& topic, int partition, raft::Role role,
                              raft::Term term) {
+  role_changed_.notify_all();
   if (role != raft::Role::leader) return;
   // Mechanism 5: the new leader publishes itself, with its term as epoch.
   enqueue_job(MetadataJob{MetadataJob::Kind::sync_assignment,
@@ -348,8 +351,9 @@ void Node::shut_down_gracefully() {
   const sim::time_ns began = env_.now();
   const sim::time_ns deadline = began + sim::millis(std::max<std::int64_t>(
                                             1, options_.config.controlled_shutdown_timeout_ms));
-  // Checked once per tick: a transfer takes a round trip or two, and the
-  // core abandons one only at a tick (after an election timeout).
+  // Checked at every role change of a group here (a transfer completed) and
+  // at least once per tick: the core abandons a transfer only at a tick
+  // (after an election timeout), and then it is asked again.
   const sim::duration_ns poll = std::max<sim::duration_ns>(1, tick_interval_ns(options_.config));
   const auto groups_led = static_cast<std::int64_t>(transferable_groups().size());
   env_.trace().record(events::kShutdownStarted,
@@ -357,7 +361,7 @@ void Node::shut_down_gracefully() {
   std::size_t still_leading = request_transfers();
   // Bounded by the deadline: each round sleeps at least one nanosecond.
   while (still_leading > 0 && env_.now() < deadline) {
-    env_.sleep(std::min(poll, deadline - env_.now()));
+    (void)role_changed_.wait_for(std::min(poll, deadline - env_.now()));
     still_leading = request_transfers();
   }
   // What the node must keep is durable before it exits (a crash would lose

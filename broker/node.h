@@ -195,6 +195,10 @@ class Node {
   sim::WaitQueue jobs_ready_;
   std::size_t handlers_in_flight_ = 0;
   bool shutting_down_ = false;
+  // Notified whenever one of this node's groups changes role or term: a
+  // controlled shutdown wakes when a transfer completes, not at its next
+  // check.
+  sim::WaitQueue role_changed_;
   NodeStats stats_;
 };
 
