@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "broker/config.h"
+#include "sim/assert.h"
 #include "tools/simrun/distribution_pages.h"
 #include "tools/simrun/duration.h"
 #include "tools/simrun/finding.h"
@@ -68,6 +70,7 @@ const char* kUsage =
 
 struct Parsed {
   std::vector<std::string> positional;
+  std::vector<std::string> given;  // option names on the command line, sorted
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets;
   std::optional<std::string> duration;
@@ -143,6 +146,9 @@ Parsed parse(const std::vector<std::string>& args) {
     throw InputError(std::string(error.what()) + "\n" + kUsage);
   }
   Parsed parsed;
+  for (const auto& entry : vm) {
+    if (entry.first != "positional") parsed.given.push_back(entry.first);
+  }
   if (vm.count("positional")) parsed.positional = vm["positional"].as<std::vector<std::string>>();
   if (vm.count("seed")) parsed.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("set")) parsed.sets = vm["set"].as<std::vector<std::string>>();
@@ -469,6 +475,74 @@ int command_script(const Parsed& parsed, const ScriptCommand& run_script, std::o
 
 }  // namespace
 
+namespace {
+
+// The options each command reads. Anything else on its command line is an
+// error, not ignored: `simrun X.json --seeds 50` meant a sweep, and running
+// one seed with exit 0 would hide that (--help and --version stand alone).
+struct CommandOptions {
+  std::string_view command;
+  std::vector<std::string_view> options;
+};
+
+const std::vector<CommandOptions>& command_options() {
+  static const std::vector<CommandOptions> table = {
+      {"run", {"seed", "set", "swarm", "duration", "report", "trace", "quiet"}},
+      {"script", {"seed", "set", "swarm", "duration", "report", "quiet"}},
+      {"replay", {"trace", "quiet"}},
+      {"table",
+       {"set", "swarm", "duration", "seeds", "first-seed", "jobs", "seed-wall-budget", "report",
+        "quiet"}},
+      {"sweep",
+       {"set", "swarm", "duration", "seeds", "first-seed", "jobs", "shard", "shards", "until-fail",
+        "max-events", "seed-wall-budget", "report"}},
+      {"merge", {"report"}},
+      {"gate", {"baseline", "candidate", "scenario", "report"}},
+      {"shrink",
+       {"seed", "set", "swarm", "duration", "output", "fails", "no-control", "jobs", "max-events",
+        "seed-wall-budget", "max-runs"}},
+  };
+  return table;
+}
+
+std::string_view command_of(const Parsed& parsed) {
+  for (const auto& entry : command_options()) {
+    if (entry.command != "run" && entry.command != "script" &&
+        parsed.positional[0] == entry.command) {
+      return entry.command;
+    }
+  }
+  return is_python_scenario(parsed.positional[0]) ? "script" : "run";
+}
+
+// How the usage names each command.
+std::string command_display(std::string_view command) {
+  if (command == "run") return "simrun SCENARIO.json";
+  if (command == "script") return "simrun SCENARIO.py";
+  return "simrun " + std::string(command);
+}
+
+void reject_foreign_options(const Parsed& parsed, std::string_view command) {
+  const auto& table = command_options();
+  const auto own = std::find_if(table.begin(), table.end(),
+                                [&](const CommandOptions& e) { return e.command == command; });
+  SIMRUN_ASSERT(own != table.end(), "every command has a row of options");
+  for (const std::string& name : parsed.given) {
+    if (std::find(own->options.begin(), own->options.end(), name) != own->options.end()) continue;
+    std::string owners;
+    for (const auto& entry : table) {
+      if (std::find(entry.options.begin(), entry.options.end(), name) == entry.options.end())
+        continue;
+      owners += (owners.empty() ? "" : ", ") + command_display(entry.command);
+    }
+    throw InputError("--" + name + " does not apply to " + command_display(command) +
+                     (owners.empty() ? std::string() : " (it is an option of: " + owners + ")") +
+                     "\n" + kUsage);
+  }
+}
+
+}  // namespace
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
             const ScriptCommand& run_script) {
   try {
@@ -483,6 +557,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     if (parsed.positional.empty())
       throw InputError(std::string("missing scenario file\n") + kUsage);
+    reject_foreign_options(parsed, command_of(parsed));
     if (parsed.positional[0] == "replay") return command_replay(parsed, out);
     if (parsed.positional[0] == "table") return command_table(parsed, out, err);
     if (parsed.positional[0] == "sweep") return command_sweep(parsed, run_script, out, err);

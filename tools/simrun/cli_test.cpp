@@ -78,6 +78,32 @@ TEST_CASE("usage errors exit 2 and print the usage") {
   CHECK(cli({"no_such_file.json"}).exit_code == 2);
 }
 
+TEST_CASE("an option another command reads is an error, never ignored") {
+  const std::string churn = "scenarios/three_node_churn.json";
+  const Run seeds = cli({churn, "--seeds", "5"});
+  CHECK(seeds.exit_code == 2);
+  CHECK(seeds.err.find("--seeds does not apply to simrun SCENARIO.json (it is an option of: "
+                       "simrun table, simrun sweep)") != std::string::npos);
+  CHECK(seeds.out.empty());  // nothing ran
+  // Boost completes --out to --output (shrink's): still not the run's.
+  const Run output = cli({churn, "--out", "x.json"});
+  CHECK(output.exit_code == 2);
+  CHECK(output.err.find("--output does not apply to simrun SCENARIO.json (it is an option of: "
+                        "simrun shrink)") != std::string::npos);
+  CHECK(cli({"sweep", churn, "--seed", "3"}).err.find("--seed does not apply to simrun sweep") !=
+        std::string::npos);
+  CHECK(cli({"sweep", churn, "--quiet"}).exit_code == 2);
+  CHECK(cli({"merge", "a", "--jobs", "2", "--report", "b"}).exit_code == 2);
+  CHECK(cli({"gate", "--baseline", "a", "--candidate", "b", "--trace", "t"}).exit_code == 2);
+  CHECK(cli({"replay", "x/summary.json", "--set", "a=1"}).exit_code == 2);
+  CHECK(cli({"leader_hunt.py", "--trace", "t"}).err.find("does not apply to simrun SCENARIO.py") !=
+        std::string::npos);
+  // The options a command reads still reach it (the file is what is missing).
+  const Run sweep = cli({"sweep", "no_such.json", "--seeds", "2", "--jobs", "1", "--until-fail"});
+  CHECK(sweep.exit_code == 2);
+  CHECK(sweep.err.find("does not apply") == std::string::npos);
+}
+
 TEST_CASE("--help and --version exit 0") {
   const Run help = cli({"--help"});
   CHECK(help.exit_code == 0);
