@@ -223,6 +223,11 @@ foreach(file ${chaos_files})
   set_tests_properties(scenario_${stem}_sweep scenario_${stem}_swarm_sweep PROPERTIES LABELS "scenario")
 endforeach()
 
+add_test(NAME scenario_chaos_family_uses_every_fault_kind
+         COMMAND ${CMAKE_COMMAND} -DSCHEMA=${PROJECT_SOURCE_DIR}/scenarios/scenario.schema.json
+                 "-DSCENARIOS=${chaos_files}" -P ${CMAKE_CURRENT_SOURCE_DIR}/check_chaos_kinds.cmake)
+set_tests_properties(scenario_chaos_family_uses_every_fault_kind PROPERTIES LABELS "scenario")
+
 # chaos_process seeds that found a defect, each run alone so the fix stays
 # (scenarios/README.md, "The chaos family"). 18, 27, 142: acked_records, a
 # node paused across a producer's crash and restart answered the old
