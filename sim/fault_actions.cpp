@@ -4,20 +4,26 @@
 
 namespace simrun::sim::fault_actions {
 
-void crash_for(World& world, ProcessId process, duration_ns window) {
+namespace {
+
+// Takes the process down by `down` (a crash, or a clean stop) and, for a
+// window, brings it back after it: both fault kinds share the restart rule.
+void down_for(World& world, ProcessId process, duration_ns window, void (World::*down)(ProcessId)) {
   SIMRUN_ASSERT(window >= 0, "a fault window is never negative");
   if (world.state(process) == ProcessState::crashed) return;
-  world.crash(process);
+  (world.*down)(process);
   if (window == 0) return;
   world.loop().schedule_after(window, [&world, process] { restart_if_crashed(world, process); });
 }
 
+}  // namespace
+
+void crash_for(World& world, ProcessId process, duration_ns window) {
+  down_for(world, process, window, &World::crash);
+}
+
 void stop_for(World& world, ProcessId process, duration_ns window) {
-  SIMRUN_ASSERT(window >= 0, "a fault window is never negative");
-  if (world.state(process) == ProcessState::crashed) return;
-  world.stop(process);
-  if (window == 0) return;
-  world.loop().schedule_after(window, [&world, process] { restart_if_crashed(world, process); });
+  down_for(world, process, window, &World::stop);
 }
 
 void restart_if_crashed(World& world, ProcessId process) {

@@ -202,6 +202,21 @@ DataChecker::PartitionState& DataChecker::partition(std::string_view topic, int 
   return partitions_[PartitionKey{std::string(topic), partition}];
 }
 
+// A second, different record acknowledged at an offset: both were promised,
+// so the other one is kept for the end-of-run check and reported now.
+void DataChecker::add_other_ack(std::string_view topic, int partition_index, std::int64_t offset,
+                                OtherAck ack, std::int32_t first_client) {
+  auto& others = other_acked_[{std::string(topic), partition_index, offset}];
+  SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
+  others.push_back(ack);
+  add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
+                to_ms(ack.acked_at),
+                std::string(topic) + "/" + std::to_string(partition_index),
+                {},
+                fmt::format("two different records acknowledged at offset {} (clients {} and {})",
+                            offset, first_client, ack.client)});
+}
+
 void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
   if (kind == kind_of(events::kProduceAcked)) {
     if (record.number("acks") != -1) return;  // only acks=all promises durability
@@ -221,16 +236,8 @@ void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
         ++settled.acks;
         return;
       }
-      auto& others = other_acked_[{std::string(topic), partition_index, offset}];
-      SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
-      others.push_back(OtherAck{hash, record.time, client});
-      add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
-                    to_ms(record.time),
-                    std::string(topic) + "/" + std::to_string(partition_index),
-                    {},
-                    fmt::format("two different records acknowledged at offset {} (clients {} and "
-                                "{})",
-                                offset, settled.client, client)});
+      add_other_ack(topic, partition_index, offset, OtherAck{hash, record.time, client},
+                    settled.client);
       return;
     }
     OffsetState& state = part.at(offset);
@@ -243,16 +250,8 @@ void DataChecker::observe(const sim::TraceRecord& record, RecordKind kind) {
     } else if (state.acked_hash == hash) {
       ++state.acks;
     } else {
-      auto& others = other_acked_[{std::string(topic), partition_index, offset}];
-      SIMRUN_ASSERT(others.size() < 1'000'000, "too many acknowledgements at one offset");
-      others.push_back(OtherAck{hash, record.time, client});
-      add(Violation{std::string(sim::checker_name(sim::Checker::acked_records)),
-                    to_ms(record.time),
-                    std::string(topic) + "/" + std::to_string(partition_index),
-                    {},
-                    fmt::format("two different records acknowledged at offset {} (clients {} and "
-                                "{})",
-                                offset, state.client, client)});
+      add_other_ack(topic, partition_index, offset, OtherAck{hash, record.time, client},
+                    state.client);
     }
     part.settle_front();
   } else if (kind == kind_of(events::kConsumeRecord)) {

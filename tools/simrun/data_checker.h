@@ -169,6 +169,8 @@ class DataChecker {
     std::int32_t client = 0;
   };
   std::map<std::tuple<std::string, int, std::int64_t>, std::vector<OtherAck>> other_acked_;
+  void add_other_ack(std::string_view topic, int partition_index, std::int64_t offset, OtherAck ack,
+                     std::int32_t first_client);
   std::uint64_t deleted_by_retention_ = 0;
   std::map<std::tuple<std::string, std::string, int>, std::int64_t> committed_offsets_;
   std::vector<Violation> violations_;
