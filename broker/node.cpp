@@ -212,10 +212,7 @@ void Node::reissue_owed_syncs() {
     // No longer leader: its successor publishes itself (and this node again
     // if it wins again, from on_partition_role).
     if (!group.is_leader()) continue;
-    jobs_.push_back(
-        MetadataJob{MetadataJob::Kind::sync_assignment,
-                    MetaCommand::set_assignment(replica->second.topic, replica->second.partition,
-                                                options_.self, group.term())});
+    jobs_.push_back(leader_sync(replica->second.topic, replica->second.partition, group.term()));
   }
 }
 
@@ -299,8 +296,13 @@ void Node::on_partition_role(const std::string& topic, int partition, raft::Role
   role_changed_.notify_all();
   if (role != raft::Role::leader) return;
   // Mechanism 5: the new leader publishes itself, with its term as epoch.
-  enqueue_job(MetadataJob{MetadataJob::Kind::sync_assignment,
-                          MetaCommand::set_assignment(topic, partition, options_.self, term)});
+  enqueue_job(leader_sync(topic, partition, term));
+}
+
+Node::MetadataJob Node::leader_sync(const std::string& topic, int partition,
+                                    raft::Term term) const {
+  return MetadataJob{MetadataJob::Kind::sync_assignment,
+                     MetaCommand::set_assignment(topic, partition, options_.self, term)};
 }
 
 void Node::run_high_watermark_publisher() {

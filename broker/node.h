@@ -146,6 +146,9 @@ class Node {
   void run_job(const MetadataJob& job);
   // Moves owed syncs into jobs_ while it has room.
   void reissue_owed_syncs();
+  // The job that publishes this node as the partition's leader in __meta,
+  // with its term as the epoch (mechanism 5).
+  MetadataJob leader_sync(const std::string& topic, int partition, raft::Term term) const;
   void ensure_replicas();
   void create_replica(const std::string& topic, int partition,
                       const std::vector<raft::NodeId>& replicas);

@@ -133,7 +133,7 @@ std::vector<sim::ProcessId> FaultInjector::resolve_processes(
       } else if (const auto client = client_process(event->client)) {
         resolved.insert(*client);
       }
-    } else if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+    } else if (is_client_ref(ref)) {
       const auto client = client_process(ref);
       SIMRUN_ASSERT(client.has_value(), "the loader checks client names");
       resolved.insert(*client);

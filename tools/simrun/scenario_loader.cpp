@@ -211,6 +211,10 @@ sim::DurationDistribution distribution_from_json(const json& value, const std::s
   return result;
 }
 
+bool is_client_ref(std::string_view ref) {
+  return ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0;
+}
+
 namespace {
 
 void apply_link_fields(const json& value, sim::LinkConfig& link, const std::string& file,
@@ -277,7 +281,7 @@ void check_ref(const std::string& ref, const Scenario& scenario, const std::stri
     }
     return;
   }
-  if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+  if (is_client_ref(ref)) {
     check_client(ref, scenario, pointer);
     return;
   }
@@ -354,7 +358,7 @@ void check_fault_shape(const FaultKindInfo& info, const json& entry, const Scena
     const json& targets = entry["targets"];
     for (std::size_t i = 0; i < targets.size(); ++i) {
       const std::string ref = targets[i].get<std::string>();
-      if (ref.rfind("producer", 0) == 0 || ref.rfind("consumer", 0) == 0) {
+      if (is_client_ref(ref)) {
         fail(scenario.file, pointer + "/targets/" + std::to_string(i),
              action + " stops broker nodes; \"" + ref + "\" is a client (crash or pause it)");
       }

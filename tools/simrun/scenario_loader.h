@@ -39,6 +39,11 @@ sim::DurationDistribution distribution_from_json(const nlohmann::json& value,
                                                  const std::string& file,
                                                  const std::string& pointer);
 
+// A fault target naming a client process ("producer2", "consumer1"), not a
+// broker node or a node selector. The loader checks the name exists; the
+// fault injector resolves it.
+bool is_client_ref(std::string_view ref);
+
 // Schema validation alone; returns human-readable errors, "/json/path: what"
 // (empty when valid).
 std::vector<std::string> schema_errors(const nlohmann::json& document);

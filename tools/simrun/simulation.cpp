@@ -235,15 +235,21 @@ void Simulation::observe(const sim::TraceRecord& record) {
 
 void Simulation::raise_restart_floors() {
   if (!cluster_ || tearing_down_) return;
-  std::vector<NodeGroupState> states(static_cast<std::size_t>(cluster_->node_count()));
+  const auto nodes = static_cast<std::size_t>(cluster_->node_count());
+  // Each node's file names once per raise, not once per group.
+  std::vector<std::vector<std::string>> files(nodes);
+  for (std::size_t i = 0; i < nodes; ++i) {
+    files[i] = world_->disk(cluster_->node_process(static_cast<int>(i))).list();
+  }
+  std::vector<NodeGroupState> states(nodes);
   for (const std::string& group : cluster_->group_names()) {
     const std::string prefix = "raft/" + group + "/";  // broker/storage.h
     for (int i = 0; i < cluster_->node_count(); ++i) {
       NodeGroupState& state = states[static_cast<std::size_t>(i)];
       state = NodeGroupState{};
-      for (const std::string& file : world_->disk(cluster_->node_process(i)).list()) {
-        if (file.compare(0, prefix.size(), prefix) == 0) state.has_files = true;
-      }
+      state.has_files = std::any_of(
+          files[static_cast<std::size_t>(i)].begin(), files[static_cast<std::size_t>(i)].end(),
+          [&](const std::string& file) { return file.compare(0, prefix.size(), prefix) == 0; });
       const broker::Node* node = cluster_->node(i);
       const broker::RaftGroup* raft_group = node == nullptr ? nullptr : node->group(group);
       if (raft_group != nullptr) {
