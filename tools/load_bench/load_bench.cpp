@@ -21,6 +21,13 @@
 //   64, each with one producer (the rate split evenly) and one consumer.
 //   --scenario FILE: run that scenario file instead (--seconds overrides its
 //   duration when given).
+//   --scaling: issue 12's scaling table instead of one workload: partitions
+//   1, 10, 50, 200 on 3 nodes; nodes 3, 5, 7, 9 with 10 partitions; 50, 500
+//   and 5,000 requests/s on 3 nodes and 3 partitions; each row one run of
+//   the first --seconds value (default 30), with the other flags (record
+//   size, retention, compaction, seed) applying to every row. Per row it
+//   adds the work done per simulated second (events) and the CPU each event
+//   cost, so whether cost grows faster than the work can be read off.
 // Wall-clock figures are noisy on a shared machine; the reference row tells
 // how loaded it was. For a deterministic figure count instructions:
 //   valgrind --tool=callgrind build/tools/load_bench/load_bench --seconds 10 --no-fork
@@ -63,6 +70,7 @@ struct Options {
   std::string scenario_file;
   bool print_scenario = false;
   bool fork_runs = true;
+  bool scaling = false;
   // cluster.broker knobs bounding memory (-2: the profile's value).
   std::int64_t retention_bytes = -2;
   std::int64_t snapshot_every_bytes = -2;
@@ -92,6 +100,10 @@ Options parse(int argc, char** argv) {
     }
     if (flag == "--no-fork") {
       options.fork_runs = false;
+      continue;
+    }
+    if (flag == "--scaling") {
+      options.scaling = true;
       continue;
     }
     if (i + 1 >= argc) usage_error(flag + ": missing value");
@@ -128,6 +140,10 @@ Options parse(int argc, char** argv) {
       usage_error("unknown flag " + flag);
     }
   }
+  if (options.scaling && (!options.scenario_file.empty() || options.print_scenario)) {
+    usage_error("--scaling builds its own workloads: drop --scenario and --print-scenario");
+  }
+  if (options.scaling && !options.seconds_given) options.seconds = {30};
   return options;
 }
 
@@ -135,6 +151,10 @@ Options parse(int argc, char** argv) {
 // the same loader (schema, checks) as `build/simrun`.
 // The scenario format allows at most this many partitions per topic.
 constexpr int kPartitionsPerTopic = 64;
+
+int topic_count(const Options& options) {
+  return (options.partitions + kPartitionsPerTopic - 1) / kPartitionsPerTopic;
+}
 
 nlohmann::json production_scenario(const Options& options) {
   nlohmann::json doc;
@@ -157,16 +177,15 @@ nlohmann::json production_scenario(const Options& options) {
   // format's limit), so more partitions spread over topics orders,
   // orders-2, ..., with one producer and one consumer each and the rate
   // split evenly: the same total load over more groups.
-  const int topic_count = (options.partitions + kPartitionsPerTopic - 1) / kPartitionsPerTopic;
+  const int topics = topic_count(options);
   doc["workload"]["topics"] = nlohmann::json::array();
-  for (int t = 0; t < topic_count; ++t) {
+  for (int t = 0; t < topics; ++t) {
     const std::string name = t == 0 ? "orders" : "orders-" + std::to_string(t + 1);
-    const int partitions =
-        options.partitions / topic_count + (t < options.partitions % topic_count ? 1 : 0);
+    const int partitions = options.partitions / topics + (t < options.partitions % topics ? 1 : 0);
     doc["workload"]["topics"].push_back({{"name", name}, {"partitions", partitions}});
     if (options.rate <= 0) continue;
     doc["workload"]["producers"].push_back({{"topic", name},
-                                            {"rate_per_second", options.rate / topic_count},
+                                            {"rate_per_second", options.rate / topics},
                                             {"record_bytes", options.record_bytes},
                                             {"acks", -1}});
     nlohmann::json consumer = {{"topic", name}};
@@ -254,10 +273,91 @@ double reference_events_per_second(std::uint64_t total_events) {
          simrun::bench::bare_heap_reference_seconds(total_events);
 }
 
+// One run, in a child process unless --no-fork.
+std::pair<RunFigures, ChildUsage> measure(const Options& options, const std::string& text,
+                                          const std::string& file, std::int64_t seconds,
+                                          bool override_duration) {
+  if (options.fork_runs) return run_in_child(text, file, seconds, override_duration);
+  const RunFigures figures = run_once(text, file, seconds, override_duration);
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  return {figures, ChildUsage{self.ru_maxrss, cpu_seconds(self)}};
+}
+
+// Issue 12's scaling table: one axis varied at a time from a base workload.
+int run_scaling(const Options& base) {
+  struct Row {
+    std::string axis;
+    Options options;
+  };
+  std::vector<Row> rows;
+  for (const int partitions : {1, 10, 50, 200}) {
+    Options options = base;
+    options.nodes = 3;
+    options.partitions = partitions;
+    rows.push_back({"partitions", options});
+  }
+  for (const int nodes : {3, 5, 7, 9}) {
+    Options options = base;
+    options.nodes = nodes;
+    options.partitions = 10;
+    rows.push_back({"nodes", options});
+  }
+  for (const double rate : {50.0, 500.0, 5000.0}) {
+    Options options = base;
+    options.nodes = 3;
+    options.partitions = 3;
+    options.rate = rate;
+    rows.push_back({"load", options});
+  }
+  const std::int64_t seconds = base.seconds.front();
+  std::printf(
+      "scaling: %lld simulated s per row, acks=all produce of 1 x %d B, profile %s, seed %llu, "
+      "retention_bytes %s, snapshot_every_bytes %s\n",
+      static_cast<long long>(seconds), base.record_bytes, base.profile.c_str(),
+      static_cast<unsigned long long>(base.seed),
+      base.retention_bytes == -2 ? "(profile)" : std::to_string(base.retention_bytes).c_str(),
+      base.snapshot_every_bytes == -2 ? "(profile)"
+                                      : std::to_string(base.snapshot_every_bytes).c_str());
+  const double reference_before = reference_events_per_second(20'000'000);
+  // "events per sim s" is the work; "cpu us/event" its unit cost: linear
+  // cost means the second column stays flat while the first grows.
+  std::printf("%-10s %5s %10s %8s %8s %9s %11s %14s %9s %10s %8s %s\n", "axis", "nodes",
+              "partitions", "req/s", "ratio", "cpu ratio", "events", "events per s", "events/s",
+              "cpu us/ev", "peak MiB", "checks");
+  int exit_code = 0;
+  for (const Row& row : rows) {
+    const std::string text = production_scenario(row.options).dump(2);
+    const auto [figures, usage] = measure(row.options, text, "<load_bench>", seconds, true);
+    if (figures.failed_to_run) {
+      std::printf("%-10s %5d %10d %8.0f run failed\n", row.axis.c_str(), row.options.nodes,
+                  row.options.partitions, row.options.rate);
+      exit_code = 1;
+      continue;
+    }
+    const double sim_s = static_cast<double>(figures.sim_ms) / 1000.0;
+    const double events = static_cast<double>(figures.loop_events);
+    std::printf("%-10s %5d %10d %8.0f %7.0fx %8.0fx %11.0f %14.0f %9.0f %10.2f %8.1f %s\n",
+                row.axis.c_str(), row.options.nodes, row.options.partitions, row.options.rate,
+                sim_s / figures.wall_s, sim_s / usage.cpu_s, events, events / sim_s,
+                events / figures.wall_s, usage.cpu_s * 1e6 / events,
+                static_cast<double>(usage.peak_kib) / 1024.0, figures.passed ? "pass" : "FAIL");
+    std::fflush(stdout);
+    if (!figures.passed) exit_code = 1;
+  }
+  const double reference_after = reference_events_per_second(20'000'000);
+  std::printf(
+      "bare-heap reference (1,000 timers on std::priority_queue): %.1f M events/s before "
+      "the runs, %.1f M events/s after\n",
+      reference_before / 1e6, reference_after / 1e6);
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
+  if (options.scaling) return run_scaling(options);
   std::string text;
   std::string file;
   if (options.scenario_file.empty()) {
@@ -267,7 +367,7 @@ int main(int argc, char** argv) {
       std::printf("%s\n", text.c_str());
       return 0;
     }
-    const int topics = (options.partitions + kPartitionsPerTopic - 1) / kPartitionsPerTopic;
+    const int topics = topic_count(options);
     const std::string clients =
         options.rate > 0 ? std::to_string(topics) + " producer(s) and consumer(s), one per topic"
                          : "idle";
@@ -299,16 +399,7 @@ int main(int argc, char** argv) {
               "checks");
   int exit_code = 0;
   for (const std::int64_t seconds : runs) {
-    RunFigures figures;
-    ChildUsage usage;
-    if (options.fork_runs) {
-      std::tie(figures, usage) = run_in_child(text, file, seconds, override_duration);
-    } else {
-      figures = run_once(text, file, seconds, override_duration);
-      rusage self{};
-      getrusage(RUSAGE_SELF, &self);
-      usage = ChildUsage{self.ru_maxrss, cpu_seconds(self)};
-    }
+    const auto [figures, usage] = measure(options, text, file, seconds, override_duration);
     if (figures.failed_to_run) {
       std::printf("%8llds run failed\n", static_cast<long long>(seconds));
       exit_code = 1;
