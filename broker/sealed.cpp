@@ -1,7 +1,7 @@
 #include "broker/sealed.h"
 
+#include "broker/crc32c.h"
 #include "sim/assert.h"
-#include "sim/hash.h"
 
 namespace simrun::broker {
 
@@ -13,18 +13,33 @@ std::uint64_t get_le(std::span<const std::uint8_t> in, std::size_t at, int bytes
   }
   return value;
 }
-void put_le(sim::Bytes& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+void put_le(std::uint8_t* out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
 }
+// The checksum field: CRC32C, zero-extended (see sealed.h).
+std::uint64_t body_checksum(std::span<const std::uint8_t> body) { return crc32c(body); }
 }  // namespace
 
-sim::Bytes seal(std::span<const std::uint8_t> body) {
-  SIMRUN_ASSERT(body.size() <= UINT32_MAX, "sealed body too large");
+sim::Bytes seal_begin(std::size_t body_bytes) {
   sim::Bytes out;
-  out.reserve(kSealHeaderBytes + body.size());
-  put_le(out, body.size(), 4);
-  put_le(out, sim::hash_bytes(body), 8);
+  out.reserve(kSealHeaderBytes + body_bytes);
+  out.resize(kSealHeaderBytes);
+  return out;
+}
+
+void seal_finish(sim::Bytes& sealed) {
+  SIMRUN_ASSERT(sealed.size() >= kSealHeaderBytes, "seal_finish without seal_begin");
+  const std::span<const std::uint8_t> body =
+      std::span<const std::uint8_t>(sealed).subspan(kSealHeaderBytes);
+  SIMRUN_ASSERT(body.size() <= UINT32_MAX, "sealed body too large");
+  put_le(sealed.data(), body.size(), 4);
+  put_le(sealed.data() + 4, body_checksum(body), 8);
+}
+
+sim::Bytes seal(std::span<const std::uint8_t> body) {
+  sim::Bytes out = seal_begin(body.size());
   out.insert(out.end(), body.begin(), body.end());
+  seal_finish(out);
   return out;
 }
 
@@ -33,7 +48,7 @@ std::optional<std::span<const std::uint8_t>> unseal(std::span<const std::uint8_t
   const std::uint64_t length = get_le(sealed, 0, 4);
   if (length != sealed.size() - kSealHeaderBytes) return std::nullopt;
   const auto body = sealed.subspan(kSealHeaderBytes);
-  if (sim::hash_bytes(body) != get_le(sealed, 4, 8)) return std::nullopt;
+  if (body_checksum(body) != get_le(sealed, 4, 8)) return std::nullopt;
   return body;
 }
 

@@ -17,6 +17,15 @@ TEST_CASE("a sealed body comes back; every single flipped bit is detected") {
   }
 }
 
+TEST_CASE("sealing in place (seal_begin, body appended, seal_finish) gives seal's bytes") {
+  const sim::Bytes body = {5, 4, 3, 2, 1, 0, 200};
+  sim::Bytes in_place = seal_begin(body.size());
+  CHECK(in_place.size() == kSealHeaderBytes);
+  in_place.insert(in_place.end(), body.begin(), body.end());
+  seal_finish(in_place);
+  CHECK(in_place == seal(body));
+}
+
 TEST_CASE("a short, long or empty file does not unseal") {
   const sim::Bytes sealed = seal(sim::Bytes{9, 9, 9});
   CHECK_FALSE(unseal(sim::Bytes(sealed.begin(), sealed.end() - 1)).has_value());

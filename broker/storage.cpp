@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <span>
 
+#include "broker/crc32c.h"
 #include "broker/sealed.h"
 #include "raft/codec.h"
 #include "sim/assert.h"
-#include "sim/hash.h"
 
 namespace simrun::broker {
 
@@ -22,6 +22,10 @@ void put_le(sim::Bytes& out, std::uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
 }
 
+void put_le_at(std::uint8_t* out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
 std::uint64_t get_le(std::span<const std::uint8_t> in, std::size_t at, int bytes) {
   std::uint64_t value = 0;
   for (int i = 0; i < bytes; ++i) {
@@ -30,8 +34,31 @@ std::uint64_t get_le(std::span<const std::uint8_t> in, std::size_t at, int bytes
   return value;
 }
 
+// CRC32C (the SSE 4.2 instruction): it detects every burst of up to 32
+// flipped bits, so every single bit flip (the disk's fault model), at about
+// 8 bytes per instruction (sim::hash_bytes, used before, was the costliest
+// part of an append: issue 12).
 std::uint64_t header_checksum(std::span<const std::uint8_t> in, std::size_t at) {
-  return sim::hash_bytes(in.subspan(at, 12)) & 0xffffffffULL;
+  return crc32c(in.subspan(at, 12));
+}
+
+// The body checksum field is 8 bytes wide: CRC32C, zero-extended (a flip in
+// the zero half fails the comparison like any other).
+std::uint64_t body_checksum(std::span<const std::uint8_t> body) { return crc32c(body); }
+
+// Appends `entry`'s record to `out`: the body encoded in place after the
+// header's room, then the header written over it (no intermediate copy).
+void append_record(const raft::Entry& entry, sim::Bytes& out) {
+  const std::size_t at = out.size();
+  out.resize(at + kRecordHeaderBytes);
+  raft::encode_entry_into(entry, out);
+  const std::size_t length = out.size() - at - kRecordHeaderBytes;
+  SIMRUN_ASSERT(length <= kMaxRecordBytes, "entry too large for one log record");
+  const std::span<const std::uint8_t> record = std::span<const std::uint8_t>(out).subspan(at);
+  std::uint8_t* const header = out.data() + at;
+  put_le_at(header, length, 4);
+  put_le_at(header + 4, body_checksum(record.subspan(kRecordHeaderBytes)), 8);
+  put_le_at(header + 12, header_checksum(record, 0), 4);
 }
 
 // Past a damaged record, the highest entry index still readable (records
@@ -47,7 +74,7 @@ raft::Index highest_index_after(std::span<const std::uint8_t> log, std::size_t d
     const auto length = static_cast<std::size_t>(get_le(log, at, 4));
     if (length > kMaxRecordBytes || log.size() - at - kRecordHeaderBytes < length) break;
     const auto body = log.subspan(at + kRecordHeaderBytes, length);
-    if (sim::hash_bytes(body) == get_le(log, at + 4, 8)) {
+    if (body_checksum(body) == get_le(log, at + 4, 8)) {
       if (const auto entry = raft::decode_entry(body)) highest = std::max(highest, entry->index);
     }
     at += kRecordHeaderBytes + length;
@@ -81,14 +108,9 @@ const char* to_string(DamageKind kind) {
 }
 
 sim::Bytes GroupStorage::encode_record(const raft::Entry& entry) {
-  const sim::Bytes body = raft::encode_entry(entry);
-  SIMRUN_ASSERT(body.size() <= kMaxRecordBytes, "entry too large for one log record");
   sim::Bytes record;
-  record.reserve(kRecordHeaderBytes + body.size());
-  put_le(record, body.size(), 4);
-  put_le(record, sim::hash_bytes(body), 8);
-  put_le(record, header_checksum(record, 0), 4);
-  record.insert(record.end(), body.begin(), body.end());
+  record.reserve(kRecordHeaderBytes + raft::encoded_entry_bytes(entry));
+  append_record(entry, record);
   return record;
 }
 
@@ -163,12 +185,13 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
   first_index_ = restored.snapshot.meta.index + 1;
   offsets_.clear();
   log_bytes_ = 0;
-  const sim::Bytes log = disk_.read(log_file()).value_or(sim::Bytes{});
-  const std::span<const std::uint8_t> view(log);
+  // A view, not a copy: nothing changes the disk before the cut below.
+  const std::span<const std::uint8_t> view =
+      disk_.view(log_file()).value_or(std::span<const std::uint8_t>{});
   std::size_t at = 0;
   bool damaged = false;
-  while (at < log.size()) {
-    const std::size_t remaining = log.size() - at;
+  while (at < view.size()) {
+    const std::size_t remaining = view.size() - at;
     // The file ends inside this record: an append torn by a crash.
     if (remaining < kRecordHeaderBytes) break;
     if (header_checksum(view, at) != get_le(view, at + 12, 4)) {
@@ -183,7 +206,7 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
     if (remaining - kRecordHeaderBytes < length) break;  // torn body
     const auto body = view.subspan(at + kRecordHeaderBytes, length);
     std::optional<raft::Entry> entry;
-    if (sim::hash_bytes(body) == get_le(view, at + 4, 8)) entry = raft::decode_entry(body);
+    if (body_checksum(body) == get_le(view, at + 4, 8)) entry = raft::decode_entry(body);
     // Entries the snapshot covers (a compaction interrupted before the log
     // rewrite was durable) are skipped; the rest must follow on.
     if (!entry || (entry->index >= first_index_ && entry->index != last_index() + 1)) {
@@ -198,7 +221,7 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
     log_bytes_ += record_bytes;
     at += record_bytes;
   }
-  out.bytes_discarded = log.size() - at;
+  out.bytes_discarded = view.size() - at;
   out.entries_loaded = restored.entries.size();
   if (damaged) {
     ++out.bad_records;
@@ -211,7 +234,7 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
   // Cut bad bytes off, so later appends follow the last good record.
   // (Skipped records below the snapshot stay; offsets_ already accounts
   // for them and the next compaction drops them.)
-  if (at != log.size()) disk_.truncate(log_file(), at);
+  if (at != view.size()) disk_.truncate(log_file(), at);
 }
 
 void GroupStorage::append(const std::vector<raft::Entry>& entries) {
@@ -227,15 +250,22 @@ void GroupStorage::append(const std::vector<raft::Entry>& entries) {
     offsets_.resize(keep);
     disk_.truncate(log_file(), log_bytes_);
   }
+  // The batch is sized once and each record encoded in place; the disk
+  // copies it once into the file.
+  std::size_t batch_bytes = 0;
+  for (const raft::Entry& entry : entries) {
+    batch_bytes += kRecordHeaderBytes + raft::encoded_entry_bytes(entry);
+  }
   sim::Bytes batch;
+  batch.reserve(batch_bytes);
   raft::Index expected = first;
   for (const raft::Entry& entry : entries) {
     SIMRUN_ASSERT(entry.index == expected, "entries to append must be contiguous");
     ++expected;
     offsets_.push_back(log_bytes_ + batch.size());
-    const sim::Bytes record = encode_record(entry);
-    batch.insert(batch.end(), record.begin(), record.end());
+    append_record(entry, batch);
   }
+  SIMRUN_ASSERT(batch.size() == batch_bytes, "records sized as encoded");
   log_bytes_ += batch.size();
   disk_.append(log_file(), batch);
 }
@@ -251,9 +281,20 @@ void GroupStorage::save_hard_state(const raft::HardState& state) {
   disk_.write(hard_state_file(), seal(raft::encode_hard_state(stored)));
 }
 
+// The sealed snapshot file, encoded in place after the seal's header: the
+// image is copied once, into the buffer the disk then keeps.
+sim::Bytes GroupStorage::seal_snapshot(const raft::SnapshotMeta& meta,
+                                       std::span<const std::uint8_t> image) {
+  const std::size_t body_bytes = raft::encoded_snapshot_bytes(meta, image.size());
+  sim::Bytes sealed = seal_begin(body_bytes);
+  raft::encode_snapshot_into(meta, image, sealed);
+  seal_finish(sealed);
+  return sealed;
+}
+
 void GroupStorage::install_snapshot(const raft::Snapshot& snapshot) {
   SIMRUN_ASSERT(loaded_, "load() before writing");
-  disk_.write(snapshot_file(), seal(raft::encode_snapshot(snapshot)));
+  disk_.write(snapshot_file(), seal_snapshot(snapshot.meta, snapshot.data));
   first_index_ = snapshot.meta.index + 1;
   offsets_.clear();
   log_bytes_ = 0;
@@ -266,26 +307,29 @@ void GroupStorage::compact(const raft::Snapshot& snapshot) {
   SIMRUN_ASSERT(snapshot.meta.index <= last_index(), "compaction beyond the stored log");
   // The snapshot is written first: a crash between the two writes leaves a
   // log that still starts below the snapshot, which load() skips over.
-  disk_.write(snapshot_file(), seal(raft::encode_snapshot(snapshot)));
+  disk_.write(snapshot_file(), seal_snapshot(snapshot.meta, snapshot.data));
   rewrite_log_from(snapshot.meta.index + 1);
 }
 
+// The file without the records before `index`: in place (Disk::keep_from,
+// for crashes and bit flips the write of the remaining records).
 void GroupStorage::rewrite_log_from(raft::Index index) {
-  const sim::Bytes log = disk_.read(log_file()).value_or(sim::Bytes{});
+  const std::size_t log_size =
+      disk_.view(log_file()).value_or(std::span<const std::uint8_t>{}).size();
   const std::size_t drop = static_cast<std::size_t>(index - first_index_);
   const std::size_t cut = drop < offsets_.size() ? offsets_[drop] : log_bytes_;
-  SIMRUN_ASSERT(cut <= log.size(), "log file shorter than its index");
-  std::vector<std::size_t> offsets;
-  for (std::size_t k = drop; k < offsets_.size(); ++k) offsets.push_back(offsets_[k] - cut);
-  offsets_ = std::move(offsets);
+  SIMRUN_ASSERT(cut <= log_size, "log file shorter than its index");
+  offsets_.erase(offsets_.begin(),
+                 offsets_.begin() + static_cast<std::ptrdiff_t>(std::min(drop, offsets_.size())));
+  for (std::size_t& offset : offsets_) offset -= cut;
   first_index_ = index;
   log_bytes_ -= cut;
-  disk_.write(log_file(), sim::Bytes(log.begin() + static_cast<std::ptrdiff_t>(cut), log.end()));
+  disk_.keep_from(log_file(), cut);
 }
 
 void GroupStorage::clear_repair() {
   SIMRUN_ASSERT(loaded_, "load() before writing");
-  if (disk_.read(repair_file())) disk_.remove(repair_file());
+  if (disk_.view(repair_file())) disk_.remove(repair_file());
 }
 
 std::optional<raft::Index> GroupStorage::durable_snapshot_index() const {

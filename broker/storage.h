@@ -5,8 +5,9 @@
 //   raft/<group>/snapshot    sealed raft::Snapshot, replaced on each save
 //   raft/<group>/repair      sealed repair target, present while the group
 //                            is being repaired after damage (see below)
-// A log record is length(u32 LE) | body checksum(u64 LE, sim::hash_bytes) |
-// header checksum(u32 LE, of the 12 bytes before) | encoded raft::Entry
+// A log record is length(u32 LE) | body checksum(u64 LE: CRC32C, zero-
+// extended) | header checksum(u32 LE, CRC32C of the 12 bytes before) |
+// encoded raft::Entry
 // (raft/codec.h). Every structure carries a checksum: corruption is always
 // detected, never interpreted (partition data and consumer offsets live in
 // the entries and snapshots, so they are covered too).
@@ -35,6 +36,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +112,8 @@ class GroupStorage {
   static sim::Bytes encode_record(const raft::Entry& entry);
 
  private:
+  static sim::Bytes seal_snapshot(const raft::SnapshotMeta& meta,
+                                  std::span<const std::uint8_t> image);
   void rewrite_log_from(raft::Index index);
   void load_log(raft::RestoredState& restored, LoadReport& out);
 

@@ -50,7 +50,7 @@ class Writer {
   void u8(std::uint8_t value) { put(&value, 1); }
   void u32(std::uint32_t value) { little_endian<4>(value); }
   void u64(std::uint64_t value) { little_endian<8>(value); }
-  void bytes(const Bytes& data) {
+  void bytes(std::span<const std::uint8_t> data) {
     u32(static_cast<std::uint32_t>(data.size()));
     if (!data.empty()) put(data.data(), data.size());
   }
@@ -86,8 +86,11 @@ class Writer {
 constexpr std::size_t kHeaderBytes = 2;
 constexpr std::size_t kMessageFixedBytes = kHeaderBytes + 1 + 1 + 4 + 4 + 6 * 8 + 4;
 std::size_t entry_bytes(const Entry& entry) { return 8 + 8 + 4 + entry.data.size(); }
+std::size_t snapshot_bytes(const SnapshotMeta& meta, std::size_t image_bytes) {
+  return 8 + 8 + 4 + 4 * meta.voters.size() + 4 + image_bytes;
+}
 std::size_t snapshot_bytes(const Snapshot& snapshot) {
-  return 8 + 8 + 4 + 4 * snapshot.meta.voters.size() + 4 + snapshot.data.size();
+  return snapshot_bytes(snapshot.meta, snapshot.data.size());
 }
 
 class Reader {
@@ -185,12 +188,16 @@ Entry read_entry(Reader& r) {
   return entry;
 }
 
+void write_snapshot(Writer& w, const SnapshotMeta& meta, std::span<const std::uint8_t> image) {
+  w.u64(meta.index);
+  w.u64(meta.term);
+  w.u32(static_cast<std::uint32_t>(meta.voters.size()));
+  for (const NodeId voter : meta.voters) w.u32(voter);
+  w.bytes(image);
+}
+
 void write_snapshot(Writer& w, const Snapshot& snapshot) {
-  w.u64(snapshot.meta.index);
-  w.u64(snapshot.meta.term);
-  w.u32(static_cast<std::uint32_t>(snapshot.meta.voters.size()));
-  for (const NodeId voter : snapshot.meta.voters) w.u32(voter);
-  w.bytes(snapshot.data);
+  write_snapshot(w, snapshot.meta, snapshot.data);
 }
 
 Snapshot read_snapshot(Reader& r) {
@@ -278,11 +285,17 @@ bool decode_message_into(std::span<const std::uint8_t> bytes, Message& message) 
 
 Bytes encode_entry(const Entry& entry) {
   Bytes out;
-  Writer w(out, kHeaderBytes + entry_bytes(entry));
+  encode_entry_into(entry, out);
+  return out;
+}
+
+std::size_t encoded_entry_bytes(const Entry& entry) { return kHeaderBytes + entry_bytes(entry); }
+
+void encode_entry_into(const Entry& entry, Bytes& out) {
+  Writer w(out, encoded_entry_bytes(entry));
   w.header(Kind::entry);
   write_entry(w, entry);
   RAFT_ASSERT(w.full(), "entry_bytes disagrees with the encoder");
-  return out;
 }
 
 std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes) {
@@ -317,11 +330,20 @@ std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes) 
 
 Bytes encode_snapshot(const Snapshot& snapshot) {
   Bytes out;
-  Writer w(out, kHeaderBytes + snapshot_bytes(snapshot));
-  w.header(Kind::snapshot);
-  write_snapshot(w, snapshot);
-  RAFT_ASSERT(w.full(), "snapshot_bytes disagrees with the encoder");
+  encode_snapshot_into(snapshot.meta, snapshot.data, out);
   return out;
+}
+
+std::size_t encoded_snapshot_bytes(const SnapshotMeta& meta, std::size_t image_bytes) {
+  return kHeaderBytes + snapshot_bytes(meta, image_bytes);
+}
+
+void encode_snapshot_into(const SnapshotMeta& meta, std::span<const std::uint8_t> image,
+                          Bytes& out) {
+  Writer w(out, encoded_snapshot_bytes(meta, image.size()));
+  w.header(Kind::snapshot);
+  write_snapshot(w, meta, image);
+  RAFT_ASSERT(w.full(), "snapshot_bytes disagrees with the encoder");
 }
 
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes) {

@@ -25,12 +25,22 @@ std::optional<Message> decode_message(std::span<const std::uint8_t> bytes);
 bool decode_message_into(std::span<const std::uint8_t> bytes, Message& message);
 
 Bytes encode_entry(const Entry& entry);
+// Appends encode_entry's bytes to `out` (a storage record being built around
+// them), and the size it appends, to size a buffer once.
+void encode_entry_into(const Entry& entry, Bytes& out);
+std::size_t encoded_entry_bytes(const Entry& entry);
 std::optional<Entry> decode_entry(std::span<const std::uint8_t> bytes);
 
 Bytes encode_hard_state(const HardState& state);
 std::optional<HardState> decode_hard_state(std::span<const std::uint8_t> bytes);
 
 Bytes encode_snapshot(const Snapshot& snapshot);
+// Appends the encoding of a snapshot with `meta` and `image` to `out`
+// (encode_snapshot's bytes, without the image first being copied into a
+// Snapshot), and its size.
+void encode_snapshot_into(const SnapshotMeta& meta, std::span<const std::uint8_t> image,
+                          Bytes& out);
+std::size_t encoded_snapshot_bytes(const SnapshotMeta& meta, std::size_t image_bytes);
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes);
 
 }  // namespace simrun::raft

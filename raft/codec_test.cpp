@@ -90,6 +90,19 @@ TEST_CASE("codec: entries, hard states and snapshots round-trip") {
   CHECK(decode_snapshot(encode_snapshot(snapshot)) == snapshot);
 }
 
+TEST_CASE("codec: the _into encoders append exactly the plain encoders' bytes, sized ahead") {
+  const Entry entry{9, 1234, Bytes{0, 1, 2, 255}};
+  Bytes out{7, 7};  // something before: appended after it, not over it
+  encode_entry_into(entry, out);
+  CHECK(out.size() == 2 + encoded_entry_bytes(entry));
+  CHECK(Bytes(out.begin() + 2, out.end()) == encode_entry(entry));
+  const Snapshot snapshot{SnapshotMeta{100, 7, {1, 2, 3}}, Bytes(300, 0x5A)};
+  Bytes image_out{7};
+  encode_snapshot_into(snapshot.meta, snapshot.data, image_out);
+  CHECK(image_out.size() == 1 + encoded_snapshot_bytes(snapshot.meta, snapshot.data.size()));
+  CHECK(Bytes(image_out.begin() + 1, image_out.end()) == encode_snapshot(snapshot));
+}
+
 TEST_CASE("codec: every truncation and any trailing byte is rejected") {
   const Bytes bytes = encode_message(full_message());
   for (std::size_t length = 0; length < bytes.size(); ++length) {

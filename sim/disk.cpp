@@ -35,50 +35,22 @@ Rng& Disk::rng() {
   return *rng_;
 }
 
-// Applies the change to the page cache, keeping in `op` what undoing it
-// needs; `content` is what a write or an append carries.
-void Disk::buffer(Op op, Bytes content) {
+// Counts the change and records in `op` what undoing it needs that does not
+// depend on its kind; the caller then changes the page cache and buffers op.
+std::map<std::string, Bytes, std::less<>>::iterator Disk::prepare(Op& op,
+                                                                  std::size_t carried_bytes) {
   SIMRUN_ASSERT(buffered_.size() < kMaxBufferedOps, "too many unsynced disk operations");
   op.sequence = next_op_sequence_++;
-  op.bytes = content.size();
+  op.bytes = carried_bytes;
   ++stats_.writes;
   stats_.bytes_written += op.bytes;
-  auto found = files_.find(op.file);
+  const auto found = files_.find(op.file);
   op.existed_before = found != files_.end();
   op.size_before = op.existed_before ? found->second.size() : 0;
-  switch (op.kind) {
-    case Op::Kind::write:
-      if (op.existed_before) {
-        op.replaced = std::move(found->second);
-        found->second = std::move(content);
-      } else {
-        files_.emplace(op.file, std::move(content));
-      }
-      break;
-    case Op::Kind::append: {
-      if (!op.existed_before) found = files_.emplace(op.file, Bytes{}).first;
-      Bytes& file = found->second;
-      file.insert(file.end(), content.begin(), content.end());
-      break;
-    }
-    case Op::Kind::truncate: {
-      if (!op.existed_before) found = files_.emplace(op.file, Bytes{}).first;
-      Bytes& file = found->second;
-      if (op.size < file.size()) {
-        op.replaced.assign(file.begin() + static_cast<std::ptrdiff_t>(op.size), file.end());
-      }
-      file.resize(op.size);
-      break;
-    }
-    case Op::Kind::remove:
-      if (op.existed_before) {
-        op.replaced = std::move(found->second);
-        files_.erase(found);
-      }
-      break;
-  }
-  buffered_.push_back(std::move(op));
+  return found;
 }
+
+void Disk::buffer(Op op) { buffered_.push_back(std::move(op)); }
 
 // Undoes the newest buffered change (the caller goes newest first, so the
 // file is as `op` left it).
@@ -97,6 +69,13 @@ void Disk::undo(Op& op) {
       SIMRUN_ASSERT(found != files_.end(), "an appended file vanished before its undo");
       found->second.resize(op.size_before);
       break;
+    case Op::Kind::keep_from: {
+      SIMRUN_ASSERT(found != files_.end(), "a rewritten file vanished before its undo");
+      Bytes& file = found->second;
+      file.insert(file.begin(), op.replaced.begin(), op.replaced.end());
+      SIMRUN_ASSERT(file.size() == op.size_before, "a keep_from's undo restores the size");
+      break;
+    }
     case Op::Kind::truncate: {
       SIMRUN_ASSERT(found != files_.end(), "a truncated file vanished before its undo");
       Bytes& file = found->second;
@@ -113,14 +92,25 @@ void Disk::write(std::string_view file, Bytes content) {
   Op op;
   op.kind = Op::Kind::write;
   op.file = std::string(file);
-  buffer(std::move(op), std::move(content));
+  const auto found = prepare(op, content.size());
+  if (found != files_.end()) {
+    op.replaced = std::move(found->second);
+    found->second = std::move(content);
+  } else {
+    files_.emplace(op.file, std::move(content));
+  }
+  buffer(std::move(op));
 }
 
+// Straight from the caller's bytes into the page cache: the only copy.
 void Disk::append(std::string_view file, std::span<const std::uint8_t> bytes) {
   Op op;
   op.kind = Op::Kind::append;
   op.file = std::string(file);
-  buffer(std::move(op), Bytes(bytes.begin(), bytes.end()));
+  auto found = prepare(op, bytes.size());
+  if (found == files_.end()) found = files_.emplace(op.file, Bytes{}).first;
+  found->second.insert(found->second.end(), bytes.begin(), bytes.end());
+  buffer(std::move(op));
 }
 
 void Disk::truncate(std::string_view file, std::size_t size) {
@@ -128,20 +118,61 @@ void Disk::truncate(std::string_view file, std::size_t size) {
   op.kind = Op::Kind::truncate;
   op.file = std::string(file);
   op.size = size;
-  buffer(std::move(op), Bytes{});
+  auto found = prepare(op, 0);
+  if (found == files_.end()) found = files_.emplace(op.file, Bytes{}).first;
+  Bytes& content = found->second;
+  if (size < content.size()) {
+    op.replaced.assign(content.begin() + static_cast<std::ptrdiff_t>(size), content.end());
+  }
+  content.resize(size);
+  buffer(std::move(op));
+}
+
+void Disk::keep_from(std::string_view file, std::size_t offset) {
+  Op op;
+  op.kind = Op::Kind::keep_from;
+  op.file = std::string(file);
+  op.size = offset;
+  const auto existing = files_.find(file);
+  const std::size_t kept = existing == files_.end() ? 0 : existing->second.size() - offset;
+  SIMRUN_ASSERT(existing == files_.end() ? offset == 0 : offset <= existing->second.size(),
+                "keep_from beyond the end of the file");
+  // Carries what a write of the kept bytes would: that is what reaches the
+  // medium (and what a bit flip can hit).
+  auto found = prepare(op, kept);
+  if (found == files_.end()) {
+    files_.emplace(op.file, Bytes{});
+  } else {
+    Bytes& content = found->second;
+    const auto cut = content.begin() + static_cast<std::ptrdiff_t>(offset);
+    op.replaced.assign(content.begin(), cut);
+    content.erase(content.begin(), cut);
+  }
+  buffer(std::move(op));
 }
 
 void Disk::remove(std::string_view file) {
   Op op;
   op.kind = Op::Kind::remove;
   op.file = std::string(file);
-  buffer(std::move(op), Bytes{});
+  const auto found = prepare(op, 0);
+  if (found != files_.end()) {
+    op.replaced = std::move(found->second);
+    files_.erase(found);
+  }
+  buffer(std::move(op));
 }
 
 std::optional<Bytes> Disk::read(std::string_view file) const {
   const auto found = files_.find(file);
   if (found == files_.end()) return std::nullopt;
   return found->second;
+}
+
+std::optional<std::span<const std::uint8_t>> Disk::view(std::string_view file) const {
+  const auto found = files_.find(file);
+  if (found == files_.end()) return std::nullopt;
+  return std::span<const std::uint8_t>(found->second);
 }
 
 std::vector<std::string> Disk::list() const {
@@ -202,6 +233,7 @@ void Disk::on_durable(const Op& op) {
     if (flip.file != op.file) return false;
     switch (op.kind) {
       case Op::Kind::write:
+      case Op::Kind::keep_from:
       case Op::Kind::remove:
         return true;
       case Op::Kind::truncate:
@@ -212,7 +244,8 @@ void Disk::on_durable(const Op& op) {
     return false;
   };
   std::erase_if(latent_flips_, overwritten);
-  const bool carries_data = op.kind == Op::Kind::write || op.kind == Op::Kind::append;
+  const bool carries_data =
+      op.kind == Op::Kind::write || op.kind == Op::Kind::keep_from || op.kind == Op::Kind::append;
   // Draws only when bit flips are configured, so enabling them on one disk
   // is the only thing that shifts the "disk" stream.
   if (!carries_data || op.bytes == 0 || config_.bit_flip_probability <= 0.0) return;

@@ -73,8 +73,17 @@ class Disk {
   void write(std::string_view file, Bytes content);  // replaces the file
   void append(std::string_view file, std::span<const std::uint8_t> bytes);
   void truncate(std::string_view file, std::size_t size);
+  // Replaces the file by its bytes from `offset` on: for crashes, fsyncs and
+  // bit flips exactly write(file, those bytes) (a log rewritten without its
+  // compacted head), but done in place, without the file being read out
+  // and the kept bytes copied into a new one. A missing file needs offset 0
+  // and becomes empty, as write(file, {}) would make it.
+  void keep_from(std::string_view file, std::size_t offset);
   void remove(std::string_view file);
   std::optional<Bytes> read(std::string_view file) const;
+  // The file's bytes without a copy; valid until the next change to any
+  // file of this disk (or a crash).
+  std::optional<std::span<const std::uint8_t>> view(std::string_view file) const;
   std::vector<std::string> list() const;  // sorted names
 
   // Blocks the calling fiber (of the owning process) until every buffered
@@ -107,14 +116,15 @@ class Disk {
   // truncate or remove the bytes it replaced or cut off. (Two full maps, the
   // medium and the cache, held every synced byte twice: issue 12.)
   struct Op {
-    enum class Kind : std::uint8_t { write, append, truncate, remove };
+    enum class Kind : std::uint8_t { write, append, truncate, keep_from, remove };
     Kind kind = Kind::write;
     std::string file;
     std::size_t bytes = 0;  // bytes the change carries (write, append)
-    std::size_t size = 0;   // truncate: the new size
+    std::size_t size = 0;   // truncate: the new size; keep_from: the offset
     std::uint64_t sequence = 0;
     // Undo: whether the file existed, its size, and for write/remove the
-    // whole content, for truncate the tail it cut off.
+    // whole content, for truncate the tail it cut off, for keep_from the
+    // head.
     bool existed_before = false;
     std::size_t size_before = 0;
     Bytes replaced;
@@ -126,7 +136,11 @@ class Disk {
     std::size_t offset = 0;
     std::uint8_t mask = 0;
   };
-  void buffer(Op op, Bytes content);
+  // Bookkeeping of a change `carried_bytes` long (what a write or an append
+  // carries) before the caller applies it to the page cache: the file's
+  // entry, or files_.end() when it does not exist.
+  std::map<std::string, Bytes, std::less<>>::iterator prepare(Op& op, std::size_t carried_bytes);
+  void buffer(Op op);
   void make_durable(std::uint64_t before_sequence);
   void on_durable(const Op& op);
   void undo(Op& op);

@@ -161,6 +161,31 @@ TEST_CASE("bit flip: an fsynced write differs in exactly one bit after a crash")
   CHECK(world.disk(p).stats().bit_flips == 1);
 }
 
+TEST_CASE("keep_from drops a file's head in place; a crash before the fsync brings it back") {
+  World world(WorldConfig{});
+  const ProcessId p = world.add_process("p", [](Env& env) { env.sleep(seconds(1000)); });
+  world.start(p);
+  Disk& disk = world.disk(p);
+  disk.append("log", bytes_of("head,tail"));
+  disk.fsync();
+  disk.keep_from("log", 5);
+  CHECK(disk.read("log") == bytes_of("tail"));
+  REQUIRE(disk.view("log").has_value());
+  CHECK(Bytes(disk.view("log")->begin(), disk.view("log")->end()) == bytes_of("tail"));
+  CHECK(disk.has_unsynced_change("log"));
+  CHECK(disk.unsynced_bytes() == 4);  // what a write of the kept bytes carries
+  world.crash(p);
+  CHECK(disk.read("log") == bytes_of("head,tail"));
+  world.restart(p);
+  disk.keep_from("log", 5);
+  disk.fsync();
+  world.crash(p);
+  CHECK(disk.read("log") == bytes_of("tail"));
+  disk.keep_from("missing", 0);  // like write("missing", {})
+  CHECK(disk.read("missing") == Bytes{});
+  CHECK_FALSE(disk.view("absent").has_value());
+}
+
 TEST_CASE("per-process disk configs differ") {
   World world(WorldConfig{});
   std::vector<time_ns> done(2, -1);
@@ -299,6 +324,7 @@ TEST_CASE("a crash empties the device queue; the restarted process finds it idle
 // drawing bit flips and torn writes in the same order from the same "disk"
 // stream (a second world with the same seed): after every step the reads
 // and listings agree, and after every crash so does what survived.
+// keep_from is modelled as what it stands for, a write of the kept bytes.
 namespace {
 class TwoCopyDiskModel {
  public:
@@ -405,6 +431,17 @@ TEST_CASE("one copy with undo: reads and crashes agree with the two-copy model")
         } else if (action < 14) {
           change.kind = 3;
           disk.remove(change.file);
+        } else if (action < 15) {
+          change.kind = 0;
+          const auto found = model.files().find(change.file);
+          if (found != model.files().end()) {
+            const Bytes& content = found->second;
+            const std::size_t offset = steps.below(content.size() + 1);
+            change.bytes.assign(content.begin() + static_cast<long>(offset), content.end());
+            disk.keep_from(change.file, offset);
+          } else {
+            disk.keep_from(change.file, 0);
+          }
         } else if (action < 18) {
           disk.fsync();
           model.fsync();
