@@ -147,10 +147,12 @@ void Connections::on_connect_deadline(std::uint64_t id) {
 
 void Connections::send(ProcessId from, ProcessId to, Bytes payload, duration_ns connect_timeout) {
   if (!running_or_paused(world_.state(from))) return;  // a crash's unwinding
-  if (channel(from, to) == 0) {
+  std::uint64_t id = channel(from, to);
+  if (id == 0) {
     connect(from, to, connect_timeout > 0 ? connect_timeout : config_.default_connect_timeout);
+    id = channel(from, to);
   }
-  Connection& connection = connections_.at(channel(from, to));
+  Connection& connection = connections_.at(id);
   const int side_index = side_of(connection, from);
   SIMRUN_ASSERT(connection.sides[side_index].state == SideState::open,
                 "a channel names an open side");
@@ -192,10 +194,8 @@ void Connections::send_on(Connection& connection, int side_index, Bytes payload)
     side.waiting_for_handshake.push_back(std::move(message));
     return;
   }
-  SIMRUN_ASSERT(side.unacked.size() < kMaxUnackedMessages, "too many unacknowledged messages");
   if (side.unacked.empty()) side.last_progress = world_.now();
-  const Envelope& stored = side.unacked.emplace(message.sequence, std::move(message)).first->second;
-  transmit(connection, side_index, stored);
+  transmit(connection, side_index, queue_unacked(side, std::move(message)));
   if (!side.timer_armed) arm_timer(connection, side_index);
 }
 
@@ -219,9 +219,16 @@ void Connections::close(ProcessId from, ProcessId to) {
     return;
   }
   if (side.unacked.empty()) side.last_progress = world_.now();
-  const Envelope& stored = side.unacked.emplace(fin.sequence, std::move(fin)).first->second;
-  transmit(connection, side_index, stored);
+  transmit(connection, side_index, queue_unacked(side, std::move(fin)));
   if (!side.timer_armed) arm_timer(connection, side_index);
+}
+
+const Envelope& Connections::queue_unacked(Side& side, Envelope message) {
+  SIMRUN_ASSERT(side.unacked.size() < kMaxUnackedMessages, "too many unacknowledged messages");
+  SIMRUN_ASSERT(side.unacked.empty() || side.unacked.back().sequence + 1 == message.sequence,
+                "a side sends consecutive sequences in order");
+  side.unacked.push_back(std::move(message));
+  return side.unacked.back();
 }
 
 void Connections::transmit(Connection& connection, int side, const Envelope& message) {
@@ -302,7 +309,7 @@ void Connections::on_rto(std::uint64_t id, int side_index, std::uint64_t generat
                                                       {"from", side.process},
                                                       {"segments", as_number(side.unacked.size())},
                                                       {"backoff", side.backoff}});
-  for (const auto& [sequence, message] : side.unacked) {
+  for (const Envelope& message : side.unacked) {
     ++stats_.retransmissions;
     transmit(*connection, side_index, message);
   }
@@ -350,9 +357,7 @@ void Connections::on_arrival(Envelope segment) {
       side.waiting_for_handshake.clear();
       if (!waiting.empty() && side.unacked.empty()) side.last_progress = world_.now();
       for (Envelope& message : waiting) {
-        const Envelope& stored =
-            side.unacked.emplace(message.sequence, std::move(message)).first->second;
-        transmit(*connection, 0, stored);
+        transmit(*connection, 0, queue_unacked(side, std::move(message)));
       }
       if (!side.unacked.empty() && !side.timer_armed) arm_timer(*connection, 0);
       return;
@@ -515,8 +520,10 @@ void Connections::on_delayed_ack(std::uint64_t id, int side_index, std::uint64_t
 
 void Connections::on_ack(Connection& connection, int side_index, std::uint64_t acked_through) {
   Side& side = connection.sides[side_index];
-  if (side.unacked.empty() || side.unacked.begin()->first > acked_through) return;
-  side.unacked.erase(side.unacked.begin(), side.unacked.upper_bound(acked_through));
+  if (side.unacked.empty() || side.unacked.front().sequence > acked_through) return;
+  while (!side.unacked.empty() && side.unacked.front().sequence <= acked_through) {
+    side.unacked.pop_front();
+  }
   side.backoff = 0;
   side.last_progress = world_.now();
   if (side.unacked.empty()) {

@@ -54,6 +54,7 @@
 // `peer_closed`.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <utility>
 #include <vector>
@@ -141,7 +142,9 @@ class Connections {
     SideState state = SideState::closed;
     std::uint64_t next_send_sequence = 1;
     std::uint64_t next_expected_sequence = 1;
-    std::map<std::uint64_t, Envelope> unacked;       // sent, not acknowledged, by sequence
+    // Sent, not acknowledged: consecutive sequences, oldest first, so a
+    // cumulative acknowledgement pops from the front (no node per segment).
+    std::deque<Envelope> unacked;
     std::map<std::uint64_t, Envelope> out_of_order;  // received ahead of a gap
     std::vector<Envelope> waiting_for_handshake;     // sent before `established`
     int backoff = 0;                                 // RTO doublings since the last progress
@@ -178,6 +181,9 @@ class Connections {
   std::uint64_t channel(ProcessId from, ProcessId to) const;
   void send_syn(Connection& connection);
   void send_on(Connection& connection, int side, Bytes payload);
+  // Appends the next segment of `side` (data or FIN) to its unacknowledged
+  // queue and returns it, to be transmitted.
+  const Envelope& queue_unacked(Side& side, Envelope message);
   void transmit(Connection& connection, int side, const Envelope& message);
   void send_control(ProcessId from, ProcessId to, std::uint64_t connection, Segment kind,
                     std::uint64_t sequence);
