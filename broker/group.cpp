@@ -191,6 +191,9 @@ void RaftGroup::Impl::start(const std::shared_ptr<Impl>& self_ptr) {
   raft_config.max_entries_per_message = static_cast<std::size_t>(config.max_entries_per_message);
   raft_config.random_below = [this](std::uint64_t bound) { return rng.below(bound); };
   raft_config.probe = [this](raft::Probe probe) { hit(env, probe); };
+  // The core keeps a durable snapshot's metadata only; a follower that needs
+  // the image gets it read from the snapshot file (issue 12).
+  raft_config.snapshot_source = [this] { return storage.stored_snapshot(); };
   raft.emplace(std::move(raft_config), std::move(restored));
   emitted_term = callback_term = raft->term();
   emitted_role = callback_role = raft->role();
@@ -762,13 +765,12 @@ void RaftGroup::Impl::perform_compaction() {
   if (request.index < raft->first_index() || request.index > raft->applied_index()) return;
   const std::optional<raft::Term> term = raft->term_at(request.index);
   if (!term) return;
-  raft::Snapshot snapshot;
-  snapshot.meta.index = request.index;
-  snapshot.meta.term = *term;
-  snapshot.meta.voters = spec.voters;
-  snapshot.data = request.image;
-  raft->compact(request.index, std::move(request.image));
-  storage.compact(snapshot);  // made durable by the next fsync
+  // The core's voters (sorted), as the snapshots it sent carried them when
+  // it held the image itself.
+  const raft::SnapshotMeta meta{request.index, *term, raft->config().voters};
+  // Stored first: the core reads the image from storage when it sends it.
+  storage.compact(meta, request.image);  // made durable by the next fsync
+  raft->compact(request.index);
   ++stats.snapshots_taken;
   hit(env, Probe::snapshot_taken);
 }

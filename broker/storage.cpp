@@ -301,14 +301,28 @@ void GroupStorage::install_snapshot(const raft::Snapshot& snapshot) {
   disk_.write(log_file(), sim::Bytes{});
 }
 
-void GroupStorage::compact(const raft::Snapshot& snapshot) {
+void GroupStorage::compact(const raft::SnapshotMeta& meta, std::span<const std::uint8_t> image) {
   SIMRUN_ASSERT(loaded_, "load() before writing");
-  SIMRUN_ASSERT(snapshot.meta.index >= first_index_ - 1, "compaction moves forward only");
-  SIMRUN_ASSERT(snapshot.meta.index <= last_index(), "compaction beyond the stored log");
+  SIMRUN_ASSERT(meta.index >= first_index_ - 1, "compaction moves forward only");
+  SIMRUN_ASSERT(meta.index <= last_index(), "compaction beyond the stored log");
   // The snapshot is written first: a crash between the two writes leaves a
   // log that still starts below the snapshot, which load() skips over.
-  disk_.write(snapshot_file(), seal_snapshot(snapshot.meta, snapshot.data));
-  rewrite_log_from(snapshot.meta.index + 1);
+  disk_.write(snapshot_file(), seal_snapshot(meta, image));
+  rewrite_log_from(meta.index + 1);
+}
+
+raft::Snapshot GroupStorage::stored_snapshot() const {
+  SIMRUN_ASSERT(loaded_, "load() before reading the stored snapshot");
+  const auto sealed = disk_.view(snapshot_file());
+  if (!sealed) return raft::Snapshot{};
+  // The page cache holds what this storage wrote (bit flips reach only the
+  // medium, and load() checked what it read back): a file that does not
+  // unseal here is a bug, not a disk fault.
+  const auto body = unseal(*sealed);
+  SIMRUN_ASSERT(body.has_value(), "the stored snapshot does not unseal in the page cache");
+  std::optional<raft::Snapshot> snapshot = raft::decode_snapshot(*body);
+  SIMRUN_ASSERT(snapshot.has_value(), "the stored snapshot does not decode");
+  return std::move(*snapshot);
 }
 
 // The file without the records before `index`: in place (Disk::keep_from,

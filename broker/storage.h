@@ -88,7 +88,11 @@ class GroupStorage {
   // A snapshot received from the leader replaces the whole log.
   void install_snapshot(const raft::Snapshot& snapshot);
   // A local snapshot (compaction) drops only the entries it covers.
-  void compact(const raft::Snapshot& snapshot);
+  void compact(const raft::SnapshotMeta& meta, std::span<const std::uint8_t> image);
+  // The stored snapshot, image included, as the page cache holds it (what
+  // the Raft core asks for when a follower needs it: raft::Config::
+  // snapshot_source). An empty snapshot (index 0) when there is none.
+  raft::Snapshot stored_snapshot() const;
   // fsync: blocks the calling fiber for the disk's latency.
   void sync();
   // The group was repaired from its peers (raft storage_repaired): forget

@@ -104,8 +104,9 @@ TEST_CASE("compaction keeps the entries after the snapshot; install replaces the
   raft::Snapshot snapshot;
   snapshot.meta = raft::SnapshotMeta{2, 1, {1, 2, 3}};
   snapshot.data = {42};
-  storage.compact(snapshot);
-  storage.append({entry(2, 4, "D")});  // truncation still finds its offsets
+  storage.compact(snapshot.meta, snapshot.data);
+  CHECK(storage.stored_snapshot() == snapshot);  // what the Raft core sends a follower
+  storage.append({entry(2, 4, "D")});            // truncation still finds its offsets
   storage.sync();
   {
     GroupStorage reloaded(fixture.disk, "g", true);
@@ -118,6 +119,7 @@ TEST_CASE("compaction keeps the entries after the snapshot; install replaces the
   raft::Snapshot received;
   received.meta = raft::SnapshotMeta{10, 3, {1, 2, 3}};
   storage.install_snapshot(received);
+  CHECK(storage.stored_snapshot() == received);
   storage.append({entry(3, 11, "k")});
   storage.sync();
   GroupStorage reloaded(fixture.disk, "g", true);
@@ -170,7 +172,7 @@ TEST_CASE("the durable snapshot index is known only while the snapshot file is s
   CHECK(storage.durable_snapshot_index() == raft::Index{0});  // log appends do not matter
   raft::Snapshot snapshot;
   snapshot.meta = raft::SnapshotMeta{2, 1, {1, 2, 3}};
-  storage.compact(snapshot);
+  storage.compact(snapshot.meta, snapshot.data);
   // A crash now would bring back no snapshot: unknown until the fsync.
   CHECK_FALSE(storage.durable_snapshot_index().has_value());
   storage.sync();
@@ -243,7 +245,7 @@ TEST_CASE("issue 11: a corrupt snapshot is detected; the log without its base is
     raft::Snapshot snapshot;
     snapshot.meta = raft::SnapshotMeta{2, 1, {1, 2, 3}};
     snapshot.data = {1, 2, 3, 4};
-    storage.compact(snapshot);
+    storage.compact(snapshot.meta, snapshot.data);
     storage.sync();
   }
   fixture.flip("raft/g2/snapshot", 20);

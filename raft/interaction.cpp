@@ -309,6 +309,7 @@ void InteractionEnv::add_nodes(const std::vector<std::string>& args, std::string
     n->config = base;
     n->config.id = id;
     n->config.random_below = random_factory_(seed_, id);
+    n->config.snapshot_source = [node = n.get()] { return node->storage.snapshot(); };
     n->raft = std::make_unique<Raft>(n->config, RestoredState{});
     nodes_.push_back(std::move(n));
   }
@@ -495,7 +496,7 @@ void InteractionEnv::compact(Node& n, Index index, std::string& out) {
   // Throws unless index is stored above the current snapshot.
   const Snapshot& snap =
       n.storage.compact(index, encode_applied_image(n.applied, index), n.config.voters);
-  n.raft->compact(index, snap.data);
+  n.raft->compact(index);
   out += "compacted " + std::to_string(n.id) + " to " + std::to_string(snap.meta.term) + "/" +
          std::to_string(index) + "; first_index=" + std::to_string(n.raft->first_index()) + "\n";
 }

@@ -6,37 +6,37 @@
 
 namespace simrun::raft {
 
-Log::Log(Snapshot snapshot, std::vector<Entry> entries, Index commit)
-    : snapshot_(std::move(snapshot)) {
-  Index expected = snapshot_.meta.index + 1;
+Log::Log(SnapshotMeta snapshot, std::vector<Entry> entries, Index commit)
+    : snapshot_meta_(std::move(snapshot)) {
+  Index expected = snapshot_meta_.index + 1;
   for (Entry& entry : entries) {
     RAFT_ASSERT(entry.index == expected, "restored entries must follow the snapshot contiguously");
     ++expected;
     entries_.push_back(std::move(entry));
   }
-  committed_ = std::clamp(commit, snapshot_.meta.index, last_index());
+  committed_ = std::clamp(commit, snapshot_meta_.index, last_index());
   // The application restores the snapshot image itself; entries after it are
   // re-applied through committed entries.
-  applied_ = snapshot_.meta.index;
-  applying_ = snapshot_.meta.index;
+  applied_ = snapshot_meta_.index;
+  applying_ = snapshot_meta_.index;
   stable_ = last_index();
   unstable_from_ = last_index() + 1;
   check_invariants();
 }
 
 Term Log::last_term() const {
-  return entries_.empty() ? snapshot_.meta.term : entries_.back().term;
+  return entries_.empty() ? snapshot_meta_.term : entries_.back().term;
 }
 
 std::optional<Term> Log::term_at(Index index) const {
-  if (index == snapshot_.meta.index) return snapshot_.meta.term;
-  if (index < snapshot_.meta.index || index > last_index()) return std::nullopt;
-  return entries_[index - snapshot_.meta.index - 1].term;
+  if (index == snapshot_meta_.index) return snapshot_meta_.term;
+  if (index < snapshot_meta_.index || index > last_index()) return std::nullopt;
+  return entries_[index - snapshot_meta_.index - 1].term;
 }
 
 const Entry* Log::entry_at(Index index) const {
-  if (index <= snapshot_.meta.index || index > last_index()) return nullptr;
-  return &entries_[index - snapshot_.meta.index - 1];
+  if (index <= snapshot_meta_.index || index > last_index()) return nullptr;
+  return &entries_[index - snapshot_meta_.index - 1];
 }
 
 bool Log::match_term(Index index, Term term) const {
@@ -53,7 +53,7 @@ bool Log::is_up_to_date(Index candidate_last_index, Term candidate_last_term) co
 Index Log::find_conflict(std::span<const Entry> entries) const {
   for (const Entry& entry : entries) {
     // Entries below the snapshot are committed and therefore match.
-    if (entry.index <= snapshot_.meta.index) continue;
+    if (entry.index <= snapshot_meta_.index) continue;
     if (!match_term(entry.index, entry.term)) return entry.index;
   }
   return 0;
@@ -73,12 +73,12 @@ std::pair<Index, Term> Log::find_conflict_by_term(Index index, Term term) const 
 bool Log::truncate_and_append(std::span<const Entry> entries) {
   if (entries.empty()) return false;
   const Index from = entries.front().index;
-  RAFT_ASSERT(from > snapshot_.meta.index, "cannot append below the snapshot");
+  RAFT_ASSERT(from > snapshot_meta_.index, "cannot append below the snapshot");
   RAFT_ASSERT(from <= last_index() + 1, "appended entries must be contiguous with the log");
   RAFT_ASSERT(from > committed_, "must never truncate committed entries");
   const bool truncated = from <= last_index();
   if (truncated) {
-    entries_.resize(from - snapshot_.meta.index - 1);
+    entries_.resize(from - snapshot_meta_.index - 1);
     stable_ = std::min(stable_, from - 1);
   }
   unstable_from_ = std::min(unstable_from_, from);
@@ -99,12 +99,12 @@ void Log::append(Entry entry) {
 
 std::vector<Entry> Log::slice(Index low, Index high_exclusive, std::size_t max_count) const {
   std::vector<Entry> out;
-  RAFT_ASSERT(low > snapshot_.meta.index, "slice below the snapshot");
+  RAFT_ASSERT(low > snapshot_meta_.index, "slice below the snapshot");
   high_exclusive = std::min(high_exclusive, last_index() + 1);
   if (low >= high_exclusive) return out;
   const std::size_t count = std::min<std::size_t>(high_exclusive - low, max_count);
   out.reserve(count);
-  const std::size_t offset = low - snapshot_.meta.index - 1;
+  const std::size_t offset = low - snapshot_meta_.index - 1;
   for (std::size_t i = 0; i < count; ++i) out.push_back(entries_[offset + i]);
   return out;
 }
@@ -146,6 +146,8 @@ void Log::stable_to(Index index, Term term) {
 }
 
 void Log::stable_snapshot_to(Index index) {
+  // A later snapshot received meanwhile is not durable yet: keep its image.
+  if (index == snapshot_meta_.index) held_image_.reset();
   if (index > last_index()) return;
   stable_ = std::max(stable_, index);
 }
@@ -156,15 +158,15 @@ void Log::applied_to(Index index) {
   applied_ = index;
 }
 
-void Log::compact(Index index, Bytes image, std::vector<NodeId> voters) {
-  if (index <= snapshot_.meta.index) return;  // already compacted further
+void Log::compact(Index index, std::vector<NodeId> voters) {
+  if (index <= snapshot_meta_.index) return;  // already compacted further
   RAFT_ASSERT(index <= applied_, "compact beyond the applied index");
   RAFT_ASSERT(index <= stable_, "compact beyond the durable log");
   const std::optional<Term> term = term_at(index);
   RAFT_ASSERT(term.has_value(), "compact index must be in the log");
-  const std::size_t drop = index - snapshot_.meta.index;
-  snapshot_.meta = SnapshotMeta{index, *term, std::move(voters)};
-  snapshot_.data = std::move(image);
+  const std::size_t drop = index - snapshot_meta_.index;
+  snapshot_meta_ = SnapshotMeta{index, *term, std::move(voters)};
+  held_image_.reset();  // the stored snapshot supersedes a received one
   for (std::size_t i = 0; i < drop; ++i) entries_.pop_front();
   check_invariants();
 }
@@ -172,15 +174,16 @@ void Log::compact(Index index, Bytes image, std::vector<NodeId> voters) {
 void Log::restore(Snapshot snapshot) {
   RAFT_ASSERT(snapshot.meta.index > committed_, "restore must move the log forward");
   entries_.clear();
-  snapshot_ = snapshot;
-  committed_ = snapshot_.meta.index;
-  applying_ = snapshot_.meta.index;
+  snapshot_meta_ = snapshot.meta;
+  held_image_ = snapshot.data;  // until durable: storage does not have it yet
+  committed_ = snapshot_meta_.index;
+  applying_ = snapshot_meta_.index;
   // applied_ moves to the snapshot index in advance(), once the application
   // has restored the image.
   // The image reaches storage through Ready::snapshot; until advance() the
   // node has no durable log beyond what it had, so stable stays put.
-  stable_ = std::min(stable_, snapshot_.meta.index);
-  unstable_from_ = snapshot_.meta.index + 1;
+  stable_ = std::min(stable_, snapshot_meta_.index);
+  unstable_from_ = snapshot_meta_.index + 1;
   pending_snapshot_ = std::move(snapshot);
   check_invariants();
 }
@@ -189,13 +192,13 @@ void Log::check_invariants() const {
   RAFT_ASSERT(applied_ <= applying_, "applied <= applying");
   RAFT_ASSERT(applying_ <= committed_, "applying <= committed");
   RAFT_ASSERT(committed_ <= last_index(), "committed <= last index");
-  RAFT_ASSERT(snapshot_.meta.index <= committed_, "snapshot <= committed");
+  RAFT_ASSERT(snapshot_meta_.index <= committed_, "snapshot <= committed");
   RAFT_ASSERT(stable_ <= last_index(), "stable <= last index");
   RAFT_ASSERT(unstable_from_ <= last_index() + 1, "unstable_from <= last index + 1");
   if (!entries_.empty()) {
-    RAFT_ASSERT(entries_.front().index == snapshot_.meta.index + 1, "entries follow snapshot");
+    RAFT_ASSERT(entries_.front().index == snapshot_meta_.index + 1, "entries follow snapshot");
     RAFT_ASSERT(entries_.back().index == last_index(), "entries are contiguous");
-    RAFT_ASSERT(entries_.front().term >= snapshot_.meta.term, "terms never decrease");
+    RAFT_ASSERT(entries_.front().term >= snapshot_meta_.term, "terms never decrease");
   }
 }
 

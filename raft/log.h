@@ -25,12 +25,13 @@ class Log {
   // An empty log (no snapshot, no entries).
   Log() = default;
   // The log a node recovered from disk. Everything restored counts as
-  // stable; `commit` is clamped into [snapshot index, last index] because a
-  // commit index beyond the recovered log cannot be trusted.
-  Log(Snapshot snapshot, std::vector<Entry> entries, Index commit);
+  // stable (so the snapshot's image stays in storage); `commit` is clamped
+  // into [snapshot index, last index] because a commit index beyond the
+  // recovered log cannot be trusted.
+  Log(SnapshotMeta snapshot, std::vector<Entry> entries, Index commit);
 
-  Index first_index() const { return snapshot_.meta.index + 1; }
-  Index last_index() const { return snapshot_.meta.index + entries_.size(); }
+  Index first_index() const { return snapshot_meta_.index + 1; }
+  Index last_index() const { return snapshot_meta_.index + entries_.size(); }
   Term last_term() const;
   // Term at `index`, including the snapshot boundary; nullopt when compacted
   // away or beyond the last index.
@@ -74,22 +75,34 @@ class Log {
   // Storage acknowledged entries up to (index, term). Ignored when the log
   // changed in between so that (index, term) is no longer ours.
   void stable_to(Index index, Term term);
+  // The received snapshot through `index` is durable: its image, held since
+  // restore() for a send before then, is dropped (storage has it now).
   void stable_snapshot_to(Index index);
   void applied_to(Index index);
 
   // --- Snapshots ---------------------------------------------------------
-  // The application compacted its state machine up to `index` (<= applied):
-  // drop the log prefix and keep the image for followers that fall behind.
-  void compact(Index index, Bytes image, std::vector<NodeId> voters);
+  // The log holds a snapshot's metadata, not its image: the image of a
+  // durable snapshot is in storage (Config::snapshot_source reads it), and
+  // a second copy here held the whole state machine again (issue 12). Only
+  // a snapshot received from the leader is held, from restore() until it is
+  // durable (stable_snapshot_to), since storage does not have it before.
+  //
+  // The application compacted its state machine up to `index` (<= applied)
+  // and stored that snapshot: drop the log prefix.
+  void compact(Index index, std::vector<NodeId> voters);
   // A snapshot received from the leader replaces the whole log.
   void restore(Snapshot snapshot);
-  const Snapshot& snapshot() const { return snapshot_; }
+  const SnapshotMeta& snapshot_meta() const { return snapshot_meta_; }
+  // The image of the snapshot at snapshot_meta() while the log holds it
+  // (received, not yet durable); nullptr when storage has it.
+  const Bytes* held_snapshot_image() const { return held_image_ ? &*held_image_ : nullptr; }
   std::size_t entry_count() const { return entries_.size(); }
 
   void check_invariants() const;
 
  private:
-  Snapshot snapshot_;          // meta.index == 0: none
+  SnapshotMeta snapshot_meta_;  // index == 0: none
+  std::optional<Bytes> held_image_;
   std::deque<Entry> entries_;  // deque: compaction pops the front cheaply
   Index committed_ = 0;
   Index applying_ = 0;       // highest index handed out as committed

@@ -10,7 +10,7 @@ namespace {
 Log make_log(std::vector<Term> terms, Index commit = 0) {
   std::vector<Entry> entries;
   for (std::size_t i = 0; i < terms.size(); ++i) entries.push_back(Entry{terms[i], i + 1, {}});
-  return Log(Snapshot{}, std::move(entries), commit);
+  return Log(SnapshotMeta{}, std::move(entries), commit);
 }
 
 }  // namespace
@@ -77,14 +77,15 @@ TEST_CASE("7 log: compaction keeps the boundary term and frees entries") {
   const std::vector<Entry> committed = log.take_next_committed(100);
   CHECK(committed.size() == 4);
   log.applied_to(4);
-  log.compact(3, Bytes{1}, {1, 2, 3});
+  log.compact(3, {1, 2, 3});
   CHECK(log.first_index() == 4);
   CHECK(log.term_at(3) == 2);
   CHECK(log.term_at(2) == std::nullopt);
   CHECK(log.entry_count() == 2);
-  CHECK(log.snapshot().data == Bytes{1});
-  log.compact(2, Bytes{9}, {1});  // older: ignored
-  CHECK(log.snapshot().meta.index == 3);
+  CHECK(log.snapshot_meta() == SnapshotMeta{3, 2, {1, 2, 3}});
+  CHECK(log.held_snapshot_image() == nullptr);  // the application stored it
+  log.compact(2, {1});                          // older: ignored
+  CHECK(log.snapshot_meta().index == 3);
 }
 
 TEST_CASE("7 log: restoring a snapshot replaces the log") {
@@ -98,6 +99,31 @@ TEST_CASE("7 log: restoring a snapshot replaces the log") {
   const std::optional<Snapshot> pending = log.take_pending_snapshot();
   REQUIRE(pending.has_value());
   CHECK(pending->meta.index == 10);
+}
+
+TEST_CASE("7 log: a received snapshot's image is held until it is durable, then only its meta") {
+  Log log = make_log({1, 1}, 1);
+  log.restore(Snapshot{SnapshotMeta{10, 3, {1}}, Bytes{5, 6}});
+  REQUIRE(log.held_snapshot_image() != nullptr);
+  CHECK(*log.held_snapshot_image() == Bytes{5, 6});
+  (void)log.take_pending_snapshot();  // handed to storage: not durable yet
+  REQUIRE(log.held_snapshot_image() != nullptr);
+  // A newer one arrives before the first is durable: the first's
+  // durability must not drop the newer image.
+  log.restore(Snapshot{SnapshotMeta{12, 3, {1}}, Bytes{7}});
+  log.stable_snapshot_to(10);
+  REQUIRE(log.held_snapshot_image() != nullptr);
+  CHECK(*log.held_snapshot_image() == Bytes{7});
+  log.stable_snapshot_to(12);
+  CHECK(log.held_snapshot_image() == nullptr);
+  CHECK(log.snapshot_meta() == SnapshotMeta{12, 3, {1}});
+}
+
+TEST_CASE("log: a log restored from disk holds no snapshot image") {
+  Log log(SnapshotMeta{4, 2, {1, 2}}, {Entry{2, 5, Bytes{1}}}, 5);
+  CHECK(log.held_snapshot_image() == nullptr);
+  CHECK(log.first_index() == 5);
+  CHECK(log.term_at(4) == 2);
 }
 
 TEST_CASE("log: committed entries are handed out in bounded slices") {

@@ -142,6 +142,7 @@ class Cluster {
       n->config.max_entries_per_message = 3;
       auto rng = std::make_shared<sim::Rng>(sim::Rng::stream(seed, "node/" + std::to_string(id)));
       n->config.random_below = [rng](std::uint64_t bound) { return rng->below(bound); };
+      n->config.snapshot_source = [node = n.get()] { return node->storage.snapshot(); };
       n->raft = std::make_unique<Raft>(n->config, RestoredState{});
       checker_.observe_restart(kGroup, id, 0);
       nodes_.push_back(std::move(n));
@@ -467,10 +468,9 @@ class Cluster {
     if (index <= n.storage.snapshot().meta.index + 2) return;
     // applied but not persisted yet is impossible here
     if (!n.storage.term_at(index)) return;
-    const Snapshot& snap =
-        n.storage.compact(index, encode_applied_image(n.applied, index), voters_);
+    n.storage.compact(index, encode_applied_image(n.applied, index), voters_);
     log("compact " + std::to_string(n.id) + " to " + std::to_string(index));
-    n.raft->compact(index, snap.data);
+    n.raft->compact(index);
   }
 
   void partition() {

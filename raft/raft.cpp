@@ -122,7 +122,8 @@ struct Raft::State {
 
   State(Config cfg, RestoredState restored)
       : config(std::move(cfg)),
-        log(std::move(restored.snapshot), std::move(restored.entries), restored.hard_state.commit) {
+        log(std::move(restored.snapshot.meta), std::move(restored.entries),
+            restored.hard_state.commit) {
     RAFT_ASSERT(config.id != kNoNode, "node id 0 is reserved for 'nobody'");
     RAFT_ASSERT(static_cast<bool>(config.random_below), "random_below must be set");
     RAFT_ASSERT(config.heartbeat_ticks > 0, "heartbeat_ticks must be positive");
@@ -376,6 +377,20 @@ struct Raft::State {
 
   // --- replication (leader side) ---------------------------------------------
 
+  // The snapshot at the log's boundary: the received one the log still
+  // holds, or else the stored one, read from storage (raft-rs asks its
+  // Storage the same way), which must be the one compact() was told of.
+  Snapshot snapshot_to_send() const {
+    if (const Bytes* held = log.held_snapshot_image()) return Snapshot{log.snapshot_meta(), *held};
+    RAFT_ASSERT(static_cast<bool>(config.snapshot_source),
+                "a compacted log needs Config::snapshot_source to send its snapshot");
+    Snapshot stored = config.snapshot_source();
+    RAFT_ASSERT(stored.meta.index == log.snapshot_meta().index &&
+                    stored.meta.term == log.snapshot_meta().term,
+                "snapshot_source returned another snapshot than the log's boundary");
+    return stored;
+  }
+
   // Sends the follower what it is missing. Returns false when nothing was sent.
   bool send_append(NodeId to, bool send_if_empty) {
     Progress& pr = progress.at(to);
@@ -387,15 +402,15 @@ struct Raft::State {
     const std::optional<Term> previous_term = log.term_at(previous_index);
     if (!previous_term.has_value()) {
       // The entries this follower needs are compacted: send the image.
-      const Snapshot& snapshot = log.snapshot();
-      RAFT_ASSERT(snapshot.meta.index > 0, "a compacted log must hold a snapshot");
+      const SnapshotMeta& meta = log.snapshot_meta();
+      RAFT_ASSERT(meta.index > 0, "a compacted log must hold a snapshot");
       Message m;
       m.type = MessageType::snapshot;
       m.to = to;
       m.term = term;
-      m.snapshot = snapshot;
+      m.snapshot = snapshot_to_send();
       send(std::move(m));
-      pr.become_snapshot(snapshot.meta.index);
+      pr.become_snapshot(meta.index);
       ++counters.snapshots_sent;
       hit(Probe::snapshot_sent);
       return true;
@@ -956,8 +971,8 @@ void Raft::transfer_leadership(NodeId to) {
   }
 }
 
-void Raft::compact(Index index, Bytes image) {
-  state_->log.compact(index, std::move(image), state_->config.voters);
+void Raft::compact(Index index) {
+  state_->log.compact(index, state_->config.voters);
   state_->check_invariants();
 }
 

@@ -2,7 +2,7 @@
 // The Raft consensus core as a pure state machine (etcd-io/raft style).
 //
 // Inputs:  tick(), step(message), propose(data), transfer_leadership(to),
-//          compact(index, image).
+//          compact(index).
 // Outputs: ready() -> Ready; the caller persists, sends and applies it, then
 //          calls advance(ready).
 //
@@ -79,6 +79,14 @@ struct Config {
   std::function<std::uint64_t(std::uint64_t bound)> random_below;
   // Coverage probes (raft/probe.h): called at rare paths; may be empty.
   std::function<void(Probe)> probe;
+  // The snapshot the node's storage holds, with its image (raft-rs's
+  // Storage::snapshot): asked when a follower needs entries compacted away,
+  // so the core keeps only the metadata of a durable snapshot instead of a
+  // second copy of the state machine (issue 12). It must return the
+  // snapshot of the last compact() or of the last received snapshot made
+  // durable through advance(), whichever is later. May be empty for a node
+  // that never compacts nor receives a snapshot.
+  std::function<Snapshot()> snapshot_source;
 };
 
 // What a node recovered from its disk at (re)start.
@@ -199,8 +207,10 @@ class Raft {
   // Starts a campaign now (tests and leader transfer).
   void campaign();
   void transfer_leadership(NodeId to);
-  // Replaces the log up to `index` (<= applied) by a snapshot image.
-  void compact(Index index, Bytes image);
+  // The application stored a snapshot of its state through `index`
+  // (<= applied, durable) where Config::snapshot_source reads it: the log
+  // up to `index` is dropped and only the snapshot's metadata kept.
+  void compact(Index index);
 
   bool has_ready() const;
   Ready ready();

@@ -589,14 +589,15 @@ TEST_SUITE("7 snapshots and log compaction") {
     const Index applied = leader.applied_index();
     REQUIRE(applied == 11);
     const Term term = *leader.term_at(applied);
-    leader.compact(applied, Bytes{0xAA});
     CHECK(net.node(1).storage.compact(applied, Bytes{0xAA}, {1, 2, 3}).meta.term == term);
+    leader.compact(applied);
     CHECK(leader.first_index() == 12);
     CHECK(leader.term_at(5) == std::nullopt);
     CHECK(leader.entry_at(5) == nullptr);
     net.heal();
     net.tick_all(3);
     CHECK(net.node(3).applied_snapshots == 1);
+    CHECK(net.node(3).storage.snapshot().data == Bytes{0xAA});  // read from the leader's storage
     CHECK(net.raft(3).commit_index() == 11);
     CHECK(net.raft(3).first_index() == 12);
     CHECK(net.count_events(EventKind::snapshot_installed) == 1);
@@ -638,8 +639,8 @@ TEST_SUITE("7 snapshots and log compaction") {
         Raft& raft = net.raft(id);
         const Index applied = raft.applied_index();
         const Term term = *raft.term_at(applied);
-        raft.compact(applied, Bytes{});
         CHECK(net.node(id).storage.compact(applied, Bytes{}, {1, 2, 3}).meta.term == term);
+        raft.compact(applied);
         net.node(id).applied.clear();
       }
     }
@@ -658,9 +659,9 @@ TEST_SUITE("7 snapshots, lost messages") {
     for (std::uint8_t i = 0; i < 5; ++i) testing::propose(net, 1, i);
     Raft& leader = net.raft(1);
     const Index applied = leader.applied_index();
-    leader.compact(applied, Bytes{1});
     CHECK(net.node(1).storage.compact(applied, Bytes{1}, {1, 2, 3}).meta.term ==
           *leader.term_at(applied));
+    leader.compact(applied);
     net.heal();
     int dropped = 0;
     net.drop_if = [&dropped](const Message& m) {

@@ -69,6 +69,9 @@ class Network {
   void start(NodeId id, std::optional<Index> repair_through = std::nullopt) {
     Config config = make_config(id, ids_, seed_ + restarts_++);
     if (tweak_) tweak_(config);
+    // The node's storage (a map's node: its address survives the map).
+    const Node* node = &nodes_[id];
+    config.snapshot_source = [node] { return node->storage.snapshot(); };
     RestoredState restored = nodes_[id].storage.restored();
     restored.needs_repair = repair_through.has_value();
     restored.repair_through = repair_through.value_or(0);
