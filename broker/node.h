@@ -139,6 +139,8 @@ class Node {
 
   void boot();
   void dispatch(sim::Envelope envelope);
+  // The inbox's direct consumer (sim::Mailbox::set_direct_consumer).
+  static bool dispatch_on_arrival(void* node, sim::Envelope& envelope);
   void route_raft(IncomingRaftMessage incoming);
   void on_meta_applied(const MetaCommand* command);
   void enqueue_job(MetadataJob job);

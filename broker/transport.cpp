@@ -120,6 +120,17 @@ std::optional<Transport::DecodedMessageFrame> Transport::decode_message_frame(
   return frame;
 }
 
+std::optional<std::uint64_t> Transport::message_frame_sequence(const sim::Bytes& payload) {
+  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
+    return std::nullopt;
+  }
+  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
+  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) {
+    return std::nullopt;
+  }
+  return get_le<8>(payload, 3 + group_bytes);
+}
+
 sim::Bytes Transport::encode_ack_frame(std::uint64_t sequence) {
   sim::Bytes frame;
   frame.push_back(static_cast<std::uint8_t>(FrameKind::raft_ack));

@@ -104,6 +104,9 @@ class Transport {
     raft::Message message;
   };
   static std::optional<DecodedMessageFrame> decode_message_frame(const sim::Bytes& payload);
+  // A raft_message frame's RPC sequence (0: sent with send_async, no ack
+  // wanted) from its header alone; nullopt when the header is malformed.
+  static std::optional<std::uint64_t> message_frame_sequence(const sim::Bytes& payload);
   static sim::Bytes encode_ack_frame(std::uint64_t sequence);
   static std::optional<std::uint64_t> decode_ack_frame(const sim::Bytes& payload);
 

@@ -371,6 +371,15 @@ std::size_t Scheduler::waiters(std::uint64_t queue) const {
   return queues_[queue].count;
 }
 
+bool Scheduler::waiter_runnable(std::uint64_t queue) const {
+  SIMRUN_ASSERT(queue < queues_.size() && queues_[queue].open, "unknown queue");
+  const std::uint32_t head = queues_[queue].head;
+  if (head == kNoFiber) return false;
+  const Fiber& fiber = *fibers_[head];
+  const ProcessFibers& owner = processes_[fiber.process];
+  return !owner.paused && !owner.dying && !fiber.dying;
+}
+
 void Scheduler::append_waiter(Queue& queue, Fiber& fiber) {
   SIMRUN_ASSERT(
       fiber.queue == kNoQueue && fiber.wait_prev == kNoFiber && fiber.wait_next == kNoFiber,

@@ -68,6 +68,10 @@ class Scheduler {
   void notify_one(std::uint64_t queue);
   void notify_all(std::uint64_t queue);
   std::size_t waiters(std::uint64_t queue) const;
+  // True when a fiber waits on `queue` and a notify now would run it at
+  // this instant (its process is not paused): Mailbox's direct consumer
+  // may then act for it.
+  bool waiter_runnable(std::uint64_t queue) const;
 
   // Lifecycle. kill_fibers must not be called by a fiber of `process`.
   void kill_fibers(ProcessId process);

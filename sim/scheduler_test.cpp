@@ -244,6 +244,52 @@ TEST_CASE("mailbox: bounded, FIFO, back-pressure and timeouts") {
         std::vector<std::string>{"got 1", "got 2", "pushed 3 at 15", "got 3", "timeout at 22"});
 }
 
+TEST_CASE("mailbox: a direct consumer acts only for an idle receiver that would run now") {
+  World world(WorldConfig{});
+  Mailbox<int> box(world.scheduler(), 8);
+  std::vector<std::string> log;
+  int asked = 0;
+  struct Context {
+    std::vector<std::string>* log;
+    int* asked;
+  } context{&log, &asked};
+  // Takes odd items; leaves even ones to the fiber.
+  box.set_direct_consumer(
+      [](void* raw, int& item) {
+        auto& ctx = *static_cast<Context*>(raw);
+        ++*ctx.asked;
+        if (item % 2 == 0) return false;
+        ctx.log->push_back(label("direct ", item));
+        return true;
+      },
+      &context);
+  const ProcessId p = world.add_process("p", [&](Env&) {
+    for (;;) log.push_back(label("fiber ", box.receive()));
+  });
+  world.start(p);
+  // From the scheduler context, as the network pushes.
+  world.loop().schedule_at(millis(1), [&] { CHECK(box.try_push(1)); });
+  world.loop().schedule_at(millis(2), [&] { CHECK(box.try_push(2)); });
+  world.loop().schedule_at(millis(3), [&] {
+    CHECK(box.try_push(4));  // asked, refused: to the fiber, whose wake-up is now pending
+    CHECK(box.try_push(3));  // not empty: queued behind 4, consumer not asked
+  });
+  world.loop().schedule_at(millis(4), [&] {
+    world.pause(p);
+    CHECK(box.try_push(5));  // the receiver cannot run: queued
+  });
+  world.loop().schedule_at(millis(5), [&] { world.resume(p); });
+  world.run_until(millis(10));
+  CHECK(log == std::vector<std::string>{"direct 1", "fiber 2", "fiber 4", "fiber 3", "fiber 5"});
+  CHECK(asked == 3);  // for 1, 2 and 4; never for 3 or 5
+  box.set_direct_consumer(nullptr, nullptr);
+  world.loop().schedule_at(millis(11), [&] { CHECK(box.try_push(7)); });
+  world.run_until(millis(20));
+  CHECK(log.back() == "fiber 7");
+  CHECK(asked == 3);
+  world.crash(p);  // unwinds the receiver before the mailbox goes
+}
+
 TEST_CASE("fibers of different processes interleave deterministically") {
   World world(WorldConfig{});
   std::vector<std::string> log;

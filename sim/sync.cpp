@@ -17,4 +17,6 @@ void WaitQueue::notify_all() { scheduler_.notify_all(queue_id_); }
 
 std::size_t WaitQueue::waiters() const { return scheduler_.waiters(queue_id_); }
 
+bool WaitQueue::has_runnable_waiter() const { return scheduler_.waiter_runnable(queue_id_); }
+
 }  // namespace simrun::sim

@@ -31,6 +31,9 @@ class WaitQueue {
   void notify_one();
   void notify_all();
   std::size_t waiters() const;
+  // A fiber waits and would run at this instant if notified (its process
+  // is not paused).
+  bool has_runnable_waiter() const;
 
  private:
   Scheduler& scheduler_;
@@ -48,8 +51,26 @@ class Mailbox {
     SIMRUN_ASSERT(capacity > 0, "a mailbox needs room for one item");
   }
 
+  // Takes an item at push time in place of the fiber blocked in receive:
+  // asked only when the mailbox is empty and a fiber waits for an item that
+  // would run at this instant, so the item is the very next one that fiber
+  // would receive. The consumer must do exactly what that fiber would do
+  // with it, and nothing that needs a fiber (blocking); it returns true if
+  // it took the item (and may have moved from it), false to leave it to be
+  // queued as usual. It saves a wake-up event and two fiber switches per
+  // item (issue 12). nullptr removes it.
+  using DirectConsumer = bool (*)(void* context, T& item);
+  void set_direct_consumer(DirectConsumer consumer, void* context) {
+    direct_consumer_ = consumer;
+    direct_context_ = context;
+  }
+
   bool try_push(T item) {
     if (items_.size() >= capacity_) return false;
+    if (direct_consumer_ != nullptr && items_.empty() && not_empty_.has_runnable_waiter() &&
+        direct_consumer_(direct_context_, item)) {
+      return true;
+    }
     items_.push_back(std::move(item));
     not_empty_.notify_one();
     return true;
@@ -87,6 +108,8 @@ class Mailbox {
   std::deque<T> items_;
   WaitQueue not_empty_;
   WaitQueue not_full_;
+  DirectConsumer direct_consumer_ = nullptr;
+  void* direct_context_ = nullptr;
 };
 
 }  // namespace simrun::sim
