@@ -1,9 +1,11 @@
 #include "sim/connection.h"
 
+#include <memory>
 #include <string_view>
 #include <utility>
 
 #include "sim/assert.h"
+#include "sim/digest.h"
 #include "sim/trace_kinds.h"
 #include "sim/world.h"
 
@@ -183,7 +185,10 @@ void Connections::send_on(Connection& connection, int side_index, Bytes payload)
   SIMRUN_ASSERT(side.state == SideState::open, "data goes out on an open side");
   const ProcessId from = side.process;
   const ProcessId to = connection.sides[1 - side_index].process;
-  Envelope message{from, to, 0, world_.now(), std::move(payload)};
+  Envelope message{from, to, 0, world_.now(), {}};
+  const std::uint64_t digest = digest_bytes(payload);
+  message.stream_payload =
+      std::make_shared<StreamPayload>(StreamPayload{std::move(payload), digest});
   message.segment = Segment::data;
   message.connection = connection.id;
   message.sequence = side.next_send_sequence++;
@@ -236,7 +241,8 @@ void Connections::transmit(Connection& connection, int side, const Envelope& mes
       message.connection == connection.id && message.from == connection.sides[side].process,
       "a message goes out on its own connection");
   Side& sender = connection.sides[side];
-  Envelope segment = message;  // the stored one stays for retransmission
+  // A copy shares the stored one's bytes, which stay for retransmission.
+  Envelope segment = message;
   // Every data segment carries the cumulative acknowledgement of the other
   // direction, which makes a pending delayed acknowledgement unnecessary.
   segment.acknowledged = sender.next_expected_sequence - 1;
@@ -316,7 +322,7 @@ void Connections::on_rto(std::uint64_t id, int side_index, std::uint64_t generat
   arm_timer(*connection, side_index);
 }
 
-void Connections::on_arrival(Envelope segment) {
+void Connections::on_arrival(Envelope&& segment) {
   Connection* connection = find(segment.connection);
   switch (segment.segment) {
     case Segment::datagram:
@@ -411,7 +417,7 @@ void Connections::on_arrival(Envelope segment) {
 // delivered (a duplicate or a retransmission whose ack was lost) is
 // discarded. Acknowledgements as the header says: at once for anything but
 // plain in-order data, otherwise at the second segment or by the timer.
-void Connections::on_data(Connection& connection, int side_index, Envelope segment) {
+void Connections::on_data(Connection& connection, int side_index, Envelope&& segment) {
   Side& side = connection.sides[side_index];
   bool acknowledge_now = true;
   if (segment.sequence < side.next_expected_sequence) {
@@ -428,9 +434,11 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
     bool peer_closed = false;
     bool refused = false;
     bool filled_gap = false;
-    Envelope next = std::move(segment);
+    // The arrived segment, then the buffered ones it unblocks.
+    Envelope* next = &segment;
+    Envelope unblocked;
     for (;;) {
-      if (next.segment == Segment::fin) {
+      if (next->segment == Segment::fin) {
         ++side.next_expected_sequence;
         peer_closed = true;
         break;
@@ -438,9 +446,9 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
       Mailbox<Envelope>& inbox = world_.inbox(side.process);
       if (inbox.size() >= inbox.capacity()) {
         // Not accepted, not acknowledged: the sender retransmits it.
-        world_.trace().record(trace_kinds::kNetDrop, {{"from", next.from},
-                                                      {"to", next.to},
-                                                      {"id", as_number(next.message_id)},
+        world_.trace().record(trace_kinds::kNetDrop, {{"from", next->from},
+                                                      {"to", next->to},
+                                                      {"id", as_number(next->message_id)},
                                                       {"reason", "inbox_full"}});
         refused = true;
         break;
@@ -448,17 +456,19 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
       ++side.next_expected_sequence;
       ++stats_.messages_delivered;
       world_.trace().record(trace_kinds::kNetDeliver,
-                            {{"from", next.from},
-                             {"to", next.to},
-                             {"id", as_number(next.message_id)},
-                             {"latency_ns", world_.now() - next.sent_at}});
-      const bool pushed = inbox.try_push(std::move(next));
+                            {{"from", next->from},
+                             {"to", next->to},
+                             {"id", as_number(next->message_id)},
+                             {"latency_ns", world_.now() - next->sent_at}});
+      take_payload(*next);
+      const bool pushed = inbox.try_push(std::move(*next));
       SIMRUN_ASSERT(pushed, "inbox refused a message it had room for");
       const auto buffered = side.out_of_order.find(side.next_expected_sequence);
       if (buffered == side.out_of_order.end()) break;
       filled_gap = true;
-      next = std::move(buffered->second);
+      unblocked = std::move(buffered->second);
       side.out_of_order.erase(buffered);
+      next = &unblocked;
     }
     if (peer_closed) {
       acknowledge(connection, side_index);
@@ -472,6 +482,18 @@ void Connections::on_data(Connection& connection, int side_index, Envelope segme
     return;
   }
   acknowledge(connection, side_index);
+}
+
+// The one delivery of a data message: its bytes move from the shared
+// buffer into the Envelope the application receives.
+void Connections::take_payload(Envelope& message) {
+  SIMRUN_ASSERT(message.segment == Segment::data && message.stream_payload != nullptr,
+                "a delivered data segment carries its bytes");
+  StreamPayload& shared = *message.stream_payload;
+  SIMRUN_ASSERT(!shared.taken, "a message is delivered once");
+  shared.taken = true;
+  message.payload = std::move(shared.bytes);
+  message.stream_payload.reset();
 }
 
 void Connections::acknowledge(Connection& connection, int side_index) {

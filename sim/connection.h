@@ -126,7 +126,7 @@ class Connections {
 
   // Network hooks. A connection segment that crossed its link (the link was
   // up on arrival).
-  void on_arrival(Envelope segment);
+  void on_arrival(Envelope&& segment);
   // The process crashed (its inbox is already emptied).
   void on_crash(ProcessId process);
 
@@ -192,8 +192,9 @@ class Connections {
   void on_rto(std::uint64_t id, int side, std::uint64_t generation);
   void on_syn_rto(std::uint64_t id, int attempt);
   void on_connect_deadline(std::uint64_t id);
-  void on_data(Connection& connection, int side, Envelope segment);
+  void on_data(Connection& connection, int side, Envelope&& segment);
   void on_ack(Connection& connection, int side, std::uint64_t acked_through);
+  static void take_payload(Envelope& message);
   // Sends a pure cumulative acknowledgement of what `side` received.
   void acknowledge(Connection& connection, int side);
   void start_delayed_ack(Connection& connection, int side);

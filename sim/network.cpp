@@ -37,20 +37,22 @@ Network::Network(World& world)
 
 Network::~Network() = default;
 
-void Network::send_segment(Envelope segment) {
+void Network::send_segment(Envelope&& segment) {
   SIMRUN_ASSERT(segment.segment != Segment::datagram && segment.connection != 0,
                 "send_segment takes connection segments");
   segment.message_id = next_message_id_++;
   ++stats_.sent;
-  world_.trace().record(trace_kinds::kNetSegment,
-                        {{"from", segment.from},
-                         {"to", segment.to},
-                         {"id", as_number(segment.message_id)},
-                         {"conn", as_number(segment.connection)},
-                         {"kind", static_cast<std::int64_t>(segment.segment)},
-                         {"seq", as_number(segment.sequence)},
-                         {"ack", as_number(segment.acknowledged)},
-                         {"digest", as_number(digest_bytes(segment.payload))}});
+  world_.trace().record(
+      trace_kinds::kNetSegment,
+      {{"from", segment.from},
+       {"to", segment.to},
+       {"id", as_number(segment.message_id)},
+       {"conn", as_number(segment.connection)},
+       {"kind", static_cast<std::int64_t>(segment.segment)},
+       {"seq", as_number(segment.sequence)},
+       {"ack", as_number(segment.acknowledged)},
+       {"digest", as_number(segment.stream_payload != nullptr ? segment.stream_payload->digest
+                                                              : digest_bytes(segment.payload))}});
   route(std::move(segment));
 }
 
@@ -112,7 +114,7 @@ void Network::send(ProcessId from, ProcessId to, Bytes payload) {
 // The path from the sender's side on: partition, random loss, clog,
 // latency, reordering and duplication. Resets are never duplicated (one
 // per connection).
-void Network::route(Envelope envelope) {
+void Network::route(Envelope&& envelope) {
   const ProcessId from = envelope.from;
   const ProcessId to = envelope.to;
   if (!link_up(from, to)) {
@@ -155,12 +157,12 @@ void Network::route(Envelope envelope) {
                                                        {"to", to},
                                                        {"id", as_number(envelope.message_id)},
                                                        {"latency_ns", copy_latency}});
-    schedule_delivery(envelope, world_.now() + copy_latency);
+    schedule_delivery(Envelope(envelope), world_.now() + copy_latency);
   }
   schedule_delivery(std::move(envelope), world_.now() + latency);
 }
 
-void Network::schedule_delivery(Envelope envelope, time_ns at) {
+void Network::schedule_delivery(Envelope&& envelope, time_ns at) {
   std::uint32_t slot;
   if (!free_in_flight_.empty()) {
     slot = free_in_flight_.back();
@@ -181,8 +183,10 @@ void Network::deliver_action(void* network, std::uint64_t slot) {
 }
 
 void Network::deliver(std::uint32_t slot) {
+  // Moved out before anything else runs: handling it may put new messages
+  // on the wire, into this slot or a grown in_flight_. The moved-from slot
+  // holds no memory.
   Envelope envelope = std::move(in_flight_[slot]);
-  in_flight_[slot] = Envelope{};
   free_in_flight_.push_back(slot);
   --in_flight_count_;
   // Checked again on arrival: a partition that starts while a message is on

@@ -46,6 +46,19 @@ enum class ResetCause : std::uint8_t {
   peer_closed,      // the peer closed the connection
 };
 
+// The bytes of one connection data message, shared by the sender's
+// retransmission queue and every copy of its segment on the wire (the first
+// transmission, retransmissions, network duplicates) instead of copied into
+// each. The receiver takes the bytes when it delivers the message to its
+// application, which Connections does once per sequence (in order, exactly
+// once): every later copy is a duplicate discarded by its sequence, so none
+// needs them. The digest stays for the trace of every transmission.
+struct StreamPayload {
+  Bytes bytes;
+  std::uint64_t digest = 0;  // digest_bytes(bytes), taken when the message was sent
+  bool taken = false;        // delivered: `bytes` moved to the receiver's Envelope
+};
+
 struct Envelope {
   ProcessId from = 0;
   ProcessId to = 0;
@@ -62,6 +75,9 @@ struct Envelope {
   // data/fin: the sender's cumulative acknowledgement of the reverse stream,
   // piggybacked (0: nothing received yet).
   std::uint64_t acknowledged = 0;
+  // data segments on the wire: their bytes (`payload` stays empty until the
+  // receiver delivers the message; the application never sees this set).
+  std::shared_ptr<StreamPayload> stream_payload = nullptr;
 };
 
 struct LinkConfig {
@@ -137,7 +153,7 @@ class Network {
   // message id and then meets the same partitions, clogs, latency, loss,
   // duplication and reordering as a datagram; on arrival over an up link it
   // goes back to Connections::on_arrival, whatever the receiver's state.
-  void send_segment(Envelope segment);
+  void send_segment(Envelope&& segment);
   std::uint64_t take_message_id() { return next_message_id_++; }
 
   const NetworkStats& stats() const { return stats_; }
@@ -147,8 +163,8 @@ class Network {
   // Answers a message that reached a process with nothing listening (not
   // started, or crashed) with a reset back to its sender.
   void refuse(const Envelope& refused);
-  void route(Envelope envelope);
-  void schedule_delivery(Envelope envelope, time_ns at);
+  void route(Envelope&& envelope);
+  void schedule_delivery(Envelope&& envelope, time_ns at);
   void deliver(std::uint32_t slot);
   static void deliver_action(void* network, std::uint64_t slot);
   void release_clog(ProcessId from, ProcessId to, bool forced);
