@@ -106,11 +106,9 @@ struct RaftGroup::Impl : std::enable_shared_from_this<RaftGroup::Impl> {
   std::uint64_t applies_in_flight = 0;  // v2: spawned, not finished
   std::uint64_t applied_since_snapshot = 0;
   std::uint64_t applied_bytes_since_snapshot = 0;
-  struct Compaction {
-    raft::Index index = 0;
-    raft::Bytes image;
-  };
-  std::optional<Compaction> compaction;
+  // A snapshot taken on the apply fiber, stored and given to the core by
+  // perform_compaction on the driver fiber.
+  std::optional<GroupStorage::SnapshotFile> compaction;
 
   std::multimap<raft::Index, std::shared_ptr<PendingProposal>> pending;
 
@@ -752,25 +750,31 @@ void RaftGroup::Impl::maybe_request_compaction() {
   // The image must be exactly the state after applied_through: not while
   // spawned applies (v2.0.0) may have run past a gap.
   if (!applied_ahead.empty() || applies_in_flight > 1) return;
-  compaction = Compaction{applied_through, state_machine.snapshot()};
   applied_since_snapshot = 0;
   applied_bytes_since_snapshot = 0;
+  // Unknown only when the core has moved past applied_through (a snapshot
+  // from the leader not applied yet): perform_compaction would drop it.
+  const std::optional<raft::Term> term = raft->term_at(applied_through);
+  if (!term) return;
+  // The core's voters (sorted), as the snapshots it sent carried them when
+  // it held the image itself. The image is written straight into the file.
+  const raft::SnapshotMeta meta{applied_through, *term, raft->config().voters};
+  compaction = GroupStorage::encode_snapshot_file(
+      meta, [this](sim::Bytes& out) { state_machine.snapshot_into(out); });
 }
 
 // Runs on the driver fiber between Readies, where the core may be changed.
 void RaftGroup::Impl::perform_compaction() {
   if (!compaction) return;
-  Compaction request = std::move(*compaction);
+  GroupStorage::SnapshotFile request = std::move(*compaction);
   compaction.reset();
-  if (request.index < raft->first_index() || request.index > raft->applied_index()) return;
-  const std::optional<raft::Term> term = raft->term_at(request.index);
-  if (!term) return;
-  // The core's voters (sorted), as the snapshots it sent carried them when
-  // it held the image itself.
-  const raft::SnapshotMeta meta{request.index, *term, raft->config().voters};
+  const raft::Index index = request.meta.index;
+  if (index < raft->first_index() || index > raft->applied_index()) return;
+  // A committed entry's term never changes.
+  SIMRUN_ASSERT(raft->term_at(index) == request.meta.term, "the snapshot's term moved");
   // Stored first: the core reads the image from storage when it sends it.
-  storage.compact(meta, request.image);  // made durable by the next fsync
-  raft->compact(request.index);
+  storage.compact(std::move(request));  // made durable by the next fsync
+  raft->compact(index);
   ++stats.snapshots_taken;
   hit(env, Probe::snapshot_taken);
 }

@@ -27,7 +27,14 @@ class StateMachine {
   // A non-empty committed entry. Returns false when the entry cannot be
   // decoded (the caller counts and traces a deserialization error).
   virtual bool apply(const raft::Entry& entry) = 0;
-  virtual raft::Bytes snapshot() const = 0;
+  // Appends the image to `out`, which may already hold the snapshot file's
+  // header: the image is written once, where the file keeps it (issue 12).
+  virtual void snapshot_into(raft::Bytes& out) const = 0;
+  raft::Bytes snapshot() const {
+    raft::Bytes image;
+    snapshot_into(image);
+    return image;
+  }
   virtual void restore(const raft::Bytes& image) = 0;
 };
 

@@ -31,13 +31,11 @@ class ListStateMachine : public StateMachine {
     records.push_back(entry.data);
     return true;
   }
-  raft::Bytes snapshot() const override {
-    raft::Bytes image;
+  void snapshot_into(raft::Bytes& image) const override {
     for (const raft::Bytes& record : records) {
       image.push_back(static_cast<std::uint8_t>(record.size()));
       image.insert(image.end(), record.begin(), record.end());
     }
-    return image;
   }
   void restore(const raft::Bytes& image) override {
     records.clear();

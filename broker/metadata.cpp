@@ -390,7 +390,10 @@ bool MetadataStateMachine::apply(const raft::Entry& entry) {
   return true;
 }
 
-raft::Bytes MetadataStateMachine::snapshot() const { return state_.encode(); }
+void MetadataStateMachine::snapshot_into(raft::Bytes& out) const {
+  const raft::Bytes image = state_.encode();  // a few hundred bytes
+  out.insert(out.end(), image.begin(), image.end());
+}
 
 void MetadataStateMachine::restore(const raft::Bytes& image) {
   auto decoded = MetadataState::decode(image, metadata_epochs_);

@@ -154,7 +154,7 @@ class MetadataStateMachine final : public StateMachine {
       : state_(metadata_epochs), metadata_epochs_(metadata_epochs) {}
 
   bool apply(const raft::Entry& entry) override;
-  raft::Bytes snapshot() const override;
+  void snapshot_into(raft::Bytes& out) const override;
   void restore(const raft::Bytes& image) override;
 
   const MetadataState& state() const { return state_; }

@@ -70,7 +70,7 @@ class PartitionStateMachine final : public StateMachine {
   // Decodes (framing + CRC) and appends the batch; false (nothing applied)
   // when the entry is not a valid batch, e.g. the empty entry of a new term.
   bool apply(const raft::Entry& entry) override;
-  raft::Bytes snapshot() const override;
+  void snapshot_into(raft::Bytes& out) const override;
   void restore(const raft::Bytes& image) override;
 
   // Called after each batch is appended (on the apply path: must not block).

@@ -87,6 +87,10 @@ TEST_CASE("snapshot and restore give an identical partition") {
   // And it continues from the same offset.
   CHECK(copy.apply(raft::Entry{1, 6, batch_bytes(9, 1)}));
   CHECK(copy.batches().back().base_offset == partition.high_watermark());
+  // snapshot_into appends the same image after what the buffer holds.
+  raft::Bytes file{1, 2, 3};
+  partition.snapshot_into(file);
+  CHECK(raft::Bytes(file.begin() + 3, file.end()) == partition.snapshot());
 }
 
 std::int64_t log_start_offset(const PartitionStateMachine& partition) {

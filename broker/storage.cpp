@@ -302,13 +302,28 @@ void GroupStorage::install_snapshot(const raft::Snapshot& snapshot) {
 }
 
 void GroupStorage::compact(const raft::SnapshotMeta& meta, std::span<const std::uint8_t> image) {
+  compact(SnapshotFile{meta, seal_snapshot(meta, image)});
+}
+
+GroupStorage::SnapshotFile GroupStorage::encode_snapshot_file(
+    const raft::SnapshotMeta& meta, const std::function<void(sim::Bytes&)>& append_image) {
+  SnapshotFile file{meta, seal_begin(raft::encoded_snapshot_bytes(meta, 0))};
+  const std::size_t image_start = raft::encode_snapshot_head_into(meta, file.bytes);
+  append_image(file.bytes);
+  raft::finish_snapshot_encoding(file.bytes, image_start);
+  seal_finish(file.bytes);
+  return file;
+}
+
+void GroupStorage::compact(SnapshotFile file) {
   SIMRUN_ASSERT(loaded_, "load() before writing");
-  SIMRUN_ASSERT(meta.index >= first_index_ - 1, "compaction moves forward only");
-  SIMRUN_ASSERT(meta.index <= last_index(), "compaction beyond the stored log");
+  const raft::Index index = file.meta.index;
+  SIMRUN_ASSERT(index >= first_index_ - 1, "compaction moves forward only");
+  SIMRUN_ASSERT(index <= last_index(), "compaction beyond the stored log");
   // The snapshot is written first: a crash between the two writes leaves a
   // log that still starts below the snapshot, which load() skips over.
-  disk_.write(snapshot_file(), seal_snapshot(meta, image));
-  rewrite_log_from(meta.index + 1);
+  disk_.write(snapshot_file(), std::move(file.bytes));
+  rewrite_log_from(index + 1);
 }
 
 raft::Snapshot GroupStorage::stored_snapshot() const {

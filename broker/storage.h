@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,6 +90,15 @@ class GroupStorage {
   void install_snapshot(const raft::Snapshot& snapshot);
   // A local snapshot (compaction) drops only the entries it covers.
   void compact(const raft::SnapshotMeta& meta, std::span<const std::uint8_t> image);
+  // The same with the snapshot file built ahead by encode_snapshot_file:
+  // the state machine writes its image once, into the bytes the disk keeps.
+  struct SnapshotFile {
+    raft::SnapshotMeta meta;
+    sim::Bytes bytes;  // sealed, encoded raft::Snapshot
+  };
+  static SnapshotFile encode_snapshot_file(const raft::SnapshotMeta& meta,
+                                           const std::function<void(sim::Bytes&)>& append_image);
+  void compact(SnapshotFile file);
   // The stored snapshot, image included, as the page cache holds it (what
   // the Raft core asks for when a follower needs it: raft::Config::
   // snapshot_source). An empty snapshot (index 0) when there is none.

@@ -19,6 +19,28 @@ struct DiskFixture {
   sim::Disk& disk = world.disk(process);
 };
 
+TEST_CASE("a snapshot file built ahead (image written in place) is the one compact writes") {
+  const raft::SnapshotMeta meta{2, 1, {1, 2, 3}};
+  const raft::Bytes image = {4, 5, 6, 7};
+  DiskFixture by_image;
+  DiskFixture by_file;
+  for (DiskFixture* fixture : {&by_image, &by_file}) {
+    GroupStorage storage(fixture->disk, "g", true);
+    (void)storage.load();
+    storage.append({entry(1, 1, "a"), entry(1, 2, "b"), entry(1, 3, "c")});
+    if (fixture == &by_image) {
+      storage.compact(meta, image);
+    } else {
+      storage.compact(GroupStorage::encode_snapshot_file(
+          meta, [&image](sim::Bytes& out) { out.insert(out.end(), image.begin(), image.end()); }));
+    }
+    CHECK(storage.stored_snapshot() == raft::Snapshot{meta, image});
+    CHECK(storage.first_index() == 3);
+  }
+  CHECK(by_image.disk.read("raft/g/snapshot") == by_file.disk.read("raft/g/snapshot"));
+  CHECK(by_image.disk.read("raft/g/log") == by_file.disk.read("raft/g/log"));
+}
+
 TEST_CASE("entries, hard state and snapshot come back from the disk") {
   DiskFixture fixture;
   {

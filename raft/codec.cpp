@@ -346,6 +346,25 @@ void encode_snapshot_into(const SnapshotMeta& meta, std::span<const std::uint8_t
   RAFT_ASSERT(w.full(), "snapshot_bytes disagrees with the encoder");
 }
 
+std::size_t encode_snapshot_head_into(const SnapshotMeta& meta, Bytes& out) {
+  // The image's length is written as 0 here and patched by the finish.
+  const std::size_t head_bytes = encoded_snapshot_bytes(meta, 0);
+  Writer w(out, head_bytes);
+  w.header(Kind::snapshot);
+  write_snapshot(w, meta, {});
+  RAFT_ASSERT(w.full(), "snapshot_bytes disagrees with the encoder");
+  return out.size();
+}
+
+void finish_snapshot_encoding(Bytes& out, std::size_t image_start) {
+  RAFT_ASSERT(image_start >= 4 && image_start <= out.size(), "not an encoded snapshot's image");
+  const std::size_t image_bytes = out.size() - image_start;
+  RAFT_ASSERT(image_bytes <= kMaxBytesLength, "snapshot image too large");
+  for (std::size_t i = 0; i < 4; ++i) {
+    out[image_start - 4 + i] = static_cast<std::uint8_t>(image_bytes >> (8 * i));
+  }
+}
+
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes) {
   Reader r(bytes);
   if (!r.header(Kind::snapshot)) return std::nullopt;

@@ -41,6 +41,13 @@ Bytes encode_snapshot(const Snapshot& snapshot);
 void encode_snapshot_into(const SnapshotMeta& meta, std::span<const std::uint8_t> image,
                           Bytes& out);
 std::size_t encoded_snapshot_bytes(const SnapshotMeta& meta, std::size_t image_bytes);
+// The same encoding with the image written by the caller straight into
+// `out` (an application's state machine writing its image where the
+// snapshot file keeps it, without a copy): encode_snapshot_head_into
+// appends everything before the image and returns where the image starts;
+// the caller appends the image; finish_snapshot_encoding writes its length.
+std::size_t encode_snapshot_head_into(const SnapshotMeta& meta, Bytes& out);
+void finish_snapshot_encoding(Bytes& out, std::size_t image_start);
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes);
 
 }  // namespace simrun::raft

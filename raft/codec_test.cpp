@@ -101,6 +101,11 @@ TEST_CASE("codec: the _into encoders append exactly the plain encoders' bytes, s
   encode_snapshot_into(snapshot.meta, snapshot.data, image_out);
   CHECK(image_out.size() == 1 + encoded_snapshot_bytes(snapshot.meta, snapshot.data.size()));
   CHECK(Bytes(image_out.begin() + 1, image_out.end()) == encode_snapshot(snapshot));
+  Bytes in_place{7};
+  const std::size_t image_start = encode_snapshot_head_into(snapshot.meta, in_place);
+  in_place.insert(in_place.end(), snapshot.data.begin(), snapshot.data.end());
+  finish_snapshot_encoding(in_place, image_start);
+  CHECK(in_place == image_out);
 }
 
 TEST_CASE("codec: every truncation and any trailing byte is rejected") {
