@@ -102,7 +102,8 @@ std::uint32_t Client::next_correlation_id() {
   return last_correlation_id_;
 }
 
-CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::duration_ns timeout) {
+CallResult Client::call(sim::ProcessId to, const protocol::RequestBody& body,
+                        sim::duration_ns timeout) {
   SIMRUN_ASSERT(started_, "Client::call before start()");
   SIMRUN_ASSERT(timeout >= 0, "a call needs a finite timeout");
   const sim::time_ns deadline = env_.now() + timeout;
@@ -115,25 +116,27 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
       }
     }
   }
-  protocol::Request request{next_correlation_id(), std::move(body)};
-  Pending pending(env_.scheduler(), request.api_key(), to);
-  pending_.emplace(request.correlation_id, &pending);
+  // The body is encoded where it is: no Request holding a copy of it (a
+  // produce's batch is copied once, into the frame, as a socket write).
+  const std::uint32_t correlation_id = next_correlation_id();
+  Pending pending(env_.scheduler(), protocol::api_key_of(body), to);
+  pending_.emplace(correlation_id, &pending);
   // A crash (or the World's teardown) unwinds this fiber out of wait_for:
   // the entry must leave pending_ then too, not only on the normal path.
   struct Unregister {
     std::map<std::uint32_t, Pending*>& pending;
     std::uint32_t id;
     ~Unregister() { pending.erase(id); }
-  } unregister{pending_, request.correlation_id};
+  } unregister{pending_, correlation_id};
   ++stats_.requests_sent;
-  env_.send_stream(to, protocol::encode_request(request));
+  env_.send_stream(to, protocol::encode_request_with_id(correlation_id, body));
   // Loop because a wake-up may come from notify_one racing a timeout.
   while (!pending.response && !pending.connection_reset) {
     const sim::duration_ns left = deadline - env_.now();
     if (left <= 0) break;
     (void)pending.done.wait_for(left);
   }
-  pending_.erase(request.correlation_id);
+  pending_.erase(correlation_id);
   slot_free_->notify_one();
   if (!pending.response && pending.connection_reset) {
     ++stats_.calls_reset;
@@ -149,10 +152,10 @@ CallResult Client::call(sim::ProcessId to, protocol::RequestBody body, sim::dura
   return CallResult{std::move(pending.response), ErrorCode::none};
 }
 
-void Client::send_oneway(sim::ProcessId to, protocol::RequestBody body) {
-  protocol::Request request{next_correlation_id(), std::move(body)};
+void Client::send_oneway(sim::ProcessId to, const protocol::RequestBody& body) {
+  const std::uint32_t correlation_id = next_correlation_id();
   ++stats_.requests_sent;
-  env_.send_stream(to, protocol::encode_request(request));
+  env_.send_stream(to, protocol::encode_request_with_id(correlation_id, body));
 }
 
 // ---- metadata ----
@@ -297,14 +300,15 @@ void Client::observe_partition_outcome(const std::string& topic, std::int32_t pa
 }
 
 CallResult Client::call_partition_leader(const std::string& topic, std::int32_t partition,
-                                         protocol::RequestBody body, sim::duration_ns timeout) {
+                                         const protocol::RequestBody& body,
+                                         sim::duration_ns timeout) {
   auto to = leader_process(topic, partition);
   CallResult result;
   if (!to) {
     result.error = partition_count(topic) == 0 ? ErrorCode::unknown_topic_or_partition
                                                : ErrorCode::leader_not_available;
   } else {
-    result = call(*to, std::move(body), timeout);
+    result = call(*to, body, timeout);
     const ErrorCode error = result.effective_error();
     if (error == ErrorCode::none) {
       if (metadata_avoid_ == *to) metadata_avoid_.reset();
@@ -316,7 +320,7 @@ CallResult Client::call_partition_leader(const std::string& topic, std::int32_t 
   return result;
 }
 
-CallResult Client::call_controller(protocol::RequestBody body, sim::duration_ns timeout) {
+CallResult Client::call_controller(const protocol::RequestBody& body, sim::duration_ns timeout) {
   auto to = process_of(controller_);
   if (!to) {
     metadata_stale_ = true;
@@ -329,7 +333,7 @@ CallResult Client::call_controller(protocol::RequestBody body, sim::duration_ns 
     const std::vector<sim::ProcessId> candidates = metadata_candidates();
     to = candidates[next_metadata_node_++ % candidates.size()];
   }
-  CallResult result = call(*to, std::move(body), timeout);
+  CallResult result = call(*to, body, timeout);
   const ErrorCode error = result.effective_error();
   if (error == ErrorCode::not_leader && result.response && result.response->leader_hint() != 0 &&
       process_of(result.response->leader_hint())) {

@@ -97,17 +97,17 @@ class Client {
 
   // Sends one request to a process and waits for its response (same
   // correlation id and api key) or the timeout.
-  CallResult call(sim::ProcessId to, protocol::RequestBody body, sim::duration_ns timeout);
+  CallResult call(sim::ProcessId to, const protocol::RequestBody& body, sim::duration_ns timeout);
   // Sends without waiting for any answer (produce with acks=0).
-  void send_oneway(sim::ProcessId to, protocol::RequestBody body);
+  void send_oneway(sim::ProcessId to, const protocol::RequestBody& body);
 
   // Routed calls: to the partition's leader / to the __meta leader as the
   // cache knows them, refreshing the cache first if it has no leader. The
   // cache is updated from the outcome (hint, refresh mark); retries and
   // back-off are the caller's.
   CallResult call_partition_leader(const std::string& topic, std::int32_t partition,
-                                   protocol::RequestBody body, sim::duration_ns timeout);
-  CallResult call_controller(protocol::RequestBody body, sim::duration_ns timeout);
+                                   const protocol::RequestBody& body, sim::duration_ns timeout);
+  CallResult call_controller(const protocol::RequestBody& body, sim::duration_ns timeout);
   // The process a partition request would go to now, if any.
   std::optional<sim::ProcessId> leader_process(const std::string& topic, std::int32_t partition);
 

@@ -1,8 +1,8 @@
 #include "broker/crc32c.h"
 
 #include <array>
-#include <cstring>
 
+#include "raft/little_endian.h"
 #include "sim/assert.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -36,22 +36,13 @@ constexpr std::array<std::array<std::uint32_t, 256>, 8> make_tables() {
 }
 constexpr auto kTables = make_tables();
 
-// Little-endian load, independent of the host's byte order and alignment.
-std::uint64_t load_le64(const std::uint8_t* bytes) {
-  std::uint64_t word = 0;
-  for (int i = 0; i < 8; ++i) word |= std::uint64_t{bytes[i]} << (8 * i);
-  return word;
-}
-
 #if SIMRUN_CRC32C_X86
 __attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const std::uint8_t* data,
                                                              std::size_t size,
                                                              std::uint32_t state) {
   std::uint64_t wide = state;
   for (; size >= 8; size -= 8, data += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, data, 8);  // x86 is little-endian
-    wide = _mm_crc32_u64(wide, word);
+    wide = _mm_crc32_u64(wide, raft::load_le<8>(data));
   }
   auto narrow = static_cast<std::uint32_t>(wide);
   for (; size > 0; --size, ++data) narrow = _mm_crc32_u8(narrow, *data);
@@ -71,7 +62,7 @@ std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes, std::uint32_t
   const std::uint8_t* data = bytes.data();
   std::size_t size = bytes.size();
   for (; size >= 8; size -= 8, data += 8) {
-    const std::uint64_t word = load_le64(data) ^ state;
+    const std::uint64_t word = raft::load_le<8>(data) ^ state;
     state = kTables[7][word & 0xFFU] ^ kTables[6][(word >> 8) & 0xFFU] ^
             kTables[5][(word >> 16) & 0xFFU] ^ kTables[4][(word >> 24) & 0xFFU] ^
             kTables[3][(word >> 32) & 0xFFU] ^ kTables[2][(word >> 40) & 0xFFU] ^

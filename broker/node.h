@@ -169,7 +169,10 @@ class Node {
   void handle_request(const sim::Envelope& envelope);
   protocol::ResponseBody handle(const protocol::CreateTopicRequest& request);
   protocol::ResponseBody handle(const protocol::MetadataRequest& request);
-  std::optional<protocol::ResponseBody> handle(const protocol::ProduceRequest& request);
+  // Takes the request's batch into the Raft proposal (no copy: the bytes
+  // read from the connection become the entry, as a broker appends what it
+  // read from the socket).
+  std::optional<protocol::ResponseBody> handle(protocol::ProduceRequest& request);
   protocol::ResponseBody handle(const protocol::FetchRequest& request);
   protocol::ResponseBody handle(const protocol::OffsetCommitRequest& request);
   protocol::ResponseBody handle(const protocol::OffsetFetchRequest& request);

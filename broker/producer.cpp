@@ -1,11 +1,14 @@
 #include "broker/producer.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "broker/events.h"
+#include "raft/little_endian.h"
 #include "sim/assert.h"
 #include "sim/hash.h"
 
@@ -22,18 +25,26 @@ struct ProducerState {
 
 void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int client_index,
                  std::uint64_t sequence, std::int32_t partition) {
-  const RecordBatch batch = make_producer_batch(client_index, sequence, spec.batch_records,
-                                                spec.record_bytes, sim::to_millis(env.now()));
-  const auto hash = static_cast<std::int64_t>(batch.content_hash());
-  const wire::Bytes encoded = encode_record_batch(batch);
+  // The request is built once, the batch encoded straight into it, and
+  // every attempt sends it as it is (issue 12: the batch was built, encoded
+  // for its hash, encoded again, then copied into each attempt's request).
+  // (A RequestBody from the start: passing a ProduceRequest where a
+  // RequestBody is expected would copy it into a temporary variant.)
+  const protocol::RequestBody body =
+      protocol::ProduceRequest{spec.topic, partition, static_cast<std::int8_t>(spec.acks),
+                               encode_producer_batch(client_index, sequence, spec.batch_records,
+                                                     spec.record_bytes, sim::to_millis(env.now())),
+                               client.config().produce_timeout_ms};
+  const auto& request = std::get<protocol::ProduceRequest>(body);
+  const auto hash = static_cast<std::int64_t>(encoded_batch_content_hash(request.record_batch));
   const auto sequence_field = static_cast<std::int64_t>(sequence);
   env.trace().record(events::kProduceSent, {{"client", client.name()},
                                             {"topic", spec.topic},
                                             {"partition", partition},
                                             {"sequence", sequence_field}});
   const sim::time_ns started_at = env.now();
-  const auto acks = static_cast<std::int8_t>(spec.acks);
-  const std::int64_t produce_timeout_ms = client.config().produce_timeout_ms;
+  const std::int8_t acks = request.acks;
+  const std::int64_t produce_timeout_ms = request.timeout_ms;
   const sim::duration_ns wait =
       sim::millis(spec.request_timeout_ms > 0
                       ? spec.request_timeout_ms
@@ -43,8 +54,7 @@ void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int cl
     // Fire and forget: "acknowledged" once sent to whoever we think leads.
     auto to = client.leader_process(spec.topic, partition);
     if (to) {
-      client.send_oneway(
-          *to, protocol::ProduceRequest{spec.topic, partition, acks, encoded, produce_timeout_ms});
+      client.send_oneway(*to, body);
       env.trace().record(events::kProduceAcked, {{"client", client.name()},
                                                  {"topic", spec.topic},
                                                  {"partition", partition},
@@ -68,9 +78,7 @@ void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int cl
   ErrorCode error = ErrorCode::none;
   for (int attempt = 0; attempt <= spec.max_retries; ++attempt) {
     if (attempt > 0) env.sleep(sim::millis(spec.retry_backoff_ms));
-    CallResult result = client.call_partition_leader(
-        spec.topic, partition,
-        protocol::ProduceRequest{spec.topic, partition, acks, encoded, produce_timeout_ms}, wait);
+    CallResult result = client.call_partition_leader(spec.topic, partition, body, wait);
     error = result.effective_error();
     if (error == ErrorCode::none) {
       const auto& response = std::get<protocol::ProduceResponse>(result.response->body);
@@ -98,44 +106,62 @@ void produce_one(sim::Env& env, Client& client, const ProducerSpec& spec, int cl
 
 }  // namespace
 
-RecordBatch make_producer_batch(int client_index, std::uint64_t sequence, int records,
-                                int record_bytes, std::int64_t timestamp_ms) {
+wire::Bytes encode_producer_batch(int client_index, std::uint64_t sequence, int records,
+                                  int record_bytes, std::int64_t timestamp_ms) {
   SIMRUN_ASSERT(records > 0 && static_cast<std::uint32_t>(records) <= kMaxRecordsPerBatch,
                 "batch_records out of bounds");
   SIMRUN_ASSERT(
       record_bytes >= 0 && static_cast<std::uint32_t>(record_bytes) <= kMaxRecordValueBytes,
       "record_bytes out of bounds");
-  RecordBatch batch;
-  batch.producer_id = static_cast<std::uint64_t>(client_index) + 1;
-  batch.producer_sequence = sequence;
-  batch.records.reserve(static_cast<std::size_t>(records));
+  const auto producer_id = static_cast<std::uint64_t>(client_index) + 1;
+  const auto value_bytes = static_cast<std::size_t>(record_bytes);
+  // Keys are at most "p" + 3 numbers + 2 dashes: 64 bytes covers them.
+  constexpr std::size_t kKeyBytesMax = 64;
+  RecordBatchBuilder builder(producer_id, sequence,
+                             kBatchHeaderBytes + static_cast<std::size_t>(records) *
+                                                     (8 + 4 + kKeyBytesMax + 4 + value_bytes));
   for (int i = 0; i < records; ++i) {
-    Record record;
-    record.timestamp_ms = timestamp_ms;
-    // fmt, not operator+: gcc 12 -O3 raises a false -Wrestrict on string +.
-    const std::string key = fmt::format("p{}-{}-{}", client_index, sequence, i);
-    record.key.assign(key.begin(), key.end());
+    std::array<char, kKeyBytesMax> key_text;
+    const auto key_end =
+        fmt::format_to_n(key_text.data(), key_text.size(), "p{}-{}-{}", client_index, sequence, i);
+    SIMRUN_ASSERT(key_end.size <= key_text.size(), "a producer key fits its buffer");
+    const std::span<std::uint8_t> value =
+        builder.add(timestamp_ms,
+                    std::span<const std::uint8_t>(
+                        reinterpret_cast<const std::uint8_t*>(key_text.data()), key_end.size),
+                    value_bytes);
     // Pseudo-random bytes from (producer, sequence, record, word): distinct
     // content per batch without drawing from any random stream.
     // The hasher state after the first three is shared by every word of
     // the record (issue 12: this loop was 6 % of the production load).
-    record.value.resize(static_cast<std::size_t>(record_bytes));
     sim::Hasher record_prefix;
-    record_prefix.add(batch.producer_id);
+    record_prefix.add(producer_id);
     record_prefix.add(sequence);
     record_prefix.add(static_cast<std::uint64_t>(i));
-    for (std::size_t at = 0; at < record.value.size(); at += 8) {
+    std::size_t at = 0;
+    for (; at + 8 <= value.size(); at += 8) {
+      sim::Hasher hasher = record_prefix;
+      hasher.add(at / 8);
+      raft::store_le<8>(value.data() + at, hasher.value());
+    }
+    if (at < value.size()) {
       sim::Hasher hasher = record_prefix;
       hasher.add(at / 8);
       const std::uint64_t word = hasher.value();
-      const std::size_t bytes = std::min<std::size_t>(8, record.value.size() - at);
-      for (std::size_t k = 0; k < bytes; ++k) {
-        record.value[at + k] = static_cast<std::uint8_t>(word >> (8 * k));
+      for (std::size_t k = 0; at + k < value.size(); ++k) {
+        value[at + k] = static_cast<std::uint8_t>(word >> (8 * k));
       }
     }
-    batch.records.push_back(std::move(record));
   }
-  return batch;
+  return std::move(builder).finish();
+}
+
+RecordBatch make_producer_batch(int client_index, std::uint64_t sequence, int records,
+                                int record_bytes, std::int64_t timestamp_ms) {
+  auto decoded = decode_record_batch(
+      encode_producer_batch(client_index, sequence, records, record_bytes, timestamp_ms));
+  SIMRUN_ASSERT(decoded.value.has_value(), "a producer batch decodes");
+  return std::move(*decoded);
 }
 
 void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int client_index) {

@@ -40,7 +40,12 @@ inline constexpr int kMaxProducerInFlightBatches = 64;
 // distinct between producers.
 void run_producer(sim::Env& env, Client& client, const ProducerSpec& spec, int client_index);
 
-// The batch a producer sends as `sequence`: pure function of its arguments.
+// The batch a producer sends as `sequence`, encoded (encode_record_batch's
+// bytes for make_producer_batch's batch, built without the copy): a pure
+// function of its arguments.
+wire::Bytes encode_producer_batch(int client_index, std::uint64_t sequence, int records,
+                                  int record_bytes, std::int64_t timestamp_ms);
+// The same batch decoded.
 RecordBatch make_producer_batch(int client_index, std::uint64_t sequence, int records,
                                 int record_bytes, std::int64_t timestamp_ms);
 

@@ -256,6 +256,19 @@ ResponseBody read_response_body(wire::Reader& in, ApiKey key) {
   return CreateTopicResponse{};
 }
 
+// What to reserve for a frame, so that encoding it allocates once: the
+// header and fixed fields fit in kSmallFrameBytes; the record bytes and
+// names come on top (a metadata response may still grow its buffer).
+constexpr std::size_t kSmallFrameBytes = 64;
+template <typename Body>
+std::size_t reserve_bytes(const Body&) {
+  return kSmallFrameBytes;
+}
+std::size_t reserve_bytes(const ProduceRequest& r) {
+  return kSmallFrameBytes + r.topic.size() + r.record_batch.size();
+}
+std::size_t reserve_bytes(const FetchResponse& r) { return kSmallFrameBytes + r.records.size(); }
+
 // Reads frame kind, correlation id and api key; fails the reader on a wrong
 // kind or unknown key.
 std::optional<RequestHeader> read_header(wire::Reader& in, FrameKind expected) {
@@ -370,15 +383,21 @@ Response error_response(const Request& request, ErrorCode error, NodeId leader_h
 }
 
 wire::Bytes encode_request(const Request& request) {
+  return encode_request_with_id(request.correlation_id, request.body);
+}
+
+wire::Bytes encode_request_with_id(std::uint32_t correlation_id, const RequestBody& body) {
   wire::Bytes bytes;
+  bytes.reserve(std::visit([](const auto& typed) { return reserve_bytes(typed); }, body));
   wire::Writer out(bytes);
-  write_header(out, FrameKind::client_request, request.correlation_id, request.api_key());
-  std::visit([&](const auto& body) { write_body(out, body); }, request.body);
+  write_header(out, FrameKind::client_request, correlation_id, api_key_of(body));
+  std::visit([&](const auto& typed) { write_body(out, typed); }, body);
   return bytes;
 }
 
 wire::Bytes encode_response(const Response& response) {
   wire::Bytes bytes;
+  bytes.reserve(std::visit([](const auto& typed) { return reserve_bytes(typed); }, response.body));
   wire::Writer out(bytes);
   write_header(out, FrameKind::client_response, response.correlation_id, response.api_key());
   std::visit([&](const auto& body) { write_body(out, body); }, response.body);

@@ -120,10 +120,12 @@ struct OffsetFetchRequest {
 using RequestBody = std::variant<CreateTopicRequest, MetadataRequest, ProduceRequest, FetchRequest,
                                  OffsetCommitRequest, OffsetFetchRequest>;
 
+inline ApiKey api_key_of(const RequestBody& body) { return static_cast<ApiKey>(body.index() + 1); }
+
 struct Request {
   std::uint32_t correlation_id = 0;
   RequestBody body;
-  ApiKey api_key() const { return static_cast<ApiKey>(body.index() + 1); }
+  ApiKey api_key() const { return api_key_of(body); }
   bool operator==(const Request&) const = default;
 };
 
@@ -209,6 +211,9 @@ struct Response {
 Response error_response(const Request& request, ErrorCode error, NodeId leader_hint = 0);
 
 wire::Bytes encode_request(const Request& request);
+// The same bytes from a body that stays where it is (the client encodes a
+// produce's batch into the frame without a Request holding a copy).
+wire::Bytes encode_request_with_id(std::uint32_t correlation_id, const RequestBody& body);
 wire::Bytes encode_response(const Response& response);
 // Both expect the whole payload, FrameKind byte included, and fail on a
 // wrong frame kind, an unknown api key, a bad enum, an over-bound count or

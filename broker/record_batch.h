@@ -28,6 +28,7 @@
 // (field report mechanism 4: the empty entry a new leader appends).
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -72,6 +73,35 @@ struct RecordBatch {
 // Asserts the batch is within the bounds above (programmer error otherwise).
 wire::Bytes encode_record_batch(const RecordBatch& batch);
 
+// Builds one encoded batch record by record, straight into its bytes: a
+// producer writes each generated value where it goes instead of building a
+// RecordBatch and copying it into the encoding (issue 12). Gives the bytes
+// encode_record_batch gives for the same records.
+class RecordBatchBuilder {
+ public:
+  // `reserve_bytes`: the expected encoded size (one allocation when right).
+  RecordBatchBuilder(std::uint64_t producer_id, std::uint64_t producer_sequence,
+                     std::size_t reserve_bytes);
+  void add(const Record& record);
+  // Appends a record with a `value_bytes`-long value and returns the value's
+  // bytes (zeroed) for the caller to fill before the next add or finish.
+  std::span<std::uint8_t> add(std::int64_t timestamp_ms, std::span<const std::uint8_t> key,
+                              std::size_t value_bytes);
+  // Patches the lengths and the CRC; asserts at least one record.
+  wire::Bytes finish() &&;
+
+ private:
+  wire::Bytes bytes_;
+  std::uint32_t record_count_ = 0;
+};
+
+// The encoded size of a batch of these records, header included.
+std::size_t encoded_record_batch_bytes(const std::vector<Record>& records);
+
+// The content hash of a batch this process just encoded (no second CRC
+// check: the bytes are its own). Asserts a batch header.
+std::uint64_t encoded_batch_content_hash(std::span<const std::uint8_t> encoded_batch);
+
 // Decodes exactly one batch occupying all of `bytes`; verifies lengths,
 // bounds and CRC. Errors: "unexpected end of file reading <field> at byte N",
 // "crc mismatch: stored 0x..., computed 0x...", "record_count 0 ...", ...
@@ -93,6 +123,18 @@ struct BatchSummary {
 };
 wire::Decoded<BatchSummary> summarize_record_batch(std::span<const std::uint8_t> bytes);
 wire::Decoded<std::uint64_t> batch_content_hash(std::span<const std::uint8_t> bytes);
+
+// What a broker checks of a produced batch before proposing it, as Kafka's
+// broker does: framing, bounds and CRC (summarize_record_batch's checks
+// without hashing the content). nullopt when valid, else why not.
+std::optional<std::string> check_record_batch(std::span<const std::uint8_t> bytes);
+
+// A concatenation of batches (a fetch response's records) checked exactly as
+// decode_record_batches checks it, every record's framing included, and
+// summarised without copying a record out: what a consumer needs to report
+// offsets and content hashes.
+wire::Decoded<std::vector<BatchSummary>> summarize_record_batches(
+    std::span<const std::uint8_t> bytes);
 
 // Overwrites the base_offset of an encoded batch in place (the CRC does not
 // cover it). Asserts the buffer is at least a batch prefix long.

@@ -176,3 +176,74 @@ TEST_CASE("random byte strings never crash the decoder") {
 
 }  // namespace
 }  // namespace simrun::broker
+
+namespace simrun::broker {
+namespace {
+
+TEST_CASE("the builder gives encode_record_batch's bytes; the encoded hash is content_hash") {
+  for (int records : {1, 3, 17}) {
+    RecordBatch batch = sample_batch(static_cast<std::uint64_t>(40 + records), records);
+    RecordBatchBuilder builder(batch.producer_id, batch.producer_sequence, 0);
+    for (const Record& record : batch.records) builder.add(record);
+    const wire::Bytes built = std::move(builder).finish();
+    CHECK(built == encode_record_batch(batch));
+    CHECK(built.size() == encoded_record_batch_bytes(batch.records));
+    CHECK(encoded_batch_content_hash(built) == batch.content_hash());
+  }
+}
+
+TEST_CASE("check_record_batch accepts what summarize accepts and rejects what it rejects") {
+  const wire::Bytes encoded = encode_record_batch(sample_batch(11, 3));
+  CHECK_FALSE(check_record_batch(encoded).has_value());
+  for (std::size_t at = 0; at < encoded.size(); at += 7) {
+    wire::Bytes damaged = encoded;
+    damaged[at] ^= 0x21;
+    const auto summary = summarize_record_batch(damaged);
+    const auto error = check_record_batch(damaged);
+    CHECK(error.has_value() == !summary.value.has_value());
+    if (error) CHECK(*error == summary.error);
+  }
+  const auto empty = check_record_batch({});
+  REQUIRE(empty.has_value());
+  CHECK(empty->find("unexpected end of file") == 0);
+}
+
+TEST_CASE("summarize_record_batches agrees with decode_record_batches, errors included") {
+  wire::Bytes fetched = encode_record_batch(sample_batch(21, 2));
+  RecordBatch second = sample_batch(22, 4);
+  second.base_offset = 2;
+  const wire::Bytes tail = encode_record_batch(second);
+  fetched.insert(fetched.end(), tail.begin(), tail.end());
+  auto summaries = summarize_record_batches(fetched);
+  auto decoded = decode_record_batches(fetched);
+  REQUIRE(summaries);
+  REQUIRE(decoded);
+  REQUIRE(summaries->size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK((*summaries)[i].base_offset == (*decoded)[i].base_offset);
+    CHECK((*summaries)[i].record_count == (*decoded)[i].records.size());
+    CHECK((*summaries)[i].content_hash == (*decoded)[i].content_hash());
+  }
+  // Damage, truncation and a record whose framing lies under a valid CRC.
+  for (std::size_t at = 0; at < fetched.size(); at += 5) {
+    wire::Bytes damaged = fetched;
+    damaged[at] ^= 0x44;
+    const auto a = summarize_record_batches(damaged);
+    const auto b = decode_record_batches(damaged);
+    CHECK(a.value.has_value() == b.value.has_value());
+    CHECK(a.error == b.error);
+  }
+  wire::Bytes lying = encode_record_batch(sample_batch(23, 2));
+  lying[kBatchHeaderBytes + 8] ^= 0x01;  // first record's key length, CRC recomputed:
+  const auto covered = std::span<const std::uint8_t>(lying).subspan(kBatchPrefixBytes);
+  const std::uint32_t crc = crc32c(covered);
+  for (std::size_t i = 0; i < 4; ++i) lying[12 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+  const auto a = summarize_record_batches(lying);
+  const auto b = decode_record_batches(lying);
+  REQUIRE_FALSE(a);
+  CHECK(a.error == b.error);
+  CHECK(a.error.find("record ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace simrun::broker

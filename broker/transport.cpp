@@ -1,11 +1,11 @@
 #include "broker/transport.h"
 
-#include <bit>
 #include <cstring>
 #include <span>
 #include <utility>
 
 #include "raft/codec.h"
+#include "raft/little_endian.h"
 #include "sim/assert.h"
 #include "sim/sync.h"
 
@@ -17,16 +17,7 @@ namespace {
 // corrupt frame.
 constexpr std::size_t kMaxGroupNameBytes = 1024;
 
-// Little-endian integers stored and loaded at once where the host is
-// little-endian (every Raft message's frame header goes through these).
-template <int Width>
-void store_le(std::uint8_t* to, std::uint64_t value) {
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(to, &value, Width);
-  } else {
-    for (int i = 0; i < Width; ++i) to[i] = static_cast<std::uint8_t>(value >> (8 * i));
-  }
-}
+using raft::store_le;
 
 template <int Width>
 void put_le(sim::Bytes& out, std::uint64_t value) {
@@ -38,14 +29,7 @@ void put_le(sim::Bytes& out, std::uint64_t value) {
 // The caller checked that `in` holds Width bytes from `at`.
 template <int Width>
 std::uint64_t get_le(const sim::Bytes& in, std::size_t at) {
-  const std::uint8_t* const bytes = in.data() + at;
-  std::uint64_t value = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&value, bytes, Width);
-  } else {
-    for (int i = 0; i < Width; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
-  }
-  return value;
+  return raft::load_le<Width>(in.data() + at);
 }
 
 }  // namespace

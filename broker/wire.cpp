@@ -1,24 +1,11 @@
 #include "broker/wire.h"
 
-#include <array>
-#include <bit>
-#include <cstring>
-
 #include <fmt/format.h>
 
+#include "raft/little_endian.h"
 #include "sim/assert.h"
 
 namespace simrun::broker::wire {
-
-void Writer::put(std::uint64_t v, int width) {
-  SIMRUN_ASSERT(width >= 1 && width <= 8, "a wire integer is 1 to 8 bytes");
-  // Little-endian bytes appended at once: a push_back per byte checked the
-  // capacity for each (issue 12: every Raft and client message goes through
-  // here).
-  std::array<std::uint8_t, 8> bytes;
-  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(v >> (8 * i));
-  out_.insert(out_.end(), bytes.begin(), bytes.begin() + width);
-}
 
 void Writer::string(std::string_view text) {
   SIMRUN_ASSERT(text.size() <= kMaxStringBytes, "string longer than the protocol allows");
@@ -34,9 +21,7 @@ void Writer::bytes(std::span<const std::uint8_t> data) {
 
 void Writer::patch_u32(std::size_t at, std::uint32_t v) {
   SIMRUN_ASSERT(at + 4 <= out_.size(), "patch outside the written bytes");
-  for (std::size_t i = 0; i < 4; ++i) {
-    out_[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
-  }
+  raft::store_le<4>(out_.data() + at, v);
 }
 
 bool Reader::take(std::string_view field, std::size_t width) {
@@ -53,32 +38,20 @@ std::uint64_t Reader::get(std::string_view field, int width) {
   if (!take(field, static_cast<std::size_t>(width))) return 0;
   const std::uint8_t* const bytes = in_.data() + position_;
   position_ += static_cast<std::size_t>(width);
-  // The common widths as one load where the host is little-endian (the
-  // wire's order); any other host or width assembles the bytes.
-  if constexpr (std::endian::native == std::endian::little) {
-    switch (width) {
-      case 2: {
-        std::uint16_t v;
-        std::memcpy(&v, bytes, sizeof v);
-        return v;
-      }
-      case 4: {
-        std::uint32_t v;
-        std::memcpy(&v, bytes, sizeof v);
-        return v;
-      }
-      case 8: {
-        std::uint64_t v;
-        std::memcpy(&v, bytes, sizeof v);
-        return v;
-      }
-      default:
-        break;
-    }
+  switch (width) {
+    case 1:
+      return bytes[0];
+    case 2:
+      return raft::load_le<2>(bytes);
+    case 4:
+      return raft::load_le<4>(bytes);
+    case 8:
+      return raft::load_le<8>(bytes);
+    default:
+      break;
   }
-  std::uint64_t v = 0;
-  for (int i = 0; i < width; ++i) v |= static_cast<std::uint64_t>(bytes[i]) << (8 * i);
-  return v;
+  SIMRUN_ASSERT(false, "a wire integer is 1, 2, 4 or 8 bytes");
+  return 0;
 }
 
 std::uint8_t Reader::u8(std::string_view field) { return static_cast<std::uint8_t>(get(field, 1)); }
@@ -103,14 +76,18 @@ std::string Reader::string(std::string_view field) {
 }
 
 Bytes Reader::bytes(std::string_view field, std::size_t max_bytes) {
+  auto data = bytes_view(field, max_bytes);
+  return Bytes(data.begin(), data.end());
+}
+
+std::span<const std::uint8_t> Reader::bytes_view(std::string_view field, std::size_t max_bytes) {
   const std::uint32_t length = u32(field);
   if (!ok()) return {};
   if (length > max_bytes) {
     fail(fmt::format("{} length {} exceeds {} at byte {}", field, length, max_bytes, position_));
     return {};
   }
-  auto data = raw(field, length);
-  return Bytes(data.begin(), data.end());
+  return raw(field, length);
 }
 
 std::span<const std::uint8_t> Reader::raw(std::string_view field, std::size_t length) {

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "raft/little_endian.h"
+
 namespace simrun::broker::wire {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -38,11 +40,11 @@ class Writer {
  public:
   explicit Writer(Bytes& out) : out_(out) {}
   void u8(std::uint8_t v) { out_.push_back(v); }
-  void u16(std::uint16_t v) { put(v, 2); }
-  void u32(std::uint32_t v) { put(v, 4); }
-  void u64(std::uint64_t v) { put(v, 8); }
-  void i32(std::int32_t v) { put(static_cast<std::uint32_t>(v), 4); }
-  void i64(std::int64_t v) { put(static_cast<std::uint64_t>(v), 8); }
+  void u16(std::uint16_t v) { put<2>(v); }
+  void u32(std::uint32_t v) { put<4>(v); }
+  void u64(std::uint64_t v) { put<8>(v); }
+  void i32(std::int32_t v) { put<4>(static_cast<std::uint32_t>(v)); }
+  void i64(std::int64_t v) { put<8>(static_cast<std::uint64_t>(v)); }
   // Length-prefixed (u16) string; callers keep strings under kMaxStringBytes.
   void string(std::string_view text);
   // Length-prefixed (u32) byte string.
@@ -56,7 +58,14 @@ class Writer {
   void patch_u32(std::size_t at, std::uint32_t v);
 
  private:
-  void put(std::uint64_t v, int width);
+  // Inline, one resize and one store per integer: every client request,
+  // response and record batch field goes through here (issue 12).
+  template <int Width>
+  void put(std::uint64_t v) {
+    const std::size_t at = out_.size();
+    out_.resize(at + Width);
+    raft::store_le<Width>(out_.data() + at, v);
+  }
   Bytes& out_;
 };
 
@@ -76,6 +85,9 @@ class Reader {
   std::int64_t i64(std::string_view field) { return static_cast<std::int64_t>(u64(field)); }
   std::string string(std::string_view field);
   Bytes bytes(std::string_view field, std::size_t max_bytes);
+  // The same checks as bytes(), returning the bytes in place (no copy; valid
+  // while the input is).
+  std::span<const std::uint8_t> bytes_view(std::string_view field, std::size_t max_bytes);
   std::span<const std::uint8_t> raw(std::string_view field, std::size_t length);
   // A u32 element count, checked against `max_count` and against the bytes
   // left (each element needs at least `min_element_bytes`).

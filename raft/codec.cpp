@@ -1,10 +1,10 @@
 #include "raft/codec.h"
 
-#include <bit>
 #include <cstring>
 #include <limits>
 
 #include "raft/assert.h"
+#include "raft/little_endian.h"
 
 namespace simrun::raft {
 
@@ -71,11 +71,7 @@ class Writer {
   template <int Width>
   void little_endian(std::uint64_t value) {
     std::uint8_t buffer[Width];
-    if constexpr (std::endian::native == std::endian::little) {
-      std::memcpy(buffer, &value, Width);
-    } else {
-      for (int i = 0; i < Width; ++i) buffer[i] = static_cast<std::uint8_t>(value >> (8 * i));
-    }
+    store_le<Width>(buffer, value);
     put(buffer, Width);
   }
   std::uint8_t* cursor_ = nullptr;
@@ -143,23 +139,9 @@ class Reader {
   // most of decode_message's instructions); `need` checked the length.
   template <int Width>
   std::uint64_t little_endian() {
-    const std::uint8_t* const bytes = input_.data() + position_;
+    const std::uint64_t value = load_le<Width>(input_.data() + position_);
     position_ += Width;
-    if constexpr (std::endian::native == std::endian::little) {
-      if constexpr (Width == 4) {
-        std::uint32_t value;
-        std::memcpy(&value, bytes, 4);
-        return value;
-      } else {
-        std::uint64_t value;
-        std::memcpy(&value, bytes, 8);
-        return value;
-      }
-    } else {
-      std::uint64_t value = 0;
-      for (int i = 0; i < Width; ++i) value |= std::uint64_t{bytes[i]} << (8 * i);
-      return value;
-    }
+    return value;
   }
   bool need(std::size_t length) {
     if (!ok_ || length > remaining()) {
