@@ -85,23 +85,25 @@ sim::Bytes Transport::encode_message_frame(std::string_view group, std::uint64_t
 
 std::optional<Transport::DecodedMessageFrame> Transport::decode_message_frame(
     const sim::Bytes& payload) {
-  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
-    return std::nullopt;
-  }
-  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
-  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) {
-    return std::nullopt;
-  }
-  DecodedMessageFrame frame;
-  frame.group.assign(payload.begin() + 3,
-                     payload.begin() + static_cast<std::ptrdiff_t>(3 + group_bytes));
-  frame.sequence = get_le<8>(payload, 3 + group_bytes);
-  const std::size_t body_at = 3 + group_bytes + 8;
-  if (!raft::decode_message_into(std::span<const std::uint8_t>(payload).subspan(body_at),
-                                 frame.message)) {
+  std::optional<DecodedMessageFrame> frame(std::in_place);
+  if (!decode_message_frame_into(payload, frame->group, frame->sequence, frame->message)) {
     return std::nullopt;
   }
   return frame;
+}
+
+bool Transport::decode_message_frame_into(const sim::Bytes& payload, std::string& group,
+                                          std::uint64_t& sequence, raft::Message& message) {
+  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
+    return false;
+  }
+  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
+  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) return false;
+  group.assign(reinterpret_cast<const char*>(payload.data()) + 3, group_bytes);
+  sequence = get_le<8>(payload, 3 + group_bytes);
+  const std::size_t body_at = 3 + group_bytes + 8;
+  return raft::decode_message_into(std::span<const std::uint8_t>(payload).subspan(body_at),
+                                   message);
 }
 
 std::optional<std::uint64_t> Transport::message_frame_sequence(const sim::Bytes& payload) {
@@ -183,21 +185,23 @@ std::optional<IncomingRaftMessage> Transport::receive_message(const sim::Envelop
   SIMRUN_ASSERT(!envelope.payload.empty() &&
                     envelope.payload[0] == static_cast<std::uint8_t>(FrameKind::raft_message),
                 "receive_message takes raft_message frames");
-  auto frame = decode_message_frame(envelope.payload);
-  if (!frame || frame->message.to != self_ || frame->message.from == raft::kNoNode ||
-      frame->message.from > node_processes_.size()) {
+  std::optional<IncomingRaftMessage> incoming(std::in_place);
+  std::uint64_t sequence = 0;
+  if (!decode_message_frame_into(envelope.payload, incoming->group, sequence, incoming->message) ||
+      incoming->message.to != self_ || incoming->message.from == raft::kNoNode ||
+      incoming->message.from > node_processes_.size()) {
     ++stats_.malformed_frames;
     return std::nullopt;
   }
-  if (frame->sequence != 0) {
+  if (sequence != 0) {
     // The RPC is answered at receipt, as the legacy server did: the ack says
     // "delivered to the node", not "handled by the group".
     ++stats_.acks_sent;
     // On the frame's own connection: a restarted sender numbers its RPCs
     // from 1 again and must not take this ack for one of its own.
-    env_.reply(envelope, encode_ack_frame(frame->sequence));
+    env_.reply(envelope, encode_ack_frame(sequence));
   }
-  return IncomingRaftMessage{std::move(frame->group), std::move(frame->message)};
+  return incoming;
 }
 
 void Transport::receive_ack(const sim::Envelope& envelope) {

@@ -104,6 +104,12 @@ class Transport {
     raft::Message message;
   };
   static std::optional<DecodedMessageFrame> decode_message_frame(const sim::Bytes& payload);
+  // The same decoding into the caller's fields (the receive path decodes
+  // each frame where it is routed from, without moving a Message through
+  // two optionals). False for a frame decode_message_frame rejects; the
+  // outputs are then unspecified.
+  static bool decode_message_frame_into(const sim::Bytes& payload, std::string& group,
+                                        std::uint64_t& sequence, raft::Message& message);
   // A raft_message frame's RPC sequence (0: sent with send_async, no ack
   // wanted) from its header alone; nullopt when the header is malformed.
   static std::optional<std::uint64_t> message_frame_sequence(const sim::Bytes& payload);

@@ -34,35 +34,6 @@ bool Reader::take(std::string_view field, std::size_t width) {
   return true;
 }
 
-std::uint64_t Reader::get(std::string_view field, int width) {
-  if (!take(field, static_cast<std::size_t>(width))) return 0;
-  const std::uint8_t* const bytes = in_.data() + position_;
-  position_ += static_cast<std::size_t>(width);
-  switch (width) {
-    case 1:
-      return bytes[0];
-    case 2:
-      return raft::load_le<2>(bytes);
-    case 4:
-      return raft::load_le<4>(bytes);
-    case 8:
-      return raft::load_le<8>(bytes);
-    default:
-      break;
-  }
-  SIMRUN_ASSERT(false, "a wire integer is 1, 2, 4 or 8 bytes");
-  return 0;
-}
-
-std::uint8_t Reader::u8(std::string_view field) { return static_cast<std::uint8_t>(get(field, 1)); }
-std::uint16_t Reader::u16(std::string_view field) {
-  return static_cast<std::uint16_t>(get(field, 2));
-}
-std::uint32_t Reader::u32(std::string_view field) {
-  return static_cast<std::uint32_t>(get(field, 4));
-}
-std::uint64_t Reader::u64(std::string_view field) { return get(field, 8); }
-
 std::string Reader::string(std::string_view field) {
   const std::uint16_t length = u16(field);
   if (!ok()) return {};
