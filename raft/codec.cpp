@@ -58,6 +58,15 @@ class Writer {
     u8(kFormatVersion);
     u8(static_cast<std::uint8_t>(kind));
   }
+  // The next `size` bytes of the region, to be written by the caller at
+  // fixed offsets (one bounds check for a run of fixed-size fields).
+  std::uint8_t* claim(std::size_t size) {
+    RAFT_ASSERT(size <= static_cast<std::size_t>(end_ - cursor_),
+                "an encoder wrote past the size it computed");
+    std::uint8_t* const at = cursor_;
+    cursor_ += size;
+    return at;
+  }
   // Every byte of the region was written.
   bool full() const { return cursor_ == end_; }
 
@@ -208,25 +217,49 @@ Bytes encode_message(const Message& message) {
   return out;
 }
 
+// Byte offsets of a message's fixed part (kMessageFixedBytes long):
+// version, kind, type, flags, from, to, then six u64 and the entry count.
+// Written and read in one piece, one bounds check for all of it: most
+// messages (heartbeats, votes, every answer) are nothing else (issue 12).
+namespace {
+namespace message_layout {
+constexpr std::size_t kType = 2;
+constexpr std::size_t kFlags = 3;
+constexpr std::size_t kFrom = 4;
+constexpr std::size_t kTo = 8;
+constexpr std::size_t kTerm = 12;
+constexpr std::size_t kIndex = 20;
+constexpr std::size_t kLogTerm = 28;
+constexpr std::size_t kCommit = 36;
+constexpr std::size_t kRejectHint = 44;
+constexpr std::size_t kHintTerm = 52;
+constexpr std::size_t kEntryCount = 60;
+static_assert(kEntryCount + 4 == kMessageFixedBytes, "the fixed part ends at the entry count");
+}  // namespace message_layout
+}  // namespace
+
 void encode_message_into(const Message& message, Bytes& out) {
+  namespace at = message_layout;
   Writer w(out, encoded_message_bytes(message));
-  w.header(Kind::message);
-  w.u8(static_cast<std::uint8_t>(message.type));
   std::uint8_t flags = 0;
   if (message.reject) flags |= kFlagReject;
   if (message.snapshot.has_value()) flags |= kFlagHasSnapshot;
   if (message.leader_transfer) flags |= kFlagLeaderTransfer;
   if (message.repairing) flags |= kFlagRepairing;
-  w.u8(flags);
-  w.u32(message.from);
-  w.u32(message.to);
-  w.u64(message.term);
-  w.u64(message.index);
-  w.u64(message.log_term);
-  w.u64(message.commit);
-  w.u64(message.reject_hint);
-  w.u64(message.hint_term);
-  w.u32(static_cast<std::uint32_t>(message.entries.size()));
+  std::uint8_t* const fixed = w.claim(kMessageFixedBytes);
+  fixed[0] = kFormatVersion;
+  fixed[1] = static_cast<std::uint8_t>(Kind::message);
+  fixed[at::kType] = static_cast<std::uint8_t>(message.type);
+  fixed[at::kFlags] = flags;
+  store_le<4>(fixed + at::kFrom, message.from);
+  store_le<4>(fixed + at::kTo, message.to);
+  store_le<8>(fixed + at::kTerm, message.term);
+  store_le<8>(fixed + at::kIndex, message.index);
+  store_le<8>(fixed + at::kLogTerm, message.log_term);
+  store_le<8>(fixed + at::kCommit, message.commit);
+  store_le<8>(fixed + at::kRejectHint, message.reject_hint);
+  store_le<8>(fixed + at::kHintTerm, message.hint_term);
+  store_le<4>(fixed + at::kEntryCount, static_cast<std::uint32_t>(message.entries.size()));
   for (const Entry& entry : message.entries) write_entry(w, entry);
   if (message.snapshot.has_value()) write_snapshot(w, *message.snapshot);
   RAFT_ASSERT(w.full(), "encoded_message_bytes disagrees with the encoder");
@@ -239,29 +272,40 @@ std::optional<Message> decode_message(std::span<const std::uint8_t> bytes) {
 }
 
 bool decode_message_into(std::span<const std::uint8_t> bytes, Message& message) {
-  message = Message{};
-  Reader r(bytes);
-  if (!r.header(Kind::message)) return false;
-  const std::uint8_t type = r.u8();
+  namespace at = message_layout;
+  if (bytes.size() < kMessageFixedBytes) return false;
+  const std::uint8_t* const fixed = bytes.data();
+  if (fixed[0] != kFormatVersion || fixed[1] != static_cast<std::uint8_t>(Kind::message)) {
+    return false;
+  }
+  const std::uint8_t type = fixed[at::kType];
   if (type > static_cast<std::uint8_t>(MessageType::timeout_now)) return false;
-  message.type = static_cast<MessageType>(type);
-  const std::uint8_t flags = r.u8();
+  const std::uint8_t flags = fixed[at::kFlags];
   if ((flags & ~kKnownFlags) != 0) return false;
+  // Every field is assigned below, so no reset of the whole message first.
+  message.type = static_cast<MessageType>(type);
   message.reject = (flags & kFlagReject) != 0;
   message.leader_transfer = (flags & kFlagLeaderTransfer) != 0;
   message.repairing = (flags & kFlagRepairing) != 0;
-  message.from = r.u32();
-  message.to = r.u32();
-  message.term = r.u64();
-  message.index = r.u64();
-  message.log_term = r.u64();
-  message.commit = r.u64();
-  message.reject_hint = r.u64();
-  message.hint_term = r.u64();
-  const std::uint32_t entries = r.count(kMaxEntryCount, kMinEntrySize);
+  message.from = static_cast<NodeId>(load_le<4>(fixed + at::kFrom));
+  message.to = static_cast<NodeId>(load_le<4>(fixed + at::kTo));
+  message.term = load_le<8>(fixed + at::kTerm);
+  message.index = load_le<8>(fixed + at::kIndex);
+  message.log_term = load_le<8>(fixed + at::kLogTerm);
+  message.commit = load_le<8>(fixed + at::kCommit);
+  message.reject_hint = load_le<8>(fixed + at::kRejectHint);
+  message.hint_term = load_le<8>(fixed + at::kHintTerm);
+  const auto entries = static_cast<std::uint32_t>(load_le<4>(fixed + at::kEntryCount));
+  Reader r(bytes.subspan(kMessageFixedBytes));
+  if (entries > kMaxEntryCount || entries * kMinEntrySize > r.remaining()) return false;
+  message.entries.clear();
   message.entries.reserve(entries);
   for (std::uint32_t i = 0; i < entries && r.ok(); ++i) message.entries.push_back(read_entry(r));
-  if ((flags & kFlagHasSnapshot) != 0) message.snapshot = read_snapshot(r);
+  if ((flags & kFlagHasSnapshot) != 0) {
+    message.snapshot = read_snapshot(r);
+  } else {
+    message.snapshot.reset();
+  }
   return r.at_end();
 }
 
