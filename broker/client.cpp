@@ -249,25 +249,33 @@ int Client::partition_count(const std::string& topic) const {
   return it == topics_.end() ? 0 : static_cast<int>(it->second.size());
 }
 
-std::optional<PartitionRoute> Client::route(const std::string& topic,
-                                            std::int32_t partition) const {
+const PartitionRoute* Client::find_route(const std::string& topic, std::int32_t partition) const {
   auto it = topics_.find(topic);
   if (it == topics_.end() || partition < 0 ||
       static_cast<std::size_t>(partition) >= it->second.size()) {
-    return std::nullopt;
+    return nullptr;
   }
-  return it->second[static_cast<std::size_t>(partition)];
+  return &it->second[static_cast<std::size_t>(partition)];
+}
+
+std::optional<PartitionRoute> Client::route(const std::string& topic,
+                                            std::int32_t partition) const {
+  const PartitionRoute* found = find_route(topic, partition);
+  if (found == nullptr) return std::nullopt;
+  return *found;
 }
 
 std::optional<sim::ProcessId> Client::leader_process(const std::string& topic,
                                                      std::int32_t partition) {
-  auto current = route(topic, partition);
-  if (!current || current->leader == 0 || !process_of(current->leader)) {
+  // In place, not through route(): every produce and fetch asks this, and a
+  // copy of the route copied its replica list (issue 12).
+  const PartitionRoute* current = find_route(topic, partition);
+  if (current == nullptr || current->leader == 0 || !process_of(current->leader)) {
     metadata_stale_ = true;
     refresh_if_stale();
-    current = route(topic, partition);
+    current = find_route(topic, partition);  // the refresh may have moved the routes
   }
-  if (!current) return std::nullopt;
+  if (current == nullptr) return std::nullopt;
   return process_of(current->leader);
 }
 

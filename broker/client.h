@@ -132,6 +132,8 @@ class Client {
   void handle_reset(sim::ProcessId from);
   void apply_metadata(const protocol::MetadataResponse& metadata);
   std::optional<sim::ProcessId> process_of(protocol::NodeId node) const;
+  // The cached route, in place (nullptr: unknown); route() copies it.
+  const PartitionRoute* find_route(const std::string& topic, std::int32_t partition) const;
   std::uint32_t next_correlation_id();
 
   sim::Env& env_;
