@@ -48,14 +48,14 @@ SafetyChecker::SafetyChecker(Options options) : options_(options) {
 }
 
 SafetyChecker::Group& SafetyChecker::group(std::string_view name) {
-  auto it = groups_.find(name);
-  if (it == groups_.end()) it = groups_.emplace(std::string(name), Group{}).first;
-  return it->second;
+  const NameIndex::Id id = group_ids_.intern(name);
+  if (id == groups_.size()) groups_.emplace_back();
+  return groups_[id];
 }
 
 const SafetyChecker::Group* SafetyChecker::find_group(std::string_view name) const {
-  auto it = groups_.find(name);
-  return it == groups_.end() ? nullptr : &it->second;
+  const NameIndex::Id id = group_ids_.find(name);
+  return id == NameIndex::kAbsent ? nullptr : &groups_[id];
 }
 
 void SafetyChecker::set_members(std::string_view group_name, std::vector<std::uint32_t> nodes) {

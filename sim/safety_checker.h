@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -36,6 +37,7 @@
 
 #include "sim/checkers.h"
 #include "sim/committed_table.h"
+#include "sim/name_index.h"
 #include "sim/time.h"
 
 namespace simrun::sim {
@@ -169,7 +171,10 @@ class SafetyChecker {
   Options options_;
   time_ns now_ns_ = 0;
   ViolationHandler handler_;
-  std::map<std::string, Group, std::less<>> groups_;
+  // By group id (issue 12: a name lookup per observation, cheaper than a
+  // map keyed by the name); a deque keeps references stable.
+  NameIndex group_ids_;
+  std::deque<Group> groups_;
   std::vector<SafetyViolation> violations_;
   std::uint64_t violation_count_ = 0;
   // Indexed like checker_names().

@@ -26,7 +26,10 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record, RecordKind kind) {
     // A restarted node resumes applying wherever its durable state puts it.
     const auto node = static_cast<std::uint32_t>(record.number("node"));
     restarted_nodes_.insert(node);
-    resumed_groups_[node].clear();
+    for (FeedGroup& group : groups_) {
+      const auto found = group.nodes.find(node);
+      if (found != group.nodes.end()) found->second.resumed = false;
+    }
     return;
   }
   if (kind == kind_of(events::kEntries) || kind == kind_of(events::kCommitted) ||
@@ -38,7 +41,7 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record, RecordKind kind) {
   }
   if (kind != kind_of(events::kRoleChanged) && kind != kind_of(events::kApplied)) return;
   checker_.set_time(record.time);
-  const std::string group(record.text("group"));
+  const std::string_view group = record.text("group");
   const auto node = static_cast<std::uint32_t>(record.number("node"));
   const auto term = static_cast<std::uint64_t>(record.number("term"));
   if (kind == kind_of(events::kRoleChanged)) {
@@ -54,19 +57,24 @@ void RaftSafetyFeed::observe(const sim::TraceRecord& record, RecordKind kind) {
   }
   const auto index = static_cast<std::uint64_t>(record.number("index"));
   const auto hash = static_cast<std::uint64_t>(record.number("hash"));
-  auto key = std::make_pair(group, node);
-  auto it = last_applied_.find(key);
-  const bool first_apply_since_start =
-      restarted_nodes_.count(node) != 0 && resumed_groups_[node].insert(group).second;
-  if (it == last_applied_.end() || first_apply_since_start) {
+  const sim::NameIndex::Id id = group_ids_.intern(group);
+  if (id == groups_.size()) groups_.emplace_back();
+  const auto [it, first_apply] = groups_[id].nodes.try_emplace(node);
+  NodeFeed& feed = it->second;
+  bool first_apply_since_start = false;
+  if (restarted_nodes_.count(node) != 0 && !feed.resumed) {
+    feed.resumed = true;
+    first_apply_since_start = true;
+  }
+  if (first_apply || first_apply_since_start) {
     checker_.observe_restart(group, node, index - 1);
-  } else if (index > it->second + 1) {
+  } else if (index > feed.last_applied + 1) {
     // Entries in between came with a snapshot install (they were committed,
     // so the state machine check covers them through the other nodes).
     checker_.observe_snapshot_restore(group, node, index - 1, term);
   }
   checker_.observe_apply(group, node, index, sim::LogEntryId{term, hash});
-  last_applied_[key] = index;
+  feed.last_applied = index;
 }
 
 void RaftSafetyFeed::observe_log_record(RecordKind kind, const sim::TraceRecord& record) {
@@ -91,10 +99,11 @@ void RaftSafetyFeed::observe_log_record(RecordKind kind, const sim::TraceRecord&
     const MirroredLog* mirrored = mirror_.find(group, node);
     const std::uint64_t from = std::max(previous + 1, mirrored->first_index);
     const std::uint64_t through = std::min(commit, mirrored->last_index());
+    const std::uint64_t node_term = number("term");
     for (std::uint64_t index = from; index <= through; ++index) {
       checker_.observe_commit(group, node, index,
                               sim::LogEntryId{*mirrored->term_at(index), sim::kUnknownHash},
-                              number("term"));
+                              node_term);
     }
   } else if (kind == kind_of(events::kCommitAdvanced)) {
     const MirroredLog* mirrored = mirror_.find(group, node);
@@ -104,7 +113,7 @@ void RaftSafetyFeed::observe_log_record(RecordKind kind, const sim::TraceRecord&
   }
 }
 
-void RaftSafetyFeed::check_group_logs(const std::string& group) {
+void RaftSafetyFeed::check_group_logs(std::string_view group) {
   std::vector<sim::LogView> views;
   for (std::uint32_t node : mirror_.nodes(group)) views.push_back(mirror_.view(group, node));
   checker_.check_logs(group, views);
@@ -199,6 +208,9 @@ void DataChecker::PartitionState::settle_front() {
 }
 
 DataChecker::PartitionState& DataChecker::partition(std::string_view topic, int partition) {
+  // Found without building the key (a std::string per record before).
+  const auto found = partitions_.find(std::make_pair(topic, partition));
+  if (found != partitions_.end()) return found->second;
   return partitions_[PartitionKey{std::string(topic), partition}];
 }
 

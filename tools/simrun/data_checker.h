@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "broker/cluster.h"
+#include "sim/name_index.h"
 #include "sim/safety_checker.h"
 #include "sim/trace.h"
 #include "tools/simrun/log_mirror.h"
@@ -69,15 +70,24 @@ class RaftSafetyFeed {
 
  private:
   void observe_log_record(RecordKind kind, const sim::TraceRecord& record);
-  void check_group_logs(const std::string& group);
+  void check_group_logs(std::string_view group);
 
   sim::SafetyChecker checker_;
   LogMirror mirror_;
-  // (group, node) -> last applied index, to recognise restarts and
-  // snapshot installs, after which applies resume at another index.
-  std::map<std::pair<std::string, std::uint32_t>, std::uint64_t, std::less<>> last_applied_;
-  std::set<std::uint32_t> restarted_nodes_;  // cleared per group on first apply
-  std::map<std::uint32_t, std::set<std::string>> resumed_groups_;
+  // Per group (by id, sim/name_index.h) and node: the last applied index,
+  // to recognise restarts and snapshot installs, after which applies resume
+  // at another index; and whether the node applied in the group since its
+  // last restart.
+  struct NodeFeed {
+    std::uint64_t last_applied = 0;
+    bool resumed = false;
+  };
+  struct FeedGroup {
+    std::map<std::uint32_t, NodeFeed> nodes;
+  };
+  sim::NameIndex group_ids_;
+  std::deque<FeedGroup> groups_;
+  std::set<std::uint32_t> restarted_nodes_;  // nodes that started again
 };
 
 class DataChecker {
@@ -156,7 +166,19 @@ class DataChecker {
   void add(Violation violation);
   PartitionState& partition(std::string_view topic, int partition);
 
-  std::map<PartitionKey, PartitionState> partitions_;
+  // Orders by (topic, partition) and finds a (string_view, int) key
+  // without building the string.
+  struct PartitionKeyLess {
+    using is_transparent = void;
+    template <typename Left, typename Right>
+    bool operator()(const Left& left, const Right& right) const {
+      const std::string_view left_topic = left.first;
+      const std::string_view right_topic = right.first;
+      if (left_topic != right_topic) return left_topic < right_topic;
+      return left.second < right.second;
+    }
+  };
+  std::map<PartitionKey, PartitionState, PartitionKeyLess> partitions_;
   // Hashes read at an offset other than the first one read there (rare: a
   // replica that disagreed), per (topic, partition, offset).
   std::map<std::tuple<std::string, int, std::int64_t>, std::set<std::uint64_t>> other_consumed_;

@@ -10,10 +10,9 @@ std::optional<std::uint64_t> MirroredLog::term_at(std::uint64_t index) const {
 }
 
 MirroredLog& LogMirror::log(std::string_view group, std::uint32_t node) {
-  auto it = logs_.find(group);
-  if (it == logs_.end())
-    it = logs_.emplace(std::string(group), std::map<std::uint32_t, MirroredLog>{}).first;
-  return it->second[node];
+  const sim::NameIndex::Id id = group_ids_.intern(group);
+  if (id == logs_.size()) logs_.emplace_back();
+  return logs_[id][node];
 }
 
 void LogMirror::append(std::string_view group, std::uint32_t node, std::uint64_t index,
@@ -85,23 +84,24 @@ std::uint64_t LogMirror::set_commit(std::string_view group, std::uint32_t node,
 }
 
 const MirroredLog* LogMirror::find(std::string_view group, std::uint32_t node) const {
-  auto it = logs_.find(group);
-  if (it == logs_.end()) return nullptr;
-  auto found = it->second.find(node);
-  return found == it->second.end() ? nullptr : &found->second;
+  const sim::NameIndex::Id id = group_ids_.find(group);
+  if (id == sim::NameIndex::kAbsent) return nullptr;
+  const auto& nodes = logs_[id];
+  auto found = nodes.find(node);
+  return found == nodes.end() ? nullptr : &found->second;
 }
 
 std::vector<std::uint32_t> LogMirror::nodes(std::string_view group) const {
   std::vector<std::uint32_t> result;
-  auto it = logs_.find(group);
-  if (it == logs_.end()) return result;
-  for (const auto& [node, mirrored] : it->second) result.push_back(node);
+  const sim::NameIndex::Id id = group_ids_.find(group);
+  if (id == sim::NameIndex::kAbsent) return result;
+  for (const auto& [node, mirrored] : logs_[id]) result.push_back(node);
   return result;
 }
 
 std::vector<std::string> LogMirror::groups() const {
   std::vector<std::string> result;
-  for (const auto& [group, nodes] : logs_) result.push_back(group);
+  for (const sim::NameIndex::Id id : group_ids_.sorted_ids()) result.push_back(group_ids_.name(id));
   return result;
 }
 

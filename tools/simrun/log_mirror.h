@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/name_index.h"
 #include "sim/safety_checker.h"
 
 namespace simrun::cli {
@@ -54,7 +55,10 @@ class LogMirror {
 
  private:
   MirroredLog& log(std::string_view group, std::uint32_t node);
-  std::map<std::string, std::map<std::uint32_t, MirroredLog>, std::less<>> logs_;
+  // node -> log, by group id (sim/name_index.h: cheaper than a map keyed by
+  // the group name, issue 12).
+  sim::NameIndex group_ids_;
+  std::deque<std::map<std::uint32_t, MirroredLog>> logs_;
 };
 
 }  // namespace simrun::cli

@@ -1,7 +1,10 @@
 #include "tools/simrun/metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <iterator>
+#include <system_error>
 
 #include "broker/events.h"
 #include "sim/assert.h"
@@ -71,8 +74,18 @@ double percentile(std::vector<double> samples, double fraction) {
   return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
 }
 
-std::string partition_group(const sim::TraceRecord& record) {
-  return std::string(record.text("topic")) + "/" + std::to_string(record.number("partition"));
+// "topic/partition", written into `buffer` (reused: no allocation per
+// record once it has grown).
+std::string_view partition_group(const sim::TraceRecord& record, std::string& buffer) {
+  const std::string_view topic = record.text("topic");
+  char digits[24];
+  const auto written =
+      std::to_chars(std::begin(digits), std::end(digits), record.number("partition"));
+  SIMRUN_ASSERT(written.ec == std::errc{}, "a partition number fits");
+  buffer.assign(topic);
+  buffer.push_back('/');
+  buffer.append(digits, written.ptr);
+  return buffer;
 }
 
 void finish_rates(GroupMetrics& metrics, sim::duration_ns window_ns) {
@@ -237,14 +250,15 @@ bool MetricsObserver::in_window(sim::time_ns time) const {
 }
 
 MetricsObserver::GroupState& MetricsObserver::group(std::string_view name, sim::time_ns now) {
-  auto it = groups_.find(name);
-  if (it == groups_.end()) {
-    GroupState state;
+  const sim::NameIndex::Id id = group_ids_.intern(name);
+  if (id == groups_.size()) {
+    GroupState& state = groups_.emplace_back();
     state.first_seen = now;
     state.leaderless_since = now;
-    it = groups_.emplace(std::string(name), std::move(state)).first;
+    const auto period = heartbeat_period_ns_.find(name);
+    if (period != heartbeat_period_ns_.end()) state.heartbeat_period_ns = period->second;
   }
-  return it->second;
+  return groups_[id];
 }
 
 void MetricsObserver::close_leaderless(GroupState& state, sim::time_ns now) {
@@ -307,6 +321,8 @@ void MetricsObserver::set_leadership(GroupState& state, int node, std::optional<
 void MetricsObserver::set_heartbeat_period(std::string_view group_name, sim::duration_ns period) {
   SIMRUN_ASSERT(period >= 0, "a heartbeat period is not negative");
   heartbeat_period_ns_.insert_or_assign(std::string(group_name), period);
+  const sim::NameIndex::Id id = group_ids_.find(group_name);
+  if (id != sim::NameIndex::kAbsent) groups_[id].heartbeat_period_ns = period;
 }
 
 void MetricsObserver::observe_fault(const sim::TraceRecord& record) {
@@ -372,7 +388,7 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
   // rest of this function).
   if (!window_opened_ && now >= sim::millis(window_.from_ms)) {
     window_opened_ = true;
-    for (auto& [name, state] : groups_) {
+    for (GroupState& state : groups_) {
       if (!state.first_leader_at && !state.leaders.empty()) {
         state.first_leader_at = sim::millis(window_.from_ms);
       }
@@ -391,7 +407,7 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
     case kind_of(events::kNodeCrashed): {
       replica_lag_.crashed(record.number("node"));
       const int node = static_cast<int>(record.number("node"));
-      for (auto& [name, state] : groups_) {
+      for (GroupState& state : groups_) {
         if (state.leaders.count(node) != 0) set_leadership(state, node, std::nullopt, now);
       }
       return;
@@ -435,14 +451,12 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
   if (!counted) return;  // everything below is a plain count inside the window
   switch (kind) {
     case kind_of(events::kHeartbeatGap): {
-      const std::string_view name = record.text("group");
-      GroupState& state = group(name, now);
+      GroupState& state = group(record.text("group"), now);
       const sim::duration_ns gap = record.number("gap_ns");
       state.metrics.max_heartbeat_gap_ms =
           std::max(state.metrics.max_heartbeat_gap_ms, ns_to_ms(gap));
-      const auto period = heartbeat_period_ns_.find(name);
-      const sim::duration_ns beyond = std::max<sim::duration_ns>(
-          0, gap - (period == heartbeat_period_ns_.end() ? 0 : period->second));
+      const sim::duration_ns beyond =
+          std::max<sim::duration_ns>(0, gap - state.heartbeat_period_ns);
       state.metrics.heartbeat_blocking_raw_ms =
           std::max(state.metrics.heartbeat_blocking_raw_ms, ns_to_ms(beyond));
       // The overlap can only lower a gap: skip the computation when even the
@@ -492,10 +506,10 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
       ++group(record.text("group"), now).metrics.metadata_sync.deferred;
       return;
     case kind_of(events::kProduceSent):
-      ++group(partition_group(record), now).metrics.produce.sent;
+      ++group(partition_group(record, partition_name_), now).metrics.produce.sent;
       return;
     case kind_of(events::kProduceAcked): {
-      GroupState& state = group(partition_group(record), now);
+      GroupState& state = group(partition_group(record, partition_name_), now);
       ++state.metrics.produce.acked;
       if (state.latencies_ms.size() < kMaxLatencySamples) {
         state.latencies_ms.push_back(ns_to_ms(record.number("latency_ns")));
@@ -503,7 +517,7 @@ void MetricsObserver::observe(const sim::TraceRecord& record, RecordKind kind) {
       return;
     }
     case kind_of(events::kProduceFailed):
-      ++group(partition_group(record), now).metrics.produce.failed;
+      ++group(partition_group(record, partition_name_), now).metrics.produce.failed;
       return;
     default:
       return;  // a kind no metric counts
@@ -545,8 +559,10 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
   Metrics result;
   GroupMetrics& totals = result.totals;
   std::vector<double> all_latencies;
-  for (const auto& [name, state] : groups_) {
-    GroupState closed = state;
+  // In name order, as before (a map keyed by the name).
+  for (const sim::NameIndex::Id id : group_ids_.sorted_ids()) {
+    const std::string& name = group_ids_.name(id);
+    GroupState closed = groups_[id];
     if (closed.leaders.empty()) {
       // Still leaderless at the end: count up to the end of the window.
       const sim::time_ns start = std::max({closed.leaderless_since, from, closed.first_seen});
@@ -593,10 +609,9 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
     totals.produce.acked += metrics.produce.acked;
     totals.produce.failed += metrics.produce.failed;
     totals.produce.lost_acked += metrics.produce.lost_acked;
-    const auto lag = replica_lag_.maxima().find(name);
-    if (lag != replica_lag_.maxima().end()) {
-      metrics.replica_lag_by_node = lag->second;
-      for (const auto& [node, max] : lag->second) {
+    if (const auto* const lag = replica_lag_.maxima(name)) {
+      metrics.replica_lag_by_node = *lag;
+      for (const auto& [node, max] : *lag) {
         metrics.replica_lag_entries_max = std::max(metrics.replica_lag_entries_max, max.entries);
         metrics.replica_lag_ms_max = std::max(metrics.replica_lag_ms_max, max.ms);
       }
@@ -622,11 +637,11 @@ Metrics MetricsObserver::finish(sim::time_ns end) const {
 }
 
 std::optional<int> MetricsObserver::current_leader(std::string_view group_name) const {
-  const auto it = groups_.find(group_name);
-  if (it == groups_.end() || it->second.leaders.empty()) return std::nullopt;
+  const sim::NameIndex::Id id = group_ids_.find(group_name);
+  if (id == sim::NameIndex::kAbsent || groups_[id].leaders.empty()) return std::nullopt;
   int best_node = 0;
   std::int64_t best_term = -1;
-  for (const auto& [node, term] : it->second.leaders) {
+  for (const auto& [node, term] : groups_[id].leaders) {
     if (term > best_term) {
       best_term = term;
       best_node = node;

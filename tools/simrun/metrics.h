@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/name_index.h"
 #include "sim/time.h"
 #include "sim/trace.h"
 #include "tools/simrun/record_kind.h"
@@ -190,6 +191,9 @@ class MetricsObserver {
     std::int64_t term_before_recent = 0;  // highest term 3 s before the latest rise
     std::deque<std::pair<sim::time_ns, std::int64_t>> recent_rises;
     std::vector<double> latencies_ms;
+    // The group's configured heartbeat period (set_heartbeat_period), 0 when
+    // not set.
+    sim::duration_ns heartbeat_period_ns = 0;
     // (voter node, term) -> the candidates it granted its vote to.
     std::map<std::pair<int, std::int64_t>, std::set<std::int64_t>> votes_granted;
   };
@@ -219,7 +223,11 @@ class MetricsObserver {
   TimeWindow window_;
   // Set by the first record at or after the window's start (see observe).
   bool window_opened_ = false;
-  std::map<std::string, GroupState, std::less<>> groups_;
+  // By group id (sim/name_index.h: one probe per record instead of a map
+  // keyed by the name, issue 12); finish reports in name order.
+  sim::NameIndex group_ids_;
+  std::deque<GroupState> groups_;
+  std::string partition_name_;  // partition_group's reused buffer
   ReplicaLag replica_lag_;
   std::map<std::string, sim::duration_ns, std::less<>> heartbeat_period_ns_;
   // Fault windows [start, end); open-ended ones (a partition, crash or pause

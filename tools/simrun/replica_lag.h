@@ -11,11 +11,13 @@
 // replica that never gets past its pre-crash index keeps falling behind.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "sim/name_index.h"
 #include "sim/time.h"
 
 namespace simrun::cli {
@@ -32,10 +34,9 @@ class ReplicaLag {
                bool sampled);
   void crashed(std::int64_t node) { down_.insert(node); }
   void started(std::int64_t node) { down_.erase(node); }
-  // group -> node -> the largest lag sampled.
-  const std::map<std::string, std::map<std::int64_t, LagMax>, std::less<>>& maxima() const {
-    return maxima_;
-  }
+  // node -> the largest lag sampled in `group`; nullptr when the group was
+  // never sampled.
+  const std::map<std::int64_t, LagMax>* maxima(std::string_view group) const;
 
  private:
   // Bound on remembered first-apply times per group; beyond it the oldest
@@ -43,11 +44,16 @@ class ReplicaLag {
   static constexpr std::size_t kMaxRemembered = 1u << 20;
   struct Group {
     std::int64_t highest = 0;
-    std::map<std::int64_t, sim::time_ns> first_applied_at;  // index -> time
-    std::map<std::int64_t, std::int64_t> replica_highest;   // node -> index
+    // (index, time) by rising index: an index is added only above the
+    // group's highest (issue 12: a deque, not a map node per entry).
+    std::deque<std::pair<std::int64_t, sim::time_ns>> first_applied_at;
+    std::map<std::int64_t, std::int64_t> replica_highest;  // node -> index
+    bool sampled = false;
+    std::map<std::int64_t, LagMax> maxima;  // node -> the largest lag sampled
   };
-  std::map<std::string, Group, std::less<>> groups_;
-  std::map<std::string, std::map<std::int64_t, LagMax>, std::less<>> maxima_;
+  // By group id (sim/name_index.h).
+  sim::NameIndex group_ids_;
+  std::deque<Group> groups_;
   std::set<std::int64_t> down_;
 };
 
