@@ -273,6 +273,16 @@ double reference_events_per_second(std::uint64_t total_events) {
          simrun::bench::bare_heap_reference_seconds(total_events);
 }
 
+// The reference's closing line: measured again after the runs, so a machine
+// that got busier (or quieter) during them shows.
+void print_reference(double reference_before) {
+  const double reference_after = reference_events_per_second(20'000'000);
+  std::printf(
+      "bare-heap reference (1,000 timers on std::priority_queue): %.1f M events/s before "
+      "the runs, %.1f M events/s after\n",
+      reference_before / 1e6, reference_after / 1e6);
+}
+
 // One run, in a child process unless --no-fork.
 std::pair<RunFigures, ChildUsage> measure(const Options& options, const std::string& text,
                                           const std::string& file, std::int64_t seconds,
@@ -345,11 +355,7 @@ int run_scaling(const Options& base) {
     std::fflush(stdout);
     if (!figures.passed) exit_code = 1;
   }
-  const double reference_after = reference_events_per_second(20'000'000);
-  std::printf(
-      "bare-heap reference (1,000 timers on std::priority_queue): %.1f M events/s before "
-      "the runs, %.1f M events/s after\n",
-      reference_before / 1e6, reference_after / 1e6);
+  print_reference(reference_before);
   return exit_code;
 }
 
@@ -416,10 +422,6 @@ int main(int argc, char** argv) {
                 figures.passed ? "pass" : "FAIL");
     if (!figures.passed) exit_code = 1;
   }
-  const double reference_after = reference_events_per_second(20'000'000);
-  std::printf(
-      "bare-heap reference (1,000 timers on std::priority_queue): %.1f M events/s before "
-      "the runs, %.1f M events/s after\n",
-      reference_before / 1e6, reference_after / 1e6);
+  print_reference(reference_before);
   return exit_code;
 }
