@@ -6,6 +6,7 @@
 #include "broker/crc32c.h"
 #include "broker/sealed.h"
 #include "raft/codec.h"
+#include "raft/little_endian.h"
 #include "sim/assert.h"
 
 namespace simrun::broker {
@@ -17,22 +18,6 @@ namespace {
 constexpr std::size_t kRecordHeaderBytes = 4 + 8 + 4;
 // Bound on one record: a length beyond this is corruption, not an entry.
 constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20;
-
-void put_le(sim::Bytes& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-}
-
-void put_le_at(std::uint8_t* out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out[i] = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
-std::uint64_t get_le(std::span<const std::uint8_t> in, std::size_t at, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<std::uint64_t>(in[at + static_cast<std::size_t>(i)]) << (8 * i);
-  }
-  return value;
-}
 
 // CRC32C (the SSE 4.2 instruction): it detects every burst of up to 32
 // flipped bits, so every single bit flip (the disk's fault model), at about
@@ -56,9 +41,9 @@ void append_record(const raft::Entry& entry, sim::Bytes& out) {
   SIMRUN_ASSERT(length <= kMaxRecordBytes, "entry too large for one log record");
   const std::span<const std::uint8_t> record = std::span<const std::uint8_t>(out).subspan(at);
   std::uint8_t* const header = out.data() + at;
-  put_le_at(header, length, 4);
-  put_le_at(header + 4, body_checksum(record.subspan(kRecordHeaderBytes)), 8);
-  put_le_at(header + 12, header_checksum(record, 0), 4);
+  raft::store_le<4>(header, length);
+  raft::store_le<8>(header + 4, body_checksum(record.subspan(kRecordHeaderBytes)));
+  raft::store_le<4>(header + 12, header_checksum(record, 0));
 }
 
 // Past a damaged record, the highest entry index still readable (records
@@ -66,15 +51,17 @@ void append_record(const raft::Entry& entry, sim::Bytes& out) {
 raft::Index highest_index_after(std::span<const std::uint8_t> log, std::size_t damaged_at) {
   raft::Index highest = 0;
   std::size_t at = damaged_at;
-  if (log.size() - at < kRecordHeaderBytes || header_checksum(log, at) != get_le(log, at + 12, 4))
+  if (log.size() - at < kRecordHeaderBytes ||
+      header_checksum(log, at) != raft::load_le<4>(log.data() + at + 12))
     return 0;  // the damaged record's own length cannot be trusted: stop
   for (int records = 0; records < 1'000'000; ++records) {
-    if (log.size() - at < kRecordHeaderBytes || header_checksum(log, at) != get_le(log, at + 12, 4))
+    if (log.size() - at < kRecordHeaderBytes ||
+        header_checksum(log, at) != raft::load_le<4>(log.data() + at + 12))
       break;
-    const auto length = static_cast<std::size_t>(get_le(log, at, 4));
+    const auto length = static_cast<std::size_t>(raft::load_le<4>(log.data() + at));
     if (length > kMaxRecordBytes || log.size() - at - kRecordHeaderBytes < length) break;
     const auto body = log.subspan(at + kRecordHeaderBytes, length);
-    if (body_checksum(body) == get_le(log, at + 4, 8)) {
+    if (body_checksum(body) == raft::load_le<8>(log.data() + at + 4)) {
       if (const auto entry = raft::decode_entry(body)) highest = std::max(highest, entry->index);
     }
     at += kRecordHeaderBytes + length;
@@ -125,7 +112,7 @@ raft::RestoredState GroupStorage::load(LoadReport* report) {
   if (auto bytes = disk_.read(repair_file())) {
     out.repair_pending = true;
     if (auto body = unseal(*bytes); body && body->size() == 8) {
-      repair_through = get_le(*body, 0, 8);
+      repair_through = raft::load_le<8>(body->data());
     } else {
       out.repair_marker_corrupt = true;
       out.damage.push_back(DamageKind::repair_marker);
@@ -173,8 +160,8 @@ raft::RestoredState GroupStorage::load(LoadReport* report) {
     restored.needs_repair = true;
     restored.repair_through = repair_through;
     // Remembered until repaired: a crash before that must not forget it.
-    sim::Bytes target;
-    put_le(target, repair_through, 8);
+    std::uint8_t target[8];
+    raft::store_le<8>(target, repair_through);
     disk_.write(repair_file(), seal(target));
   }
   return restored;
@@ -194,11 +181,11 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
     const std::size_t remaining = view.size() - at;
     // The file ends inside this record: an append torn by a crash.
     if (remaining < kRecordHeaderBytes) break;
-    if (header_checksum(view, at) != get_le(view, at + 12, 4)) {
+    if (header_checksum(view, at) != raft::load_le<4>(view.data() + at + 12)) {
       damaged = true;
       break;
     }
-    const auto length = static_cast<std::size_t>(get_le(view, at, 4));
+    const auto length = static_cast<std::size_t>(raft::load_le<4>(view.data() + at));
     if (length > kMaxRecordBytes) {
       damaged = true;
       break;
@@ -206,7 +193,8 @@ void GroupStorage::load_log(raft::RestoredState& restored, LoadReport& out) {
     if (remaining - kRecordHeaderBytes < length) break;  // torn body
     const auto body = view.subspan(at + kRecordHeaderBytes, length);
     std::optional<raft::Entry> entry;
-    if (body_checksum(body) == get_le(view, at + 4, 8)) entry = raft::decode_entry(body);
+    if (body_checksum(body) == raft::load_le<8>(view.data() + at + 4))
+      entry = raft::decode_entry(body);
     // Entries the snapshot covers (a compaction interrupted before the log
     // rewrite was durable) are skipped; the rest must follow on.
     if (!entry || (entry->index >= first_index_ && entry->index != last_index() + 1)) {
