@@ -145,6 +145,25 @@ std::optional<RecordBatch> decode_records(const Frame& frame, wire::Reader& oute
   return batch;
 }
 
+// A concatenation of batches (a fetch response's records), each framed,
+// bounded and CRC-checked, then handed to `take(frame, in)`, which returns
+// the item for it or nullopt after failing `in`. Errors name the batch.
+template <typename Item, typename Take>
+wire::Decoded<std::vector<Item>> walk_batches(std::span<const std::uint8_t> bytes, Take&& take) {
+  using Result = wire::Decoded<std::vector<Item>>;
+  std::vector<Item> items;
+  wire::Reader in(bytes);
+  while (in.remaining() > 0) {
+    if (items.size() >= kMaxRecordsPerBatch) return Result::fail("too many batches");
+    std::optional<Frame> frame = read_frame(in, bytes, Hashing::content);
+    std::optional<Item> item;
+    if (frame) item = take(*frame, in);
+    if (!item) return Result::fail(fmt::format("batch {}: {}", items.size(), in.error()));
+    items.push_back(std::move(*item));
+  }
+  return Result::ok(std::move(items));
+}
+
 std::size_t encoded_record_bytes(const Record& record) {
   return kMinRecordBytes + record.key.size() + record.value.size();
 }
@@ -249,20 +268,8 @@ wire::Decoded<RecordBatch> decode_record_batch(std::span<const std::uint8_t> byt
 }
 
 wire::Decoded<std::vector<RecordBatch>> decode_record_batches(std::span<const std::uint8_t> bytes) {
-  using Result = wire::Decoded<std::vector<RecordBatch>>;
-  std::vector<RecordBatch> batches;
-  wire::Reader in(bytes);
-  while (in.remaining() > 0) {
-    if (batches.size() >= kMaxRecordsPerBatch) return Result::fail("too many batches");
-    auto frame = read_frame(in, bytes, Hashing::content);
-    if (!frame) {
-      return Result::fail(fmt::format("batch {}: {}", batches.size(), in.error()));
-    }
-    auto batch = decode_records(*frame, in);
-    if (!batch) return Result::fail(fmt::format("batch {}: {}", batches.size(), in.error()));
-    batches.push_back(std::move(*batch));
-  }
-  return Result::ok(std::move(batches));
+  return walk_batches<RecordBatch>(
+      bytes, [](const Frame& frame, wire::Reader& in) { return decode_records(frame, in); });
 }
 
 wire::Decoded<BatchSummary> summarize_record_batch(std::span<const std::uint8_t> bytes) {
@@ -283,22 +290,14 @@ std::optional<std::string> check_record_batch(std::span<const std::uint8_t> byte
 
 wire::Decoded<std::vector<BatchSummary>> summarize_record_batches(
     std::span<const std::uint8_t> bytes) {
-  using Result = wire::Decoded<std::vector<BatchSummary>>;
-  std::vector<BatchSummary> summaries;
-  wire::Reader in(bytes);
-  while (in.remaining() > 0) {
-    if (summaries.size() >= kMaxRecordsPerBatch) return Result::fail("too many batches");
-    auto frame = read_frame(in, bytes, Hashing::content);
-    if (!frame) return Result::fail(fmt::format("batch {}: {}", summaries.size(), in.error()));
-    const bool records_ok = walk_records(
-        *frame, in,
-        [](std::int64_t, std::span<const std::uint8_t>, std::span<const std::uint8_t>) {});
-    if (!records_ok) {
-      return Result::fail(fmt::format("batch {}: {}", summaries.size(), in.error()));
-    }
-    summaries.push_back(frame->summary);
-  }
-  return Result::ok(std::move(summaries));
+  return walk_batches<BatchSummary>(
+      bytes, [](const Frame& frame, wire::Reader& in) -> std::optional<BatchSummary> {
+        const bool records_ok = walk_records(
+            frame, in,
+            [](std::int64_t, std::span<const std::uint8_t>, std::span<const std::uint8_t>) {});
+        if (!records_ok) return std::nullopt;
+        return frame.summary;
+      });
 }
 
 wire::Decoded<std::uint64_t> batch_content_hash(std::span<const std::uint8_t> bytes) {
