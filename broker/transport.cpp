@@ -32,6 +32,19 @@ std::uint64_t get_le(const sim::Bytes& in, std::size_t at) {
   return raft::load_le<Width>(in.data() + at);
 }
 
+// A raft_message frame's header (kind, group length, group, sequence):
+// the group name's length when the header is whole and within bounds.
+std::optional<std::size_t> message_frame_group_bytes(const sim::Bytes& payload) {
+  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
+    return std::nullopt;
+  }
+  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
+  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) {
+    return std::nullopt;
+  }
+  return group_bytes;
+}
+
 }  // namespace
 
 struct Transport::PendingRpc {
@@ -94,11 +107,9 @@ std::optional<Transport::DecodedMessageFrame> Transport::decode_message_frame(
 
 bool Transport::decode_message_frame_into(const sim::Bytes& payload, std::string& group,
                                           std::uint64_t& sequence, raft::Message& message) {
-  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
-    return false;
-  }
-  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
-  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) return false;
+  const std::optional<std::size_t> group_bytes_read = message_frame_group_bytes(payload);
+  if (!group_bytes_read) return false;
+  const std::size_t group_bytes = *group_bytes_read;
   group.assign(reinterpret_cast<const char*>(payload.data()) + 3, group_bytes);
   sequence = get_le<8>(payload, 3 + group_bytes);
   const std::size_t body_at = 3 + group_bytes + 8;
@@ -107,14 +118,9 @@ bool Transport::decode_message_frame_into(const sim::Bytes& payload, std::string
 }
 
 std::optional<std::uint64_t> Transport::message_frame_sequence(const sim::Bytes& payload) {
-  if (payload.size() < 3 || payload[0] != static_cast<std::uint8_t>(FrameKind::raft_message)) {
-    return std::nullopt;
-  }
-  const auto group_bytes = static_cast<std::size_t>(get_le<2>(payload, 1));
-  if (group_bytes > kMaxGroupNameBytes || payload.size() < 3 + group_bytes + 8) {
-    return std::nullopt;
-  }
-  return get_le<8>(payload, 3 + group_bytes);
+  const std::optional<std::size_t> group_bytes = message_frame_group_bytes(payload);
+  if (!group_bytes) return std::nullopt;
+  return get_le<8>(payload, 3 + *group_bytes);
 }
 
 sim::Bytes Transport::encode_ack_frame(std::uint64_t sequence) {

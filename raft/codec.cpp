@@ -386,9 +386,7 @@ void finish_snapshot_encoding(Bytes& out, std::size_t image_start) {
   RAFT_ASSERT(image_start >= 4 && image_start <= out.size(), "not an encoded snapshot's image");
   const std::size_t image_bytes = out.size() - image_start;
   RAFT_ASSERT(image_bytes <= kMaxBytesLength, "snapshot image too large");
-  for (std::size_t i = 0; i < 4; ++i) {
-    out[image_start - 4 + i] = static_cast<std::uint8_t>(image_bytes >> (8 * i));
-  }
+  store_le<4>(out.data() + image_start - 4, image_bytes);
 }
 
 std::optional<Snapshot> decode_snapshot(std::span<const std::uint8_t> bytes) {
